@@ -1,0 +1,38 @@
+# relaybench: top-level build.  `make` builds the bench, `make test` runs
+# every test (unit, native, and the relay selftests in the patched-kernel VM).
+SHELL := /bin/bash
+BUILD ?= $(CURDIR)/build
+export BUILD
+
+.PHONY: all deps tools kernel kernel-debug bench test test-unit test-native test-vm clean
+
+all: bench
+
+deps:
+	scripts/deps.sh
+
+tools: deps
+	kernel/build.sh tools
+
+kernel: deps
+	kernel/build.sh kernel
+
+kernel-debug: deps
+	kernel/build.sh kernel --debug
+
+bench: tools
+	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)"
+
+test: test-unit test-native test-vm
+
+test-unit: bench
+	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)" test-unit
+
+test-native: bench
+	tests/native/run.sh
+
+test-vm: bench kernel
+	tests/vm/run.sh
+
+clean:
+	rm -rf $(BUILD)
