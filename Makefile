@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
 export BUILD
 
-.PHONY: all deps tools kernel kernel-debug bench test test-unit test-native test-vm clean
+.PHONY: all deps tools kernel kernel-debug bench test test-unit test-native test-kernel test-vm clean
 
 all: bench
 
@@ -23,13 +23,16 @@ kernel-debug: deps
 bench: tools
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)"
 
-test: test-unit test-native test-vm
+test: test-unit test-native test-kernel test-vm
 
 test-unit: bench
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)" test-unit
 
 test-native: bench
 	tests/native/run.sh
+
+test-kernel: tools
+	tests/kernel/checkpatch.sh
 
 test-vm: bench kernel
 	tests/vm/run.sh
