@@ -1,0 +1,1184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Selftests of BPF_MAP_TYPE_RELAY, run as root inside the patched-kernel
+ * VM (tests/vm/run.sh).  Each test prints "ok"/"not ok"; the last line is
+ * "N passed, N failed, N skipped" and the exit status is 1 on any failure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "relay_parse.h"
+#include "relay_test.skel.h"
+#include "relay_bad.skel.h"
+
+#define DEBUGFS "/sys/kernel/debug"
+#define PAGE 4096
+#define TEST_PASS 0
+#define TEST_FAIL 1
+#define TEST_SKIP 2
+
+/* Framed size of one test record with the default 48-byte payload. */
+#define REC_PAYLOAD 48
+#define REC_FRAMED (8 + sizeof(struct relay_test_rec) + REC_PAYLOAD)
+
+static int failed_checks;
+static char skip_reason[256];
+
+#define CHECK(cond, fmt, ...)						\
+	({								\
+		bool __ok = (cond);					\
+		if (!__ok) {						\
+			failed_checks++;				\
+			fprintf(stderr, "    check failed at line %d: %s: " fmt "\n", \
+				__LINE__, #cond, ##__VA_ARGS__);	\
+		}							\
+		__ok;							\
+	})
+
+static void skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- small helpers ---- */
+
+static int relay_create(const char *name, __u32 value_size, __u32 subbuf,
+			__u64 n_subbufs, __u32 flags)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags,
+		    .map_extra = n_subbufs);
+
+	return bpf_map_create(BPF_MAP_TYPE_RELAY, name, 0, value_size, subbuf,
+			      &opts);
+}
+
+static int set_dir(int fd, const char *dir, __u32 value_size)
+{
+	char value[256] = {};
+
+	strncpy(value, dir, sizeof(value) - 1);
+	if (value_size > sizeof(value))
+		return -EINVAL;
+	return bpf_map_update_elem(fd, NULL, value, BPF_ANY) ? -errno : 0;
+}
+
+static bool path_exists(const char *fmt, ...)
+{
+	char path[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return access(path, F_OK) == 0;
+}
+
+/* Map freeing is deferred to a workqueue; wait for the directory to go. */
+static bool wait_gone(const char *dir)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (!path_exists(DEBUGFS "/%s", dir))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static int online_cpus(void)
+{
+	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static int pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void unpin(void)
+{
+	cpu_set_t set;
+	int cpu;
+
+	CPU_ZERO(&set);
+	for (cpu = 0; cpu < online_cpus(); cpu++)
+		CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void trigger(long n)
+{
+	while (n-- > 0)
+		syscall(SYS_getpgid, 0);
+}
+
+static ssize_t read_all(const char *path, uint8_t **out)
+{
+	size_t cap = 1 << 16, len = 0;
+	uint8_t *buf = malloc(cap);
+	ssize_t n = -1;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || !buf)
+		goto out;
+	for (;;) {
+		if (len == cap) {
+			uint8_t *bigger = realloc(buf, cap * 2);
+
+			if (!bigger)
+				goto out;
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	if (n == 0) {
+		*out = buf;
+		buf = NULL;
+		n = (ssize_t)len;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return n;
+}
+
+struct relay_stats {
+	unsigned long long written, dropped, overwritten, bytes;
+};
+
+/* Reads <dir>/stats; returns the number of CPU lines, -1 on bad format. */
+static int read_stats(const char *dir, struct relay_stats *st, int max)
+{
+	char path[256], line[256];
+	int cpu, n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DEBUGFS "/%s/stats", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f) ||
+	    strcmp(line, "cpu written dropped overwritten bytes\n")) {
+		fclose(f);
+		return -1;
+	}
+	while (n < max && fgets(line, sizeof(line), f)) {
+		struct relay_stats s;
+
+		if (sscanf(line, "%d %llu %llu %llu %llu", &cpu, &s.written,
+			   &s.dropped, &s.overwritten, &s.bytes) != 5 || cpu != n)
+			break;
+		st[n++] = s;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Sums the BPF-side outcome counters of one source on one CPU. */
+static int read_counts(struct relay_test_bpf *skel, int src, int cpu,
+		       struct relay_test_counts *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct relay_test_counts *all = calloc(ncpu, sizeof(*all));
+	__u32 key = src;
+	int err;
+
+	if (!all)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.rt_counts), &key, all);
+	if (!err)
+		*out = all[cpu];
+	free(all);
+	return err;
+}
+
+struct producer_opts {
+	__u32 subbuf;
+	__u32 n_subbufs;
+	__u32 flags;
+	__u32 batch;
+	bool raw_tp;
+	bool irq_writers;
+};
+
+/* Opens and loads the test programs with a given relay geometry. */
+static struct relay_test_bpf *load_producer(const struct producer_opts *o)
+{
+	struct relay_test_bpf *skel = relay_test_bpf__open();
+
+	if (!skel)
+		return NULL;
+	bpf_map__set_max_entries(skel->maps.rt_relay, o->subbuf);
+	bpf_map__set_map_extra(skel->maps.rt_relay, o->n_subbufs);
+	bpf_map__set_map_flags(skel->maps.rt_relay, o->flags);
+	skel->rodata->payload_len = REC_PAYLOAD;
+	skel->rodata->batch = o->batch ? o->batch : 1;
+	bpf_program__set_autoload(skel->progs.rt_getpgid_tp, !o->raw_tp);
+	bpf_program__set_autoload(skel->progs.rt_sys_enter_raw, o->raw_tp);
+	bpf_program__set_autoload(skel->progs.rt_nmi, o->irq_writers);
+	bpf_program__set_autoload(skel->progs.rt_cpu_clock, o->irq_writers);
+	if (relay_test_bpf__load(skel)) {
+		relay_test_bpf__destroy(skel);
+		return NULL;
+	}
+	skel->bss->target_tgid = getpid();
+	return skel;
+}
+
+static int attach_syscall_writer(struct relay_test_bpf *skel, bool raw_tp)
+{
+	struct bpf_program *prog = raw_tp ? skel->progs.rt_sys_enter_raw :
+					    skel->progs.rt_getpgid_tp;
+	struct bpf_link *link = bpf_program__attach(prog);
+
+	if (!link)
+		return -errno;
+	if (raw_tp)
+		skel->links.rt_sys_enter_raw = link;
+	else
+		skel->links.rt_getpgid_tp = link;
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static int test_create_update_files(void)
+{
+	char file[256], value[64];
+	int fd, fd2 = -1, ffd = -1, cpu;
+	struct relay_stats st[8];
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	void *map = MAP_FAILED;
+	struct stat sb;
+
+	fd = relay_create("rtfiles", 64, PAGE, 4, 0);
+	if (!CHECK(fd >= 0, "create: %s", strerror(errno)))
+		return TEST_FAIL;
+	CHECK(!bpf_map_get_info_by_fd(fd, &info, &info_len) &&
+	      info.type == BPF_MAP_TYPE_RELAY && info.max_entries == PAGE &&
+	      info.map_extra == 4, "map info type %u", info.type);
+
+	CHECK(set_dir(fd, "rt_files", 64) == 0, "first update");
+	for (cpu = 0; cpu < online_cpus(); cpu++) {
+		snprintf(file, sizeof(file), DEBUGFS "/rt_files/rtfiles%d", cpu);
+		CHECK(stat(file, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		      (sb.st_mode & 0777) == 0400, "%s mode %o", file,
+		      sb.st_mode & 0777);
+	}
+	CHECK(!path_exists(DEBUGFS "/rt_files/rtfiles%d", online_cpus()),
+	      "no file beyond the online CPUs");
+	CHECK(read_stats("rt_files", st, 8) == online_cpus(), "stats lines");
+	CHECK(st[0].written == 0 && st[0].dropped == 0, "fresh stats");
+
+	CHECK(set_dir(fd, "rt_files2", 64) == -EBUSY, "second update");
+	CHECK(!path_exists(DEBUGFS "/rt_files2"), "no second dir");
+	errno = 0;
+	CHECK(bpf_map_lookup_elem(fd, NULL, value) && errno == EOPNOTSUPP,
+	      "lookup: %s", strerror(errno));
+	errno = 0;
+	CHECK(bpf_map_delete_elem(fd, NULL) && errno == EOPNOTSUPP,
+	      "delete: %s", strerror(errno));
+	errno = 0;
+	CHECK(bpf_map_get_next_key(fd, NULL, value) && errno == EOPNOTSUPP,
+	      "get_next_key: %s", strerror(errno));
+
+	fd2 = relay_create("rtfiles", 64, PAGE, 4, 0);
+	CHECK(fd2 >= 0 && set_dir(fd2, "rt_files", 64) == -EEXIST,
+	      "same dir twice");
+
+	/* A fresh buffer maps whole, starting with the first header. */
+	snprintf(file, sizeof(file), DEBUGFS "/rt_files/rtfiles0");
+	ffd = open(file, O_RDONLY);
+	CHECK(ffd >= 0, "open %s", file);
+	CHECK(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ffd, 0) == MAP_FAILED &&
+	      errno == EINVAL, "partial mmap refused");
+	map = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, ffd, 0);
+	if (CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno))) {
+		const struct bpf_relay_subbuf_hdr *h = map;
+
+		CHECK(h->type == BPF_RELAY_HDR_SUBBUF && h->len == sizeof(*h) &&
+		      h->seq == 1 && h->committed == 0 && h->cpu == 0,
+		      "first header type %u seq %llu", h->type,
+		      (unsigned long long)h->seq);
+		CHECK(mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   ffd, 0) == MAP_FAILED, "writable mapping refused");
+		munmap(map, 4 * PAGE);
+	}
+	if (ffd >= 0)
+		close(ffd);
+	if (fd2 >= 0)
+		close(fd2);
+	close(fd);
+	CHECK(wait_gone("rt_files"), "dir removed with the map");
+	return TEST_PASS;
+}
+
+struct attr_case {
+	const char *what;
+	__u32 key_size, value_size, max_entries;
+	__u64 map_extra;
+	__u32 flags;
+	int err;
+};
+
+static int test_bad_attributes(void)
+{
+	static const struct attr_case cases[] = {
+		{ "key_size 4", 4, 64, PAGE, 0, 0, EINVAL },
+		{ "value_size 1", 0, 1, PAGE, 0, 0, EINVAL },
+		{ "value_size 257", 0, 257, PAGE, 0, 0, EINVAL },
+		{ "max_entries 0", 0, 64, 0, 0, 0, EINVAL },
+		{ "max_entries 100", 0, 64, 100, 0, 0, EINVAL },
+		{ "max_entries page+1", 0, 64, PAGE + 1, 0, 0, EINVAL },
+		{ "max_entries 64MiB+page", 0, 64, (64 << 20) + PAGE, 2, 0, EINVAL },
+		{ "map_extra 1", 0, 64, PAGE, 1, 0, EINVAL },
+		{ "map_extra 1025", 0, 64, PAGE, 1025, 0, EINVAL },
+		{ "map_extra 2^32+8", 0, 64, PAGE, (1ULL << 32) + 8, 0, EINVAL },
+		{ "flag NO_PREALLOC", 0, 64, PAGE, 0, BPF_F_NO_PREALLOC, EINVAL },
+		{ "flag RDONLY", 0, 64, PAGE, 0, BPF_F_RDONLY, EINVAL },
+		{ "flag MMAPABLE", 0, 64, PAGE, 0, BPF_F_MMAPABLE, EINVAL },
+		{ "flag bit 20", 0, 64, PAGE, 0, 1U << 20, EINVAL },
+		{ "value_size 2", 0, 2, PAGE, 0, 0, 0 },
+		{ "value_size 256", 0, 256, PAGE, 0, 0, 0 },
+		{ "map_extra 2", 0, 64, PAGE, 2, 0, 0 },
+		{ "map_extra 1024", 0, 64, PAGE, 1024, 0, 0 },
+		{ "64MiB sub-buffers", 0, 64, 64 << 20, 2, 0, 0 },
+		{ "BPF_F_OVERWRITE", 0, 64, PAGE, 0, BPF_F_OVERWRITE, 0 },
+		{ "BPF_F_RB_OVERWRITE", 0, 64, PAGE, 0, BPF_F_RB_OVERWRITE, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct attr_case *c = &cases[i];
+		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = c->flags,
+			    .map_extra = c->map_extra);
+		int fd, err;
+
+		fd = bpf_map_create(BPF_MAP_TYPE_RELAY, "rtattr", c->key_size,
+				    c->value_size, c->max_entries, &opts);
+		err = fd < 0 ? errno : 0;
+		CHECK(err == c->err, "%s: got %s, want %s", c->what,
+		      strerror(err), strerror(c->err));
+		if (fd >= 0)
+			close(fd);
+	}
+	return TEST_PASS;
+}
+
+static int test_bad_dirnames(void)
+{
+	char value[16];
+	__u32 key = 0;
+	int fd;
+
+	fd = relay_create("rtnames", sizeof(value), PAGE, 2, 0);
+	if (!CHECK(fd >= 0, "create"))
+		return TEST_FAIL;
+	CHECK(set_dir(fd, "", 16) == -EINVAL, "empty name");
+	CHECK(set_dir(fd, "a/b", 16) == -EINVAL, "slash");
+	CHECK(set_dir(fd, "/abs", 16) == -EINVAL, "leading slash");
+	CHECK(set_dir(fd, ".", 16) == -EINVAL, "dot");
+	CHECK(set_dir(fd, "..", 16) == -EINVAL, "dot dot");
+	memset(value, 'a', sizeof(value));
+	CHECK(bpf_map_update_elem(fd, NULL, value, BPF_ANY) && errno == EINVAL,
+	      "no NUL inside value_size");
+	strcpy(value, "rt_names");
+	CHECK(bpf_map_update_elem(fd, NULL, value, BPF_NOEXIST) &&
+	      errno == EINVAL, "flags must be BPF_ANY");
+	CHECK(bpf_map_update_elem(fd, &key, value, BPF_ANY) && errno == EINVAL,
+	      "a key is refused");
+	/* None of the refusals used up the one directory a map gets. */
+	CHECK(set_dir(fd, "rt_names", 16) == 0, "valid name after refusals");
+	CHECK(path_exists(DEBUGFS "/rt_names/rtnames0"), "files created");
+	close(fd);
+	CHECK(wait_gone("rt_names"), "dir removed");
+	return TEST_PASS;
+}
+
+struct race_arg {
+	int fd;
+	int idx;
+	pthread_barrier_t *barrier;
+	int result;
+};
+
+static void *race_update(void *p)
+{
+	struct race_arg *a = p;
+	char name[32];
+
+	snprintf(name, sizeof(name), "rt_race%d", a->idx);
+	pthread_barrier_wait(a->barrier);
+	a->result = set_dir(a->fd, name, 32);
+	return NULL;
+}
+
+static int test_concurrent_updates(void)
+{
+	enum { N = 8 };
+	struct race_arg args[N];
+	pthread_t threads[N];
+	pthread_barrier_t barrier;
+	int fd, i, winners = 0, busy = 0, dirs = 0;
+
+	fd = relay_create("rtrace", 32, PAGE, 2, 0);
+	if (!CHECK(fd >= 0, "create"))
+		return TEST_FAIL;
+	pthread_barrier_init(&barrier, NULL, N);
+	for (i = 0; i < N; i++) {
+		args[i] = (struct race_arg){ fd, i, &barrier, 0 };
+		pthread_create(&threads[i], NULL, race_update, &args[i]);
+	}
+	for (i = 0; i < N; i++) {
+		pthread_join(threads[i], NULL);
+		winners += args[i].result == 0;
+		busy += args[i].result == -EBUSY;
+		dirs += path_exists(DEBUGFS "/rt_race%d", i);
+	}
+	pthread_barrier_destroy(&barrier);
+	CHECK(winners == 1 && busy == N - 1, "winners %d busy %d", winners, busy);
+	CHECK(dirs == 1, "%d directories", dirs);
+	close(fd);
+	for (i = 0; i < N; i++) {
+		char dir[32];
+
+		snprintf(dir, sizeof(dir), "rt_race%d", i);
+		CHECK(wait_gone(dir), "%s removed", dir);
+	}
+	return TEST_PASS;
+}
+
+static void check_run(const struct rt_recs *r, int cpu, uint64_t first,
+		      uint64_t last, const char *what)
+{
+	uint64_t f, l, gaps;
+	int ordered;
+	size_t n = rt_count(r, cpu, RT_SRC_SYSCALL, &f, &l, &ordered, &gaps);
+
+	CHECK(r->torn == 0 && r->framing == 0, "%s: torn %llu framing %llu",
+	      what, (unsigned long long)r->torn,
+	      (unsigned long long)r->framing);
+	CHECK(n == last - first + 1 && f == first && l == last && ordered &&
+	      gaps == 0, "%s: %zu records %llu..%llu, want %llu..%llu", what,
+	      n, (unsigned long long)f, (unsigned long long)l,
+	      (unsigned long long)first, (unsigned long long)last);
+}
+
+static int test_read_mmap_cat_poll(void)
+{
+	const struct producer_opts o = { .subbuf = PAGE, .n_subbufs = 4 };
+	const char *path = DEBUGFS "/rt_io/rt_relay0";
+	struct relay_test_bpf *skel;
+	struct relay_test_counts c;
+	struct rt_recs recs = {};
+	struct relay_stats st[8];
+	struct pollfd pfd;
+	uint8_t *data = NULL;
+	ssize_t len;
+	void *map;
+	int fd;
+
+	skel = load_producer(&o);
+	if (!CHECK(skel, "load: %s", strerror(errno)))
+		return TEST_FAIL;
+	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_io", 64) == 0,
+	      "update");
+	CHECK(attach_syscall_writer(skel, false) == 0, "attach");
+	pin_to_cpu(0);
+
+	trigger(20);
+	len = read_all(path, &data);
+	CHECK(len > 0, "read()");
+	rt_parse_stream(data, len > 0 ? len : 0, &recs);
+	check_run(&recs, 0, 0, 19, "read()");
+	free(data);
+	data = NULL;
+	rt_recs_reset(&recs);
+
+	trigger(100);
+	CHECK(system("cat " DEBUGFS "/rt_io/rt_relay0 > /tmp/rt_cat.out") == 0,
+	      "cat");
+	len = read_all("/tmp/rt_cat.out", &data);
+	rt_parse_stream(data, len > 0 ? len : 0, &recs);
+	check_run(&recs, 0, 20, 119, "cat");
+	free(data);
+	rt_recs_reset(&recs);
+
+	fd = open(path, O_RDONLY);
+	map = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	if (CHECK(map != MAP_FAILED, "mmap")) {
+		/* The mapping shows everything, whatever read() consumed. */
+		rt_parse_mmap(map, PAGE, 4, &recs);
+		check_run(&recs, 0, 0, 119, "mmap");
+		CHECK(recs.raced == 0, "raced %llu",
+		      (unsigned long long)recs.raced);
+		munmap(map, 4 * PAGE);
+	}
+	rt_recs_reset(&recs);
+
+	/* poll() reports data once a whole sub-buffer is ready. */
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	CHECK(poll(&pfd, 1, 0) == 0, "nothing ready after reads");
+	trigger(PAGE / REC_FRAMED + 1);
+	CHECK(poll(&pfd, 1, 1000) == 1 && (pfd.revents & POLLIN),
+	      "POLLIN after a sub-buffer switch");
+	close(fd);
+
+	CHECK(read_counts(skel, RT_SRC_SYSCALL, 0, &c) == 0, "counts");
+	CHECK(read_stats("rt_io", st, 8) >= 1, "stats");
+	CHECK(st[0].written == c.ok && c.ok == c.attempts && st[0].dropped == 0,
+	      "written %llu ok %llu", st[0].written,
+	      (unsigned long long)c.ok);
+	CHECK(st[0].bytes == c.ok * (sizeof(struct relay_test_rec) + REC_PAYLOAD),
+	      "bytes %llu", st[0].bytes);
+	unpin();
+	relay_test_bpf__destroy(skel);
+	CHECK(wait_gone("rt_io"), "dir removed");
+	return TEST_PASS;
+}
+
+static int test_no_overwrite_keeps_oldest(void)
+{
+	const struct producer_opts o = { .subbuf = PAGE, .n_subbufs = 2 };
+	const char *path = DEBUGFS "/rt_full/rt_relay0";
+	const __u64 per_subbuf = (PAGE - sizeof(struct bpf_relay_subbuf_hdr)) /
+				 REC_FRAMED;
+	struct relay_test_bpf *skel;
+	struct relay_test_counts c;
+	struct rt_recs recs = {};
+	struct relay_stats st[8];
+	uint8_t *data = NULL;
+	ssize_t len;
+
+	skel = load_producer(&o);
+	if (!CHECK(skel, "load"))
+		return TEST_FAIL;
+	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_full", 64) == 0,
+	      "update");
+	CHECK(attach_syscall_writer(skel, false) == 0, "attach");
+	pin_to_cpu(0);
+	trigger(500);
+
+	CHECK(read_counts(skel, RT_SRC_SYSCALL, 0, &c) == 0, "counts");
+	CHECK(c.attempts == 500 && c.ok == 2 * per_subbuf &&
+	      c.enospc == 500 - c.ok && c.ebusy == 0 && c.other == 0,
+	      "ok %llu enospc %llu, want ok %llu",
+	      (unsigned long long)c.ok, (unsigned long long)c.enospc,
+	      (unsigned long long)(2 * per_subbuf));
+	CHECK(read_stats("rt_full", st, 8) >= 1 && st[0].written == c.ok &&
+	      st[0].dropped == c.enospc && st[0].overwritten == 0,
+	      "stats written %llu dropped %llu", st[0].written, st[0].dropped);
+
+	len = read_all(path, &data);
+	rt_parse_stream(data, len > 0 ? len : 0, &recs);
+	check_run(&recs, 0, 0, c.ok - 1, "oldest records kept");
+	CHECK(c.attempts == recs.n + st[0].dropped,
+	      "produced %llu != read %zu + dropped %llu",
+	      (unsigned long long)c.attempts, recs.n, st[0].dropped);
+	free(data);
+	rt_recs_reset(&recs);
+
+	/* Reading freed the sub-buffers: writes succeed again. */
+	trigger(10);
+	CHECK(read_counts(skel, RT_SRC_SYSCALL, 0, &c) == 0 &&
+	      c.ok == 2 * per_subbuf + 10, "writes resume after a read");
+	unpin();
+	relay_test_bpf__destroy(skel);
+	CHECK(wait_gone("rt_full"), "dir removed");
+	return TEST_PASS;
+}
+
+static int test_overwrite_keeps_newest(void)
+{
+	const struct producer_opts o = {
+		.subbuf = PAGE, .n_subbufs = 4, .flags = BPF_F_OVERWRITE,
+	};
+	const char *path = DEBUGFS "/rt_ovw/rt_relay0";
+	const __u64 per_subbuf = (PAGE - sizeof(struct bpf_relay_subbuf_hdr)) /
+				 REC_FRAMED;
+	const long total = 2000;
+	__u64 switches = (total + per_subbuf - 1) / per_subbuf - 1;
+	struct relay_test_bpf *skel;
+	struct relay_test_counts c;
+	struct rt_recs recs = {};
+	struct relay_stats st[8];
+	uint64_t first, last, gaps;
+	uint8_t *data = NULL;
+	int ordered, fd;
+	ssize_t len;
+	size_t n;
+	void *map;
+
+	skel = load_producer(&o);
+	if (!CHECK(skel, "load"))
+		return TEST_FAIL;
+	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_ovw", 64) == 0,
+	      "update");
+	CHECK(attach_syscall_writer(skel, false) == 0, "attach");
+	pin_to_cpu(0);
+	trigger(total);
+
+	CHECK(read_counts(skel, RT_SRC_SYSCALL, 0, &c) == 0 &&
+	      c.ok == (__u64)total && c.enospc == 0 && c.ebusy == 0,
+	      "every write succeeds");
+	CHECK(read_stats("rt_ovw", st, 8) >= 1 && st[0].written == c.ok &&
+	      st[0].dropped == 0 && st[0].overwritten == switches - 4 + 1,
+	      "overwritten %llu, want %llu", st[0].overwritten,
+	      (unsigned long long)(switches - 3));
+
+	fd = open(path, O_RDONLY);
+	map = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	if (CHECK(map != MAP_FAILED, "mmap")) {
+		rt_parse_mmap(map, PAGE, 4, &recs);
+		n = rt_count(&recs, 0, RT_SRC_SYSCALL, &first, &last, &ordered,
+			     &gaps);
+		CHECK(recs.torn == 0 && recs.framing == 0 && recs.raced == 0,
+		      "clean snapshot");
+		CHECK(last == (uint64_t)total - 1 && ordered && gaps == 0 &&
+		      n >= 3 * per_subbuf, "snapshot %zu records %llu..%llu",
+		      n, (unsigned long long)first, (unsigned long long)last);
+		munmap(map, 4 * PAGE);
+	}
+	close(fd);
+	rt_recs_reset(&recs);
+
+	len = read_all(path, &data);
+	rt_parse_stream(data, len > 0 ? len : 0, &recs);
+	n = rt_count(&recs, 0, RT_SRC_SYSCALL, &first, &last, &ordered, &gaps);
+	CHECK(recs.torn == 0 && recs.framing == 0 && last == (uint64_t)total - 1 &&
+	      ordered && gaps == 0 && n >= 3 * per_subbuf,
+	      "read(): %zu records %llu..%llu", n, (unsigned long long)first,
+	      (unsigned long long)last);
+	free(data);
+	rt_recs_reset(&recs);
+	unpin();
+	relay_test_bpf__destroy(skel);
+	CHECK(wait_gone("rt_ovw"), "dir removed");
+	return TEST_PASS;
+}
+
+struct producer_arg {
+	int cpu;
+	long n;
+	volatile bool *stop;
+};
+
+static void *producer_thread(void *p)
+{
+	struct producer_arg *a = p;
+
+	pin_to_cpu(a->cpu);
+	if (a->n > 0) {
+		trigger(a->n);
+	} else {
+		while (!*a->stop)
+			trigger(100);
+	}
+	return NULL;
+}
+
+static int test_accounting_with_live_reader(void)
+{
+	const struct producer_opts o = { .subbuf = PAGE, .n_subbufs = 2 };
+	const int cpu = online_cpus() > 1 ? 1 : 0;
+	struct producer_arg pa = { .cpu = cpu, .n = 20000 };
+	struct relay_test_bpf *skel;
+	struct relay_test_counts c;
+	struct rt_recs recs = {};
+	struct relay_stats st[8];
+	uint64_t first, last, gaps;
+	size_t cap = 1 << 20, len = 0;
+	uint8_t *buf = malloc(cap);
+	char path[128];
+	pthread_t thr;
+	int ordered, fd;
+	size_t n;
+
+	skel = load_producer(&o);
+	if (!CHECK(skel && buf, "load"))
+		return TEST_FAIL;
+	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_live", 64) == 0,
+	      "update");
+	CHECK(attach_syscall_writer(skel, false) == 0, "attach");
+	snprintf(path, sizeof(path), DEBUGFS "/rt_live/rt_relay%d", cpu);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0, "open");
+	pthread_create(&thr, NULL, producer_thread, &pa);
+	/* Read while the producer runs, then drain what is left. */
+	for (;;) {
+		int done = pthread_tryjoin_np(thr, NULL) == 0;
+		ssize_t r;
+
+		do {
+			if (cap - len < 65536) {
+				cap *= 2;
+				buf = realloc(buf, cap);
+				if (!buf)
+					abort();
+			}
+			r = read(fd, buf + len, cap - len);
+			if (r > 0)
+				len += r;
+		} while (r > 0);
+		if (done)
+			break;
+		usleep(200);
+	}
+	close(fd);
+	rt_parse_stream(buf, len, &recs);
+	n = rt_count(&recs, cpu, RT_SRC_SYSCALL, &first, &last, &ordered, &gaps);
+
+	CHECK(read_counts(skel, RT_SRC_SYSCALL, cpu, &c) == 0, "counts");
+	CHECK(read_stats("rt_live", st, 8) > cpu, "stats");
+	CHECK(recs.torn == 0 && recs.framing == 0 && ordered, "clean stream");
+	CHECK(c.attempts == 20000 && n == c.ok && st[cpu].written == c.ok,
+	      "read %zu ok %llu written %llu", n, (unsigned long long)c.ok,
+	      st[cpu].written);
+	CHECK(st[cpu].dropped == c.enospc + c.ebusy + c.other &&
+	      c.attempts == n + st[cpu].dropped,
+	      "produced %llu != read %zu + dropped %llu",
+	      (unsigned long long)c.attempts, n, st[cpu].dropped);
+	/* Every drop is a hole in the seq, and nothing else is. */
+	CHECK(gaps + first + (c.attempts - 1 - last) == st[cpu].dropped,
+	      "gaps %llu dropped %llu", (unsigned long long)gaps,
+	      st[cpu].dropped);
+	printf("    live reader: produced %llu, read %zu, dropped %llu\n",
+	       (unsigned long long)c.attempts, n, st[cpu].dropped);
+	free(buf);
+	rt_recs_reset(&recs);
+	relay_test_bpf__destroy(skel);
+	CHECK(wait_gone("rt_live"), "dir removed");
+	return TEST_PASS;
+}
+
+static int test_free_while_open(void)
+{
+	const struct producer_opts o = { .subbuf = PAGE, .n_subbufs = 4 };
+	const char *path = DEBUGFS "/rt_free/rt_relay0";
+	struct relay_test_bpf *skel;
+	struct rt_recs recs = {};
+	struct pollfd pfd;
+	int rfd, mfd, ofd, map_fd;
+	uint8_t buf[1 << 16];
+	ssize_t len;
+	void *map;
+
+	skel = load_producer(&o);
+	if (!CHECK(skel, "load"))
+		return TEST_FAIL;
+	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_free", 64) == 0,
+	      "update");
+	CHECK(attach_syscall_writer(skel, false) == 0, "attach");
+	pin_to_cpu(0);
+	trigger(50);
+	unpin();
+
+	rfd = open(path, O_RDONLY);
+	mfd = open(path, O_RDONLY);
+	ofd = open(path, O_RDONLY);
+	map = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, mfd, 0);
+	close(mfd);	/* the mapping alone must keep the buffer */
+	CHECK(rfd >= 0 && ofd >= 0 && map != MAP_FAILED, "open and map");
+
+	/* Drop every reference to the map: programs, links, fds. */
+	map_fd = dup(bpf_map__fd(skel->maps.rt_relay));
+	relay_test_bpf__destroy(skel);
+	close(map_fd);
+	CHECK(wait_gone("rt_free"), "map freed while its files are open");
+	CHECK(open(path, O_RDONLY) < 0 && errno == ENOENT, "no new opens");
+
+	if (map != MAP_FAILED) {
+		rt_parse_mmap(map, PAGE, 4, &recs);
+		check_run(&recs, 0, 0, 49, "mapping after free");
+		rt_recs_reset(&recs);
+	}
+	len = read(rfd, buf, sizeof(buf));
+	rt_parse_stream(buf, len > 0 ? len : 0, &recs);
+	check_run(&recs, 0, 0, 49, "read() after free");
+	rt_recs_reset(&recs);
+	CHECK(read(rfd, buf, sizeof(buf)) == 0, "then end of data");
+
+	pfd = (struct pollfd){ .fd = ofd, .events = POLLIN };
+	CHECK(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR),
+	      "poll reports the closed channel");
+	close(ofd);
+	close(rfd);
+	if (map != MAP_FAILED)
+		munmap(map, 4 * PAGE);
+
+	/* The same again with no data and no program ever loaded. */
+	map_fd = relay_create("rtfree", 64, PAGE, 2, 0);
+	CHECK(map_fd >= 0 && set_dir(map_fd, "rt_free2", 64) == 0, "create");
+	rfd = open(DEBUGFS "/rt_free2/rtfree0", O_RDONLY);
+	map = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, rfd, 0);
+	close(map_fd);
+	CHECK(wait_gone("rt_free2"), "bare map freed");
+	if (CHECK(map != MAP_FAILED, "mmap bare map")) {
+		CHECK(((struct bpf_relay_subbuf_hdr *)map)->seq == 1, "header");
+		munmap(map, 2 * PAGE);
+	}
+	close(rfd);
+	return TEST_PASS;
+}
+
+static int test_unprivileged_create(void)
+{
+	const char *knob = "/proc/sys/kernel/unprivileged_bpf_disabled";
+	char old[16] = "";
+	int status, fd;
+	pid_t pid;
+	FILE *f;
+
+	f = fopen(knob, "r");
+	if (!f || !fgets(old, sizeof(old), f)) {
+		if (f)
+			fclose(f);
+		skip("cannot read %s", knob);
+		return TEST_SKIP;
+	}
+	fclose(f);
+	fd = open(knob, O_WRONLY);
+	if (fd < 0 || write(fd, "0", 1) != 1) {
+		if (fd >= 0)
+			close(fd);
+		skip("unprivileged BPF cannot be enabled (was %.1s)", old);
+		return TEST_SKIP;
+	}
+	close(fd);
+
+	pid = fork();
+	if (pid == 0) {
+		int rb, relay;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		/* The control: an unprivileged user may create a ring buffer. */
+		rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rtunpriv", 0, 0,
+				    PAGE, NULL);
+		if (rb < 0)
+			_exit(2);
+		relay = relay_create("rtunpriv", 64, PAGE, 2, 0);
+		_exit(relay < 0 && errno == EPERM ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	fd = open(knob, O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, old, strlen(old)) < 0)
+			perror("restore unprivileged_bpf_disabled");
+		close(fd);
+	}
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 2,
+	      "control: unprivileged ringbuf create failed");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "unprivileged relay create was not EPERM (status %d)", status);
+	return TEST_PASS;
+}
+
+static char verifier_log[1 << 16];
+static size_t verifier_log_len;
+
+static int capture_log(enum libbpf_print_level level, const char *fmt,
+		       va_list args)
+{
+	if (verifier_log_len < sizeof(verifier_log) - 1) {
+		int n = vsnprintf(verifier_log + verifier_log_len,
+				  sizeof(verifier_log) - verifier_log_len,
+				  fmt, args);
+
+		if (n > 0)
+			verifier_log_len += n;
+		if (verifier_log_len > sizeof(verifier_log) - 1)
+			verifier_log_len = sizeof(verifier_log) - 1;
+	}
+	return 0;
+}
+
+static int test_verifier_ties_map_and_helper(void)
+{
+	/* map_update_elem trips over the zero-sized key before the type tie */
+	static const char *const progs[][2] = {
+		{ "relay_output_on_ringbuf", "cannot pass map_type 27" },
+		{ "ringbuf_output_on_relay", "cannot pass map_type 34" },
+		{ "update_relay_from_bpf", "invalid zero-sized read" },
+	};
+	libbpf_print_fn_t old = libbpf_set_print(capture_log);
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct relay_bad_bpf *skel = relay_bad_bpf__open();
+		struct bpf_program *p;
+		int err;
+
+		if (!CHECK(skel, "open"))
+			break;
+		bpf_object__for_each_program(p, skel->obj)
+			bpf_program__set_autoload(p, !strcmp(bpf_program__name(p),
+							     progs[i][0]));
+		verifier_log_len = 0;
+		verifier_log[0] = 0;
+		err = relay_bad_bpf__load(skel);
+		CHECK(err && strstr(verifier_log, progs[i][1]),
+		      "%s: load %d, log tail: %s", progs[i][0], err,
+		      verifier_log_len > 400 ?
+		      verifier_log + verifier_log_len - 400 : verifier_log);
+		relay_bad_bpf__destroy(skel);
+	}
+	libbpf_set_print(old);
+	return TEST_PASS;
+}
+
+static int tool_output_contains(const char *cmd, const char *needle)
+{
+	char line[512];
+	int found = 0;
+	FILE *p = popen(cmd, "r");
+
+	if (!p)
+		return 0;
+	while (fgets(line, sizeof(line), p))
+		found |= strstr(line, needle) != NULL;
+	pclose(p);
+	return found;
+}
+
+static int test_bpftool_knows_relay(void)
+{
+	const char *bpftool = getenv("BPFTOOL");
+	char cmd[512];
+	int fd;
+
+	if (!bpftool) {
+		skip("BPFTOOL is not set");
+		return TEST_SKIP;
+	}
+	fd = relay_create("rtbpftool", 64, PAGE, 2, 0);
+	CHECK(fd >= 0, "create");
+	snprintf(cmd, sizeof(cmd), "%s map show name rtbpftool", bpftool);
+	CHECK(tool_output_contains(cmd, ": relay  name rtbpftool"),
+	      "bpftool map show names the type");
+	snprintf(cmd, sizeof(cmd), "%s feature probe kernel", bpftool);
+	CHECK(tool_output_contains(cmd, "eBPF map_type relay is available"),
+	      "feature probe: map type");
+	CHECK(tool_output_contains(cmd, "- bpf_relay_output"),
+	      "feature probe: helper");
+	close(fd);
+	return TEST_PASS;
+}
+
+/* Writers in task, hard-irq and NMI context share one CPU's buffer. */
+static int test_nested_writers(void)
+{
+	const struct producer_opts o = {
+		.subbuf = 16 * PAGE, .n_subbufs = 8, .flags = BPF_F_OVERWRITE,
+		.raw_tp = true, .irq_writers = true,
+	};
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_period = 100000,	/* ns: 10 kHz per CPU */
+	};
+	int ncpu = online_cpus(), cpu, src, sysrq, round;
+	struct bpf_link *perf_links[8] = {};
+	struct producer_arg pa[8];
+	pthread_t thr[8];
+	volatile bool stop = false;
+	struct relay_test_bpf *skel;
+	struct relay_stats st[8];
+	__u64 nmi_attempts = 0, nmi_ok = 0, nmi_busy = 0;
+
+	if (ncpu > 8)
+		ncpu = 8;
+	skel = load_producer(&o);
+	if (!CHECK(skel, "load: %s", strerror(errno)))
+		return TEST_FAIL;
+	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_nest", 64) == 0,
+	      "update");
+	CHECK(attach_syscall_writer(skel, true) == 0, "attach raw_tp");
+	skel->links.rt_nmi = bpf_program__attach(skel->progs.rt_nmi);
+	CHECK(skel->links.rt_nmi, "attach nmi_handler");
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		int pfd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, 0);
+
+		if (CHECK(pfd >= 0, "perf_event_open cpu %d", cpu))
+			perf_links[cpu] = bpf_program__attach_perf_event(
+				skel->progs.rt_cpu_clock, pfd);
+		CHECK(perf_links[cpu], "attach perf_event cpu %d", cpu);
+	}
+	skel->bss->irq_writers_enabled = 1;
+
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		pa[cpu] = (struct producer_arg){ .cpu = cpu, .stop = &stop };
+		pthread_create(&thr[cpu], NULL, producer_thread, &pa[cpu]);
+	}
+	/* sysrq 'l' sends an NMI to every other CPU. */
+	if (system("echo 1 > /proc/sys/kernel/sysrq"))
+		fprintf(stderr, "    cannot enable sysrq\n");
+	for (round = 0; round < 40; round++) {
+		sysrq = open("/proc/sysrq-trigger", O_WRONLY);
+		if (sysrq >= 0) {
+			if (write(sysrq, "l", 1) != 1)
+				break;
+			close(sysrq);
+		}
+		usleep(50000);
+	}
+	stop = true;
+	for (cpu = 0; cpu < ncpu; cpu++)
+		pthread_join(thr[cpu], NULL);
+	skel->bss->irq_writers_enabled = 0;
+	for (cpu = 0; cpu < ncpu; cpu++)
+		bpf_link__destroy(perf_links[cpu]);
+
+	CHECK(read_stats("rt_nest", st, 8) == ncpu, "stats");
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		struct relay_test_counts c[RT_NR_SRC];
+		__u64 ok = 0, failed = 0;
+		struct rt_recs recs = {};
+		char path[128];
+		void *map;
+		int fd;
+
+		for (src = 0; src < RT_NR_SRC; src++) {
+			CHECK(read_counts(skel, src, cpu, &c[src]) == 0, "counts");
+			ok += c[src].ok;
+			failed += c[src].ebusy + c[src].enospc + c[src].other;
+			CHECK(c[src].enospc == 0 && c[src].other == 0,
+			      "cpu %d src %d unexpected failures", cpu, src);
+		}
+		/* Only an NMI can land inside a write: irqs are off there. */
+		CHECK(c[RT_SRC_SYSCALL].ebusy == 0 && c[RT_SRC_HARDIRQ].ebusy == 0,
+		      "cpu %d: busy outside NMI", cpu);
+		CHECK(c[RT_SRC_SYSCALL].ok > 0 && c[RT_SRC_HARDIRQ].ok > 0,
+		      "cpu %d: task %llu hardirq %llu writes", cpu,
+		      (unsigned long long)c[RT_SRC_SYSCALL].ok,
+		      (unsigned long long)c[RT_SRC_HARDIRQ].ok);
+		CHECK(st[cpu].written == ok && st[cpu].dropped == failed,
+		      "cpu %d: written %llu/%llu dropped %llu/%llu", cpu,
+		      st[cpu].written, (unsigned long long)ok,
+		      st[cpu].dropped, (unsigned long long)failed);
+		nmi_attempts += c[RT_SRC_NMI].attempts;
+		nmi_ok += c[RT_SRC_NMI].ok;
+		nmi_busy += c[RT_SRC_NMI].ebusy;
+
+		snprintf(path, sizeof(path), DEBUGFS "/rt_nest/rt_relay%d", cpu);
+		fd = open(path, O_RDONLY);
+		map = mmap(NULL, 8 * 16 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		if (CHECK(map != MAP_FAILED, "mmap cpu %d", cpu)) {
+			rt_parse_mmap(map, 16 * PAGE, 8, &recs);
+			CHECK(recs.torn == 0 && recs.framing == 0 && recs.n > 0,
+			      "cpu %d: %zu records, torn %llu framing %llu", cpu,
+			      recs.n, (unsigned long long)recs.torn,
+			      (unsigned long long)recs.framing);
+			for (src = 0; src < RT_NR_SRC; src++) {
+				uint64_t f, l, g;
+				int ordered;
+
+				rt_count(&recs, cpu, src, &f, &l, &ordered, &g);
+				CHECK(ordered, "cpu %d src %d out of order", cpu,
+				      src);
+			}
+			munmap(map, 8 * 16 * PAGE);
+		}
+		close(fd);
+		rt_recs_free(&recs);
+	}
+	printf("    nmi writes: %llu attempted, %llu ok, %llu refused busy\n",
+	       (unsigned long long)nmi_attempts, (unsigned long long)nmi_ok,
+	       (unsigned long long)nmi_busy);
+	CHECK(nmi_attempts > 0, "no NMI-context write happened");
+	relay_test_bpf__destroy(skel);
+	CHECK(wait_gone("rt_nest"), "dir removed");
+	return TEST_PASS;
+}
+
+struct selftest {
+	const char *name;
+	int (*run)(void);
+};
+
+static const struct selftest selftests[] = {
+	{ "create_update_files", test_create_update_files },
+	{ "bad_attributes", test_bad_attributes },
+	{ "bad_dirnames", test_bad_dirnames },
+	{ "concurrent_updates", test_concurrent_updates },
+	{ "read_mmap_cat_poll", test_read_mmap_cat_poll },
+	{ "no_overwrite_keeps_oldest", test_no_overwrite_keeps_oldest },
+	{ "overwrite_keeps_newest", test_overwrite_keeps_newest },
+	{ "accounting_with_live_reader", test_accounting_with_live_reader },
+	{ "free_while_open_or_mapped", test_free_while_open },
+	{ "unprivileged_create", test_unprivileged_create },
+	{ "verifier_ties_map_and_helper", test_verifier_ties_map_and_helper },
+	{ "bpftool_knows_relay", test_bpftool_knows_relay },
+	{ "nested_writers", test_nested_writers },
+};
+
+int main(int argc, char **argv)
+{
+	int passed = 0, failed = 0, skipped = 0;
+	size_t i;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "relay_selftest: must run as root\n");
+		return 1;
+	}
+	if (access(DEBUGFS, F_OK)) {
+		fprintf(stderr, "relay_selftest: debugfs is not mounted\n");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < sizeof(selftests) / sizeof(selftests[0]); i++) {
+		const struct selftest *t = &selftests[i];
+		int ret;
+
+		if (argc > 1 && !strstr(t->name, argv[1]))
+			continue;
+		failed_checks = 0;
+		skip_reason[0] = 0;
+		ret = t->run();
+		if (ret == TEST_SKIP) {
+			printf("ok %zu %s # SKIP %s\n", i + 1, t->name, skip_reason);
+			skipped++;
+		} else if (ret == TEST_FAIL || failed_checks) {
+			printf("not ok %zu %s\n", i + 1, t->name);
+			failed++;
+		} else {
+			printf("ok %zu %s\n", i + 1, t->name);
+			passed++;
+		}
+	}
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# tests/vm/run.sh: boots the patched kernel (release, or --debug) and runs
+# the relay map selftests inside it.  Exit status: the selftests', or
+# non-zero if the guest console shows a kernel warning, BUG or splat.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+flavour=()
+filter=()
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--debug) flavour=(--debug) ;;
+	--only) filter=("$2"); shift ;;
+	*) echo "usage: tests/vm/run.sh [--debug] [--only NAME]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+tools=$("$ROOT/kernel/build.sh" path tools)
+make -s -C "$ROOT/tests/vm" BUILD="$BUILD" TOOLS_DIR="$tools"
+
+echo "== relay selftests in the ${flavour[*]:-release} kernel VM"
+exec "$ROOT/scripts/vm.sh" "${flavour[@]}" --smp 2 --timeout 900 -- \
+	env BPFTOOL="$tools/bin/bpftool" "$BUILD/vmtests/relay_selftest" "${filter[@]}"
