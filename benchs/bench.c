@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench.c: the relaybench harness.  Structure after the kernel's
+ * selftests/bpf bench: a table of variants, each with setup, producer and
+ * consumer threads, measure and teardown; the harness warms up, runs
+ * iterations, then stops producers, drains consumers and checks that every
+ * produced record is accounted for.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bench.h"
+
+static const struct bench *benchs[] = {
+	&bench_ringbuf_libbpf, &bench_ringbuf_busy, &bench_ringbuf_custom,
+	&bench_perfbuf_libbpf, &bench_perfbuf_custom,
+	&bench_relay_mmap, &bench_relay_read, &bench_relay_cat,
+	&bench_percpu,
+};
+#define NR_BENCHS (sizeof(benchs) / sizeof(benchs[0]))
+
+volatile int rb_stop_producers;
+volatile int rb_stop_consumers;
+volatile sig_atomic_t rb_interrupted;
+struct rb_consumer rb_consumers[RB_MAX_THREADS];
+int rb_ncpus;
+
+static const struct bench *bench;
+static struct bpf_program *stats_prog;
+static volatile int consumers_started;
+
+/* One measurement point; iterations are differences of two of these. */
+struct snap {
+	u64 t_ns;
+	struct bench_sample s;
+	u64 run_ns, run_cnt;		/* BPF_ENABLE_STATS */
+	u64 cons_ns, cons_ctxsw;	/* libperf, consumer threads */
+	u64 sys_busy, sys_total;	/* /proc/stat */
+};
+
+struct iter {
+	double events_s, mb_s, produced_s, dropped_s, wakeups_s;
+	double prod_ns_event, cons_cpu_pct, cons_ctxsw_s, sys_cpu_pct;
+};
+
+#define NR_ITER_FIELDS (sizeof(struct iter) / sizeof(double))
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void on_signal(int sig)
+{
+	rb_interrupted = 1;
+	rb_stop_producers = 1;
+}
+
+/* Sleep in short steps so Ctrl-C is honoured promptly. */
+static void sleep_s(double secs)
+{
+	u64 end = now_ns() + (u64)(secs * 1e9);
+	struct timespec step = { 0, 10 * 1000 * 1000 };
+
+	while (!rb_interrupted && now_ns() < end)
+		nanosleep(&step, NULL);
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % rb_ncpus, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		fprintf(stderr, "warning: cannot pin thread to cpu %d\n", cpu % rb_ncpus);
+}
+
+void *rb_producer_thread(void *arg)
+{
+	long idx = (long)arg;
+	u64 period = env.rate ? 1000000000ull / env.rate : 0, next = now_ns();
+	struct timespec ts;
+
+	if (env.affinity)
+		pin_to(idx);
+	while (!rb_stop_producers) {
+		syscall(__NR_getpgid, 0);	/* the trigger */
+		if (!period)
+			continue;
+		next += period;
+		ts.tv_sec = next / 1000000000ull;
+		ts.tv_nsec = next % 1000000000ull;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+	return NULL;
+}
+
+static void *consumer_trampoline(void *arg)
+{
+	struct rb_consumer *c = arg;
+
+	c->tid = (pid_t)syscall(SYS_gettid);
+	if (env.affinity)
+		pin_to(env.producers + c->idx);
+	__atomic_fetch_add(&consumers_started, 1, __ATOMIC_RELEASE);
+	return bench->consumer_thread(c);
+}
+
+void rb_consumers_total(struct bench_sample *s)
+{
+	int i;
+
+	s->consumed = s->bytes = s->wakeups = 0;
+	for (i = 0; i < env.consumers; i++) {
+		s->consumed += rb_load(&rb_consumers[i].consumed);
+		s->bytes += rb_load(&rb_consumers[i].bytes);
+		s->wakeups += rb_load(&rb_consumers[i].wakeups);
+	}
+}
+
+void rb_select_trigger(struct bpf_program *tp, struct bpf_program *raw_tp)
+{
+	bpf_program__set_autoload(env.raw_tp ? tp : raw_tp, false);
+}
+
+int rb_attach(struct bpf_program *tp, struct bpf_program *raw_tp, struct bpf_link **link)
+{
+	struct bpf_program *prog = env.raw_tp ? raw_tp : tp;
+
+	*link = bpf_program__attach(prog);
+	if (!*link) {
+		fprintf(stderr, "cannot attach %s: %s\n", bpf_program__section_name(prog),
+			strerror(errno));
+		return EXIT_ENV;
+	}
+	stats_prog = prog;
+	return 0;
+}
+
+int rb_read_counters(int map_fd, struct rb_counters *sum, u64 *seq)
+{
+	int n = libbpf_num_possible_cpus(), cpu;
+	struct rb_counters vals[n > 0 ? n : 1];
+	u32 zero = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (n <= 0 || bpf_map_lookup_elem(map_fd, &zero, vals))
+		return -1;
+	for (cpu = 0; cpu < n; cpu++) {
+		sum->produced += vals[cpu].produced;
+		sum->dropped += vals[cpu].dropped;
+		sum->triggers += vals[cpu].triggers;
+		if (seq && cpu < RB_MAX_CPUS)
+			seq[cpu] = vals[cpu].seq;
+	}
+	return 0;
+}
+
+/* Produced/dropped from BPF, consumed and lost from the consumers' views. */
+void rb_account_common(int counters_fd, struct loss_accounting *a)
+{
+	u64 bpf_seq[RB_MAX_CPUS] = {0};
+	struct seqtrack all;
+	struct rb_counters sum;
+	struct bench_sample s;
+	int i, cpu;
+
+	memset(a, 0, sizeof(*a));
+	rb_read_counters(counters_fd, &sum, bpf_seq);
+	seqtrack_reset(&all);
+	for (i = 0; i < env.consumers; i++) {
+		const struct seqtrack *t = &rb_consumers[i].seq;
+
+		for (cpu = 0; cpu < RB_MAX_CPUS; cpu++)
+			if (t->last[cpu] > all.last[cpu])
+				all.last[cpu] = t->last[cpu];
+		all.gaps += t->gaps;
+		all.corrupt += t->corrupt + t->reordered + rb_consumers[i].parse_errors;
+	}
+	rb_consumers_total(&s);
+	a->produced = sum.produced;
+	a->dropped = sum.dropped;
+	a->consumed = s.consumed;
+	a->corrupt = all.corrupt;
+	a->overwrite = env.overwrite;
+	/* --count-only keeps no seq state: the tail is then "not seen" only if
+	 * the totals disagree, which the equation catches anyway. */
+	if (!rb_count_only)
+		a->lost = all.gaps + seqtrack_tail_lost(&all, bpf_seq, RB_MAX_CPUS);
+}
+
+static void prog_stats(u64 *run_ns, u64 *run_cnt)
+{
+	struct bpf_prog_info info = {};
+	u32 len = sizeof(info);
+
+	*run_ns = *run_cnt = 0;
+	if (stats_prog && !bpf_prog_get_info_by_fd(bpf_program__fd(stats_prog), &info, &len)) {
+		*run_ns = info.run_time_ns;
+		*run_cnt = info.run_cnt;
+	}
+}
+
+static void take_snap(struct snap *sn, struct cons_counters *cc)
+{
+	memset(sn, 0, sizeof(*sn));
+	sn->t_ns = now_ns();
+	bench->measure(&sn->s);
+	prog_stats(&sn->run_ns, &sn->run_cnt);
+	if (cc)
+		counters_read(cc, &sn->cons_ns, &sn->cons_ctxsw);
+	sys_cpu_read(&sn->sys_busy, &sn->sys_total);
+}
+
+static double per(u64 num, u64 den)
+{
+	return den ? (double)num / (double)den : NAN;
+}
+
+static void iter_from(const struct snap *a, const struct snap *b, struct iter *it)
+{
+	double secs = (b->t_ns - a->t_ns) / 1e9;
+	u64 produced = b->s.produced - a->s.produced;
+
+	it->events_s = (b->s.consumed - a->s.consumed) / secs;
+	it->mb_s = (b->s.bytes - a->s.bytes) / secs / 1e6;
+	it->produced_s = produced / secs;
+	it->dropped_s = (b->s.dropped - a->s.dropped) / secs;
+	it->wakeups_s = (b->s.wakeups - a->s.wakeups) / secs;
+	it->prod_ns_event = per(b->run_ns - a->run_ns, produced);
+	it->cons_cpu_pct = (b->cons_ns - a->cons_ns) / 1e9 / secs * 100;
+	it->cons_ctxsw_s = (b->cons_ctxsw - a->cons_ctxsw) / secs;
+	it->sys_cpu_pct = 100.0 * per(b->sys_busy - a->sys_busy, b->sys_total - a->sys_total);
+}
+
+static void print_iter(int i, const struct iter *it)
+{
+	printf("Iter %3d: events %8.3fM/s %9.2f MB/s | produced %8.3fM/s dropped %8.3fM/s | "
+	       "wakeups %9.1f/s | prod %7.1f ns/ev | cons cpu %5.1f%% ctxsw %8.1f/s | sys cpu %5.1f%%\n",
+	       i, it->events_s / 1e6, it->mb_s, it->produced_s / 1e6, it->dropped_s / 1e6,
+	       it->wakeups_s, it->prod_ns_event, it->cons_cpu_pct, it->cons_ctxsw_s,
+	       it->sys_cpu_pct);
+	fflush(stdout);
+}
+
+struct result {
+	struct summary f[NR_ITER_FIELDS];	/* one per struct iter field */
+	struct hist lat;
+	struct loss_accounting loss;
+	bool loss_ok;
+	char loss_why[RB_ERRLEN];
+	u64 buffer_bytes;
+	u64 torn;
+};
+
+static void summarize_iters(const struct iter *its, int n, struct result *r)
+{
+	double col[n];
+	size_t f;
+	int i;
+
+	for (f = 0; f < NR_ITER_FIELDS; f++) {
+		for (i = 0; i < n; i++)
+			col[i] = ((const double *)&its[i])[f];
+		summarize(col, n, &r->f[f]);
+	}
+}
+
+#define FIELD(name) (offsetof(struct iter, name) / sizeof(double))
+
+static void summary_json(struct json *j, const char *key, const struct summary *s)
+{
+	json_begin(j, key);
+	json_dbl(j, "median", s->median);
+	json_dbl(j, "stddev", s->stddev);
+	json_dbl(j, "min", s->min);
+	json_dbl(j, "max", s->max);
+	json_end(j);
+}
+
+static void latency_json(struct json *j, const struct hist *h)
+{
+	json_begin(j, "latency_ns");
+	json_u64(j, "count", h->count);
+	json_u64(j, "p50", hist_percentile(h, 50));
+	json_u64(j, "p90", hist_percentile(h, 90));
+	json_u64(j, "p99", hist_percentile(h, 99));
+	json_u64(j, "p99_9", hist_percentile(h, 99.9));
+	json_u64(j, "max", h->count ? h->max : 0);
+	json_end(j);
+}
+
+static void loss_json(struct json *j, const struct result *r)
+{
+	json_begin(j, "loss");
+	json_u64(j, "produced", r->loss.produced);
+	json_u64(j, "consumed", r->loss.consumed);
+	json_u64(j, "dropped", r->loss.dropped);
+	json_u64(j, "lost", r->loss.lost);
+	json_u64(j, "in_buffer", r->loss.in_buffer);
+	json_u64(j, "corrupt", r->loss.corrupt);
+	json_u64(j, "torn", r->torn);
+	json_bool(j, "ok", r->loss_ok);
+	json_end(j);
+}
+
+static void report_json(const struct result *r, const struct bench_meta *m)
+{
+	struct json j;
+
+	json_init(&j);
+	json_begin(&j, NULL);
+	json_str(&j, "bench", bench->name);
+	params_json(&j, &env);
+	meta_json(&j, m);
+	json_begin(&j, "throughput");
+	summary_json(&j, "events_per_s", &r->f[FIELD(events_s)]);
+	summary_json(&j, "mb_per_s", &r->f[FIELD(mb_s)]);
+	summary_json(&j, "produced_per_s", &r->f[FIELD(produced_s)]);
+	summary_json(&j, "dropped_per_s", &r->f[FIELD(dropped_s)]);
+	json_end(&j);
+	latency_json(&j, &r->lat);
+	loss_json(&j, r);
+	json_begin(&j, "cpu");
+	summary_json(&j, "producer_ns_per_event", &r->f[FIELD(prod_ns_event)]);
+	summary_json(&j, "consumer_cpu_pct", &r->f[FIELD(cons_cpu_pct)]);
+	summary_json(&j, "consumer_ctx_switches_per_s", &r->f[FIELD(cons_ctxsw_s)]);
+	summary_json(&j, "system_cpu_pct", &r->f[FIELD(sys_cpu_pct)]);
+	json_end(&j);
+	summary_json(&j, "wakeups_per_s", &r->f[FIELD(wakeups_s)]);
+	json_begin(&j, "memory");
+	json_u64(&j, "buffer_bytes", r->buffer_bytes);
+	json_end(&j);
+	json_end(&j);
+	printf("%s\n", j.buf);
+	fflush(stdout);
+	json_free(&j);
+}
+
+static void report_text(const struct result *r, const struct bench_meta *m)
+{
+	const struct summary *ev = &r->f[FIELD(events_s)], *mb = &r->f[FIELD(mb_s)];
+	const struct hist *h = &r->lat;
+
+	printf("Summary %s (%s, %s, %d iterations):\n", bench->name, m->kernel, m->where, ev->n);
+	printf("  throughput  %.3f ± %.3f M/s (min %.3f, max %.3f), %.2f ± %.2f MB/s\n",
+	       ev->median / 1e6, ev->stddev / 1e6, ev->min / 1e6, ev->max / 1e6,
+	       mb->median, mb->stddev);
+	printf("  latency ns  p50 %llu p90 %llu p99 %llu p99.9 %llu max %llu (%llu samples)\n",
+	       (unsigned long long)hist_percentile(h, 50), (unsigned long long)hist_percentile(h, 90),
+	       (unsigned long long)hist_percentile(h, 99), (unsigned long long)hist_percentile(h, 99.9),
+	       (unsigned long long)(h->count ? h->max : 0), (unsigned long long)h->count);
+	printf("  loss        produced %llu consumed %llu dropped %llu lost %llu in-buffer %llu corrupt %llu: %s\n",
+	       (unsigned long long)r->loss.produced, (unsigned long long)r->loss.consumed,
+	       (unsigned long long)r->loss.dropped, (unsigned long long)r->loss.lost,
+	       (unsigned long long)r->loss.in_buffer, (unsigned long long)r->loss.corrupt,
+	       r->loss_ok ? "ok" : "VIOLATION");
+	printf("  cpu         producer %.1f ns/event, consumer %.1f%% cpu %.0f ctxsw/s, system %.1f%%\n",
+	       r->f[FIELD(prod_ns_event)].median, r->f[FIELD(cons_cpu_pct)].median,
+	       r->f[FIELD(cons_ctxsw_s)].median, r->f[FIELD(sys_cpu_pct)].median);
+	printf("  wakeups     %.1f/s   buffer %llu bytes\n", r->f[FIELD(wakeups_s)].median,
+	       (unsigned long long)r->buffer_bytes);
+}
+
+struct threads {
+	pthread_t prod[RB_MAX_THREADS];
+	pthread_t cons[RB_MAX_THREADS];
+	int nprod;
+	int ncons;
+};
+
+static int start_threads(struct threads *t)
+{
+	int i;
+
+	for (i = 0; bench->has_consumer && i < env.consumers; i++) {
+		consumer_reset(&rb_consumers[i], i);
+		if (pthread_create(&t->cons[i], NULL, consumer_trampoline, &rb_consumers[i]))
+			return -1;
+		t->ncons++;
+	}
+	while (__atomic_load_n(&consumers_started, __ATOMIC_ACQUIRE) < t->ncons)
+		sched_yield();
+	for (i = 0; i < env.producers; i++) {
+		if (pthread_create(&t->prod[i], NULL, bench->producer_thread, (void *)(long)i))
+			return -1;
+		t->nprod++;
+	}
+	return 0;
+}
+
+/* Producers first, so consumers can drain everything that was written. */
+static void stop_threads(struct threads *t)
+{
+	int i;
+
+	rb_stop_producers = 1;
+	for (i = 0; i < t->nprod; i++)
+		pthread_join(t->prod[i], NULL);
+	rb_stop_consumers = 1;
+	for (i = 0; i < t->ncons; i++)
+		pthread_join(t->cons[i], NULL);
+	t->nprod = t->ncons = 0;
+}
+
+static struct cons_counters *open_consumer_counters(void)
+{
+	pid_t tids[RB_MAX_THREADS];
+	struct cons_counters *cc;
+	int i;
+
+	if (!bench->has_consumer)
+		return NULL;
+	for (i = 0; i < env.consumers; i++)
+		tids[i] = rb_consumers[i].tid;
+	cc = counters_open(tids, env.consumers);
+	if (!cc)
+		fprintf(stderr, "warning: no consumer perf counters (task-clock, context-switches)\n");
+	return cc;
+}
+
+static void collect_result(struct result *r)
+{
+	int i;
+
+	hist_reset(&r->lat);
+	for (i = 0; bench->has_consumer && i < env.consumers; i++) {
+		hist_merge(&r->lat, &rb_consumers[i].lat);
+		r->torn += rb_consumers[i].torn;
+	}
+	bench->account(&r->loss);
+	r->loss_ok = !loss_check(&r->loss, r->loss_why, sizeof(r->loss_why));
+	r->buffer_bytes = bench->buffer_bytes();
+}
+
+/* Warm up, measure env.iterations windows, stop, drain, account. */
+static int run(struct result *r)
+{
+	struct iter its[env.iterations];
+	struct cons_counters *cc = NULL;
+	struct threads t = {};
+	struct snap a, b;
+	int i, n = 0, err = 0;
+
+	if (start_threads(&t)) {
+		fprintf(stderr, "cannot start threads: %s\n", strerror(errno));
+		err = EXIT_ENV;
+		goto cleanup;
+	}
+	cc = open_consumer_counters();
+	sleep_s(env.warmup_s);
+	rb_measuring = 1;
+	take_snap(&a, cc);
+	for (i = 0; i < env.iterations && !rb_interrupted; i++) {
+		sleep_s(env.duration_s);
+		take_snap(&b, cc);
+		iter_from(&a, &b, &its[n]);
+		if (!env.json)
+			print_iter(n, &its[n]);
+		n++;
+		a = b;
+	}
+	rb_measuring = 0;
+cleanup:
+	stop_threads(&t);
+	counters_close(cc);
+	if (!err && !rb_interrupted) {
+		summarize_iters(its, n, r);
+		collect_result(r);
+	}
+	return err;
+}
+
+static const struct bench *find_bench(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_BENCHS; i++)
+		if (!strcmp(benchs[i]->name, name))
+			return benchs[i];
+	return NULL;
+}
+
+static void list_benchs(void)
+{
+	size_t i;
+
+	for (i = 0; i < NR_BENCHS; i++)
+		printf("%-16s %s\n", benchs[i]->name, benchs[i]->desc);
+}
+
+static bool dir_exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/* Root, kernel BTF, and tracefs for the tracepoint trigger. */
+static int check_environment(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "must be run as root\n");
+		return EXIT_ENV;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "kernel btf missing (/sys/kernel/btf/vmlinux)\n");
+		return EXIT_ENV;
+	}
+	if (env.raw_tp || dir_exists("/sys/kernel/tracing/events") ||
+	    dir_exists("/sys/kernel/debug/tracing/events"))
+		return 0;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		fprintf(stderr, "tracefs not mounted and cannot mount it: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	fprintf(stderr, "note: mounted tracefs on /sys/kernel/tracing (left mounted)\n");
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG || getenv("RB_QUIET_LIBBPF"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int prepare(int argc, char **argv)
+{
+	char err[RB_ERRLEN];
+	int ret;
+
+	ret = bench_parse_args(argc, argv, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s\n", err);
+		return ret;
+	}
+	if (env.list) {
+		list_benchs();
+		return -1;
+	}
+	bench = find_bench(env.bench_name);
+	if (!bench) {
+		fprintf(stderr, "unknown bench '%s' (try --list)\n", env.bench_name);
+		return EXIT_USAGE;
+	}
+	if (bench->validate && (ret = bench->validate()))
+		return ret;
+	rb_count_only = env.count_only;
+	rb_ncpus = libbpf_num_possible_cpus();
+	return check_environment();
+}
+
+int main(int argc, char **argv)
+{
+	struct result r = {};
+	struct bench_meta meta;
+	int stats_fd = -1, ret;
+
+	ret = prepare(argc, argv);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	libbpf_set_print(libbpf_print);
+	install_signals();
+	meta_collect(&meta);
+	ret = bench->setup();
+	if (ret)
+		goto cleanup;
+	/* run_time_ns/run_cnt are only kept while someone holds this fd. */
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0)
+		fprintf(stderr, "warning: bpf_enable_stats failed, no producer ns/event\n");
+	ret = run(&r);
+	if (ret || rb_interrupted)
+		goto cleanup;
+	if (env.json)
+		report_json(&r, &meta);
+	else
+		report_text(&r, &meta);
+	if (!r.loss_ok) {
+		fprintf(stderr, "LOSS ACCOUNTING VIOLATION: %s: %s\n", bench->name, r.loss_why);
+		ret = 3;
+	}
+cleanup:
+	if (stats_fd >= 0)
+		close(stats_fd);
+	bench->teardown();
+	if (rb_interrupted) {
+		fprintf(stderr, "interrupted\n");
+		return 130;
+	}
+	return ret;
+}

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* bench.h: the relaybench harness -- options, bench table, shared helpers. */
+#ifndef RB_BENCH_H
+#define RB_BENCH_H
+
+#include <argp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/bpf.h>
+#include "relaybench.h"
+
+typedef uint64_t u64;
+typedef uint32_t u32;
+
+#define EXIT_USAGE	2	/* bad input */
+#define EXIT_ENV	1	/* environment cannot run the bench */
+#define RB_MAX_CPUS	256
+#define RB_MAX_THREADS	64
+#define RB_ERRLEN	256
+
+/* ---- options (options.c) ---- */
+struct bench_env {
+	const char *bench_name;
+	double warmup_s;
+	double duration_s;
+	int producers;
+	int consumers;
+	int iterations;
+	bool affinity;
+	bool json;
+	bool list;
+	bool raw_tp;
+	bool count_only;	/* consumers only count records: no seq, no latency */
+	bool overwrite;
+	u64 rate;		/* triggers/s per producer, 0 = as fast as possible */
+	u32 rec_size;
+	u32 batch;
+	struct {
+		u64 size;
+		int notify;	/* enum rb_notify */
+		u32 sample;
+	} ringbuf;
+	struct {
+		u32 pages;	/* data pages per CPU, power of two */
+		u32 wakeup;	/* wakeup_events */
+	} perfbuf;
+	struct {
+		u32 subbuf_size;
+		u32 n_subbufs;
+		char dir[64];
+	} relay;
+};
+
+extern struct bench_env env;
+extern const struct argp bench_ringbuf_argp;
+extern const struct argp bench_perfbuf_argp;
+extern const struct argp bench_relay_argp;
+
+/* Parse argv into env; 0 on success, EXIT_USAGE with a one-line message in
+ * err on bad input.  Does not exit, so unit tests can call it. */
+int bench_parse_args(int argc, char **argv, char *err, size_t errlen);
+void bench_env_defaults(struct bench_env *e);
+int parse_u64(const char *s, u64 min, u64 max, u64 *out);
+int parse_seconds(const char *s, double *out);
+
+/* ---- log-linear latency histogram (hist.c) ---- */
+#define HIST_SUB_BITS	5
+#define HIST_SUB	(1u << HIST_SUB_BITS)
+#define HIST_NBUCKETS	(59 * HIST_SUB + HIST_SUB)	/* covers all of u64 */
+
+struct hist {
+	u64 buckets[HIST_NBUCKETS];
+	u64 count;
+	u64 min;
+	u64 max;
+};
+
+void hist_reset(struct hist *h);
+u32 hist_bucket(u64 v);
+u64 hist_bucket_low(u32 idx);
+u64 hist_bucket_high(u32 idx);
+void hist_add(struct hist *h, u64 v);
+void hist_merge(struct hist *dst, const struct hist *src);
+u64 hist_percentile(const struct hist *h, double pct);
+
+/* ---- summary statistics (stats.c) ---- */
+struct summary {
+	double median;
+	double stddev;	/* sample standard deviation, 0 for n < 2 */
+	double min;
+	double max;
+	double mean;
+	int n;
+};
+
+int summarize(const double *vals, int n, struct summary *out);
+
+/* ---- per-consumer record accounting (consumer.c) ---- */
+struct seqtrack {
+	u64 last[RB_MAX_CPUS];	/* last seq seen per producing CPU */
+	u64 gaps;		/* records missing between seen seqs */
+	u64 reordered;		/* seq <= last: duplicate or out of order */
+	u64 corrupt;		/* records whose header does not make sense */
+};
+
+struct rb_consumer {
+	int idx;
+	pid_t tid;
+	struct seqtrack seq;
+	struct hist lat;
+	u64 consumed;		/* records; written by the consumer only */
+	u64 bytes;
+	u64 wakeups;		/* returns from a blocking wait with data */
+	u64 torn;		/* relay: sub-buffer overwritten while read */
+	u64 parse_errors;	/* relay: framing errors */
+};
+
+/* Switched by the harness: latency is only sampled while measuring. */
+extern volatile int rb_measuring;
+extern bool rb_count_only;
+
+void seqtrack_reset(struct seqtrack *t);
+void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq);
+u64 seqtrack_tail_lost(const struct seqtrack *t, const u64 *bpf_seq, int ncpus);
+void consumer_reset(struct rb_consumer *c, int idx);
+/* Account one record as a real consumer would: check its header and seq,
+ * sample latency.  Returns false if the record is corrupt. */
+bool consume_record(struct rb_consumer *c, const void *data, u64 size);
+
+struct loss_accounting {
+	u64 produced;
+	u64 consumed;
+	u64 dropped;
+	u64 lost;	/* seq gaps + records written but never seen */
+	u64 in_buffer;
+	u64 corrupt;
+	bool overwrite;	/* lost records are legal only in overwrite mode */
+};
+
+/* 0 if produced == consumed + dropped + lost + in_buffer (and no loss or
+ * corruption outside overwrite mode); -1 with the reason in why otherwise. */
+int loss_check(const struct loss_accounting *a, char *why, size_t len);
+
+/* ---- relay framing (relay_parse.c); structs per kernel/README.md ---- */
+
+enum relay_status {
+	RELAY_OK = 0,
+	RELAY_EMPTY = 1,		/* seq == 0: never written */
+	RELAY_TORN = -1,		/* overwritten while we read it */
+	RELAY_BAD_HEADER = -2,
+	RELAY_BAD_RECORD = -3,
+	RELAY_TRUNCATED = -4,
+};
+
+typedef bool (*relay_rec_fn)(void *ctx, const void *payload, u32 len);
+
+struct relay_subbuf_view {
+	u64 seq;
+	u32 committed;
+	u32 cpu;
+	u64 dropped;
+	u32 end;		/* committed offset (after the header) we stopped at */
+	u64 records;		/* records handed to fn in this call */
+};
+
+/* Seqlock-style read of one mmap'ed sub-buffer: records in
+ * [from, committed) are handed to fn, then seq is re-checked. */
+int relay_read_subbuf(const void *subbuf, size_t subbuf_size, u32 from,
+		      struct relay_subbuf_view *view, relay_rec_fn fn, void *ctx);
+
+/* Incremental parser of the read() byte stream of one CPU file. */
+struct relay_stream {
+	unsigned char carry[RB_REC_MAX + 64];
+	size_t carry_len;
+	u64 subbufs;
+	u64 records;
+	u64 pad_bytes;
+	u64 subbuf_gaps;	/* sub-buffers skipped (overwritten) */
+	u64 last_subbuf_seq;
+	u64 dropped;		/* latest kernel dropped count seen in a header */
+	bool broken;		/* a framing error happened: stop trusting it */
+};
+
+void relay_stream_init(struct relay_stream *s);
+int relay_stream_feed(struct relay_stream *s, const void *data, size_t len,
+		      relay_rec_fn fn, void *ctx);
+const char *relay_status_str(int st);
+
+/* ---- JSON writer (json.c) ---- */
+struct json {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool need_comma;
+};
+
+void json_init(struct json *j);
+void json_free(struct json *j);
+void json_begin(struct json *j, const char *key);	/* key NULL at top */
+void json_end(struct json *j);
+void json_str(struct json *j, const char *key, const char *val);
+void json_u64(struct json *j, const char *key, u64 val);
+void json_dbl(struct json *j, const char *key, double val);
+void json_bool(struct json *j, const char *key, bool val);
+
+/* ---- metadata (meta.c) ---- */
+struct bench_meta {
+	char kernel[128];
+	char config_sha256[72];
+	char cpu_model[128];
+	int nproc;
+	bool hypervisor;
+	bool relay_map;
+	const char *where;	/* "vm" or "native" */
+	const char *git_rev;
+};
+
+void meta_collect(struct bench_meta *m);
+bool rb_relay_probe(void);	/* bench_relay.c */
+void meta_json(struct json *j, const struct bench_meta *m);
+void params_json(struct json *j, const struct bench_env *e);
+
+/* ---- consumer CPU counters via libperf (counters.c) ---- */
+struct cons_counters;
+struct cons_counters *counters_open(const pid_t *tids, int n);
+int counters_read(struct cons_counters *c, u64 *task_clock_ns, u64 *ctx_switches);
+void counters_close(struct cons_counters *c);
+int sys_cpu_read(u64 *busy, u64 *total);
+
+/* ---- the bench table (bench.c) ---- */
+/* What a bench reports at a point in time; the harness takes differences. */
+struct bench_sample {
+	u64 produced;
+	u64 dropped;
+	u64 consumed;
+	u64 bytes;
+	u64 wakeups;
+};
+
+struct bench {
+	const char *name;
+	const char *desc;
+	const struct argp *argp;	/* mechanism options, NULL if none */
+	int (*validate)(void);		/* EXIT_USAGE with message on bad combo */
+	int (*setup)(void);		/* 0, or EXIT_ENV with a message */
+	void *(*producer_thread)(void *arg);
+	void *(*consumer_thread)(void *arg);	/* arg: struct rb_consumer * */
+	void (*measure)(struct bench_sample *s);
+	/* After producers stop and consumers drained: final accounting. */
+	void (*account)(struct loss_accounting *a);
+	u64 (*buffer_bytes)(void);
+	void (*teardown)(void);
+	bool has_consumer;		/* false for the percpu floor */
+};
+
+extern const struct bench bench_ringbuf_libbpf, bench_ringbuf_busy,
+	bench_ringbuf_custom, bench_perfbuf_libbpf, bench_perfbuf_custom,
+	bench_relay_mmap, bench_relay_read, bench_relay_cat, bench_percpu;
+
+/* ---- harness services used by the bench_*.c files (bench.c) ---- */
+extern volatile int rb_stop_producers;	/* producers exit */
+extern volatile int rb_stop_consumers;	/* consumers drain and exit */
+extern volatile sig_atomic_t rb_interrupted;
+extern struct rb_consumer rb_consumers[RB_MAX_THREADS];
+extern int rb_ncpus;
+
+void *rb_producer_thread(void *arg);		/* shared getpgid() loop */
+void rb_consumers_total(struct bench_sample *s);
+/* Attach the selected trigger program, enable run-time stats bookkeeping. */
+struct bpf_program;
+struct bpf_link;
+struct bpf_object;
+int rb_attach(struct bpf_program *tp, struct bpf_program *raw_tp,
+	      struct bpf_link **link);
+void rb_select_trigger(struct bpf_program *tp, struct bpf_program *raw_tp);
+/* Sum the percpu rb_counters map; per-CPU seq into seq (may be NULL). */
+int rb_read_counters(int map_fd, struct rb_counters *sum, u64 *seq);
+void rb_account_common(int counters_fd, struct loss_accounting *a);
+void rb_set_prog(struct bpf_program *prog);	/* for run_time_ns stats */
+
+static inline void rb_store(u64 *p, u64 v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+static inline u64 rb_load(const u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* Every producer skeleton has the same rodata knobs (progs/producer.h). */
+#define RB_SET_KNOBS(skel) do {						\
+	(skel)->rodata->target_tgid = getpid();				\
+	(skel)->rodata->rec_size = env.rec_size;			\
+	(skel)->rodata->batch = env.batch;				\
+	(skel)->rodata->notify_mode = env.ringbuf.notify;		\
+	(skel)->rodata->notify_every = env.ringbuf.sample;		\
+} while (0)
+
+#endif /* RB_BENCH_H */

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/* bench_perfbuf.c: perf buffer consumers -- libbpf perf_buffer, and our own
+ * reader of the per-CPU perf rings. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bench.h"
+#include "rb_perfbuf.skel.h"
+
+#define POLL_MS 50
+
+struct perf_sample_raw {
+	struct perf_event_header header;
+	u32 size;
+	char data[];
+};
+
+struct perf_ring {
+	int fd;
+	void *base;	/* metadata page, then data pages */
+};
+
+static struct {
+	struct rb_perfbuf *skel;
+	struct bpf_link *link;
+	struct perf_buffer *pb;
+	struct perf_ring rings[RB_MAX_CPUS];
+	int nrings;
+	int epfd[RB_MAX_THREADS];
+	u64 page;
+	u64 kernel_lost;	/* PERF_RECORD_LOST totals, for information */
+} ctx;
+
+static int perfbuf_validate(void)
+{
+	if (env.overwrite) {
+		fprintf(stderr, "overwrite mode is not supported by the perf buffer benches\n");
+		return EXIT_USAGE;
+	}
+	if (env.consumers != 1 && !strcmp(env.bench_name, "perfbuf-libbpf")) {
+		fprintf(stderr, "perfbuf-libbpf supports exactly one consumer\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void perf_attr(struct perf_event_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->size = sizeof(*attr);
+	attr->type = PERF_TYPE_SOFTWARE;
+	attr->config = PERF_COUNT_SW_BPF_OUTPUT;
+	attr->sample_type = PERF_SAMPLE_RAW;
+	attr->sample_period = 1;
+	attr->wakeup_events = env.perfbuf.wakeup;	/* notification policy */
+}
+
+/* One perf record: a sample carries our record, LOST counts kernel drops. */
+static void handle_event(struct rb_consumer *c, const struct perf_event_header *e)
+{
+	const struct perf_sample_raw *s = (const void *)e;
+
+	if (e->type == PERF_RECORD_SAMPLE)
+		consume_record(c, s->data, s->size);
+	else if (e->type == PERF_RECORD_LOST)
+		__atomic_fetch_add(&ctx.kernel_lost, ((const u64 *)(e + 1))[1], __ATOMIC_RELAXED);
+}
+
+static enum bpf_perf_event_ret on_event(void *c, int cpu, struct perf_event_header *e)
+{
+	handle_event(c, e);
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+static int load_producer(void)
+{
+	ctx.page = sysconf(_SC_PAGESIZE);
+	ctx.skel = rb_perfbuf__open();
+	if (!ctx.skel) {
+		fprintf(stderr, "cannot open perfbuf skeleton: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	RB_SET_KNOBS(ctx.skel);
+	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
+	if (rb_perfbuf__load(ctx.skel)) {
+		fprintf(stderr, "cannot load perfbuf producer: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	return 0;
+}
+
+static int libbpf_setup(void)
+{
+	struct perf_event_attr attr;
+	int err = load_producer();
+
+	if (err)
+		return err;
+	perf_attr(&attr);
+	ctx.pb = perf_buffer__new_raw(bpf_map__fd(ctx.skel->maps.rb_perfbuf), env.perfbuf.pages,
+				      &attr, on_event, &rb_consumers[0], NULL);
+	if (!ctx.pb) {
+		fprintf(stderr, "cannot create perf_buffer: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp, &ctx.link);
+}
+
+static void *libbpf_consumer(void *arg)
+{
+	struct rb_consumer *c = arg;
+	int n;
+
+	while (!rb_stop_consumers) {
+		n = perf_buffer__poll(ctx.pb, POLL_MS);
+		if (n > 0)
+			rb_store(&c->wakeups, c->wakeups + n);	/* rings that woke us */
+	}
+	perf_buffer__consume(ctx.pb);
+	return NULL;
+}
+
+/* ---- own reader ---- */
+static int open_ring(int cpu, int map_fd, int epfd)
+{
+	struct perf_ring *r = &ctx.rings[cpu];
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = cpu };
+	struct perf_event_attr attr;
+
+	perf_attr(&attr);
+	r->fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (r->fd < 0)
+		return -1;
+	r->base = mmap(NULL, (env.perfbuf.pages + 1) * ctx.page, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, r->fd, 0);
+	if (r->base == MAP_FAILED) {
+		r->base = NULL;
+		return -1;
+	}
+	if (bpf_map_update_elem(map_fd, &cpu, &r->fd, BPF_ANY) ||
+	    ioctl(r->fd, PERF_EVENT_IOC_ENABLE, 0) ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, r->fd, &ev))
+		return -1;
+	return 0;
+}
+
+static int custom_setup(void)
+{
+	int err = load_producer(), cpu, i, map_fd;
+
+	if (err)
+		return err;
+	for (i = 0; i < RB_MAX_THREADS; i++)
+		ctx.epfd[i] = -1;
+	for (i = 0; i < env.consumers; i++)
+		if ((ctx.epfd[i] = epoll_create1(EPOLL_CLOEXEC)) < 0)
+			goto fail;
+	map_fd = bpf_map__fd(ctx.skel->maps.rb_perfbuf);
+	ctx.nrings = libbpf_num_possible_cpus();
+	if (ctx.nrings > RB_MAX_CPUS)
+		ctx.nrings = RB_MAX_CPUS;
+	for (cpu = 0; cpu < ctx.nrings; cpu++)
+		ctx.rings[cpu].fd = -1;
+	/* CPU c is read by consumer c % consumers: each ring has one reader. */
+	for (cpu = 0; cpu < ctx.nrings; cpu++)
+		if (open_ring(cpu, map_fd, ctx.epfd[cpu % env.consumers]))
+			goto fail;
+	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp, &ctx.link);
+fail:
+	fprintf(stderr, "cannot set up perf rings: %s\n", strerror(errno));
+	return EXIT_ENV;
+}
+
+/* Read one ring from data_tail to data_head.  A record that wraps around the
+ * end is copied out: the only copy, and unavoidable without a double map. */
+static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
+{
+	struct perf_event_mmap_page *meta = r->base;
+	u64 size = env.perfbuf.pages * ctx.page, head, tail;
+	char *data = (char *)r->base + ctx.page;
+	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
+
+	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	tail = meta->data_tail;
+	while (tail < head) {
+		struct perf_event_header *e = (void *)(data + (tail % size));
+		u64 off = tail % size;
+
+		if (off + e->size > size) {
+			u64 first = size - off;
+
+			if (e->size > sizeof(wrapbuf))
+				break;	/* cannot be ours; leave it for accounting */
+			memcpy(wrapbuf, data + off, first);
+			memcpy((char *)wrapbuf + first, data, e->size - first);
+			e = (void *)wrapbuf;
+		}
+		handle_event(c, e);
+		tail += e->size;
+	}
+	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+static void drain_mine(struct rb_consumer *c)
+{
+	int cpu;
+
+	for (cpu = c->idx; cpu < ctx.nrings; cpu += env.consumers)
+		ring_drain(c, &ctx.rings[cpu]);
+}
+
+static void *custom_consumer(void *arg)
+{
+	struct rb_consumer *c = arg;
+	struct epoll_event evs[RB_MAX_CPUS];
+	int n, i;
+
+	while (!rb_stop_consumers) {
+		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS, POLL_MS);
+		if (n > 0)
+			rb_store(&c->wakeups, c->wakeups + n);
+		for (i = 0; i < n; i++)
+			ring_drain(c, &ctx.rings[evs[i].data.u32]);
+	}
+	drain_mine(c);
+	return NULL;
+}
+
+static void perfbuf_measure(struct bench_sample *s)
+{
+	struct rb_counters sum;
+
+	rb_read_counters(bpf_map__fd(ctx.skel->maps.rb_counters), &sum, NULL);
+	rb_consumers_total(s);
+	s->produced = sum.produced;
+	s->dropped = sum.dropped;
+}
+
+static void perfbuf_account(struct loss_accounting *a)
+{
+	rb_account_common(bpf_map__fd(ctx.skel->maps.rb_counters), a);
+	/* Consumers drained after the producers stopped: nothing is left. */
+	a->in_buffer = 0;
+}
+
+static u64 perfbuf_bytes(void)
+{
+	return (u64)libbpf_num_possible_cpus() * (env.perfbuf.pages + 1) * sysconf(_SC_PAGESIZE);
+}
+
+static void perfbuf_teardown(void)
+{
+	int i;
+
+	bpf_link__destroy(ctx.link);
+	ctx.link = NULL;
+	perf_buffer__free(ctx.pb);
+	ctx.pb = NULL;
+	for (i = 0; i < ctx.nrings; i++) {
+		if (ctx.rings[i].base)
+			munmap(ctx.rings[i].base, (env.perfbuf.pages + 1) * ctx.page);
+		if (ctx.rings[i].fd >= 0)
+			close(ctx.rings[i].fd);
+	}
+	ctx.nrings = 0;
+	for (i = 0; i < RB_MAX_THREADS; i++)
+		if (ctx.epfd[i] > 0)
+			close(ctx.epfd[i]);
+	memset(ctx.epfd, 0, sizeof(ctx.epfd));
+	rb_perfbuf__destroy(ctx.skel);
+	ctx.skel = NULL;
+}
+
+#define PERFBUF_BENCH(_name, _desc, _setup, _consumer)		\
+	{							\
+		.name = _name,					\
+		.desc = _desc,					\
+		.argp = &bench_perfbuf_argp,			\
+		.validate = perfbuf_validate,			\
+		.setup = _setup,				\
+		.producer_thread = rb_producer_thread,		\
+		.consumer_thread = _consumer,			\
+		.measure = perfbuf_measure,			\
+		.account = perfbuf_account,			\
+		.buffer_bytes = perfbuf_bytes,			\
+		.teardown = perfbuf_teardown,			\
+		.has_consumer = true,				\
+	}
+
+const struct bench bench_perfbuf_libbpf = PERFBUF_BENCH("perfbuf-libbpf",
+	"perf buffer, libbpf perf_buffer__poll (epoll)", libbpf_setup, libbpf_consumer);
+const struct bench bench_perfbuf_custom = PERFBUF_BENCH("perfbuf-custom",
+	"perf buffer, own reader of the per-CPU perf rings (epoll)", custom_setup, custom_consumer);

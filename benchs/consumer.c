@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/* consumer.c: what every consumer does per record, and loss accounting. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "bench.h"
+
+volatile int rb_measuring;
+bool rb_count_only;
+
+void seqtrack_reset(struct seqtrack *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq)
+{
+	u64 last;
+
+	if (cpu >= RB_MAX_CPUS || seq == 0) {
+		t->corrupt++;
+		return;
+	}
+	last = t->last[cpu];
+	if (seq <= last) {
+		t->reordered++;
+		return;
+	}
+	t->gaps += seq - last - 1;
+	t->last[cpu] = seq;
+}
+
+/* Records the producer wrote (bpf_seq) after the last one we saw. */
+u64 seqtrack_tail_lost(const struct seqtrack *t, const u64 *bpf_seq, int ncpus)
+{
+	u64 lost = 0;
+	int cpu;
+
+	for (cpu = 0; cpu < ncpus && cpu < RB_MAX_CPUS; cpu++)
+		if (bpf_seq[cpu] > t->last[cpu])
+			lost += bpf_seq[cpu] - t->last[cpu];
+	return lost;
+}
+
+void consumer_reset(struct rb_consumer *c, int idx)
+{
+	memset(c, 0, sizeof(*c));
+	c->idx = idx;
+	hist_reset(&c->lat);
+}
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+bool consume_record(struct rb_consumer *c, const void *data, u64 size)
+{
+	const struct rb_record *rec = data;
+
+	if (rb_count_only)	/* the overhead baseline: no header, seq, clock */
+		goto count;
+	/* perf pads raw samples to 8 bytes, so allow up to 7 trailing bytes. */
+	if (size < sizeof(*rec) || rec->len > size || size - rec->len >= 8) {
+		c->seq.corrupt++;
+		return false;
+	}
+	seqtrack_add(&c->seq, rec->cpu, rec->seq);
+	if (rb_measuring) {
+		u64 now = now_ns();
+
+		/* A record stamped after now would be a clock bug: count 0. */
+		hist_add(&c->lat, now > rec->ts_ns ? now - rec->ts_ns : 0);
+	}
+count:
+	rb_store(&c->consumed, c->consumed + 1);
+	rb_store(&c->bytes, c->bytes + (rb_count_only ? size : rec->len));
+	return true;
+}
+
+int loss_check(const struct loss_accounting *a, char *why, size_t len)
+{
+	u64 rhs = a->consumed + a->dropped + a->lost + a->in_buffer;
+
+	if (a->produced != rhs) {
+		snprintf(why, len, "produced %llu != consumed %llu + dropped %llu + lost %llu + in-buffer %llu",
+			 (unsigned long long)a->produced, (unsigned long long)a->consumed,
+			 (unsigned long long)a->dropped, (unsigned long long)a->lost,
+			 (unsigned long long)a->in_buffer);
+		return -1;
+	}
+	if (a->lost && !a->overwrite) {
+		snprintf(why, len, "%llu records lost without overwrite mode",
+			 (unsigned long long)a->lost);
+		return -1;
+	}
+	if (a->corrupt) {
+		snprintf(why, len, "%llu corrupt records", (unsigned long long)a->corrupt);
+		return -1;
+	}
+	return 0;
+}

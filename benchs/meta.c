@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/* meta.c: where and with what a result was measured. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "bench.h"
+
+#ifndef GIT_REV
+#define GIT_REV "unknown"
+#endif
+
+static void sha256_of(const char *path, char *out, size_t len)
+{
+	char cmd[512], line[128] = "";
+	FILE *f;
+
+	snprintf(out, len, "unknown");
+	if (access(path, R_OK))
+		return;
+	/* sha256sum is in coreutils on host and guest (same root); no crypto
+	 * library to link statically for one hash. */
+	snprintf(cmd, sizeof(cmd), "sha256sum '%s' 2>/dev/null", path);
+	f = popen(cmd, "r");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && strlen(line) > 64 && line[64] == ' ') {
+		line[64] = '\0';
+		snprintf(out, len, "%s", line);
+	}
+	pclose(f);
+}
+
+static void cpuinfo(struct bench_meta *m)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	snprintf(m->cpu_model, sizeof(m->cpu_model), "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, ':');
+
+		if (!v)
+			continue;
+		v += 2;
+		if (!strncmp(line, "model name", 10) && !strcmp(m->cpu_model, "unknown")) {
+			v[strcspn(v, "\n")] = '\0';
+			snprintf(m->cpu_model, sizeof(m->cpu_model), "%s", v);
+		} else if (!strncmp(line, "flags", 5) && strstr(v, " hypervisor")) {
+			m->hypervisor = true;
+		}
+	}
+	fclose(f);
+}
+
+static bool sys_vendor_is_qemu(void)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/sys/class/dmi/id/sys_vendor", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return strstr(buf, "QEMU") != NULL;
+}
+
+void meta_collect(struct bench_meta *m)
+{
+	char cfg[300];
+	struct utsname u;
+
+	memset(m, 0, sizeof(*m));
+	uname(&u);
+	snprintf(m->kernel, sizeof(m->kernel), "%s", u.release);
+	if (!access("/proc/config.gz", R_OK))
+		sha256_of("/proc/config.gz", m->config_sha256, sizeof(m->config_sha256));
+	else {
+		snprintf(cfg, sizeof(cfg), "/boot/config-%s", u.release);
+		sha256_of(cfg, m->config_sha256, sizeof(m->config_sha256));
+	}
+	cpuinfo(m);
+	m->hypervisor |= sys_vendor_is_qemu();
+	m->nproc = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	m->relay_map = rb_relay_probe();
+	/* Our VM = a guest running our patched kernel; a hypervisor flag alone
+	 * is not enough (the build host itself may be a cloud VM). */
+	m->where = m->hypervisor && m->relay_map ? "vm" : "native";
+	m->git_rev = GIT_REV;
+}
+
+void meta_json(struct json *j, const struct bench_meta *m)
+{
+	json_begin(j, "meta");
+	json_str(j, "kernel", m->kernel);
+	json_str(j, "config_sha256", m->config_sha256);
+	json_str(j, "cpu_model", m->cpu_model);
+	json_u64(j, "nproc", m->nproc);
+	json_str(j, "where", m->where);
+	json_bool(j, "hypervisor", m->hypervisor);
+	json_bool(j, "relay_map", m->relay_map);
+	json_str(j, "git_rev", m->git_rev);
+	json_end(j);
+}
+
+static const char *notify_name(int n)
+{
+	static const char *const names[] = { "default", "none", "force", "sampled" };
+
+	return n >= 0 && n < 4 ? names[n] : "?";
+}
+
+void params_json(struct json *j, const struct bench_env *e)
+{
+	json_begin(j, "params");
+	json_dbl(j, "warmup_s", e->warmup_s);
+	json_dbl(j, "duration_s", e->duration_s);
+	json_u64(j, "iterations", e->iterations);
+	json_u64(j, "producers", e->producers);
+	json_u64(j, "consumers", e->consumers);
+	json_bool(j, "affinity", e->affinity);
+	json_u64(j, "record_size", e->rec_size);
+	json_u64(j, "batch", e->batch);
+	json_u64(j, "rate", e->rate);
+	json_str(j, "trigger", e->raw_tp ? "raw_tp/sys_enter" : "tp/syscalls/sys_enter_getpgid");
+	json_bool(j, "overwrite", e->overwrite);
+	json_bool(j, "count_only", e->count_only);
+	json_u64(j, "rb_size", e->ringbuf.size);
+	json_str(j, "rb_notify", notify_name(e->ringbuf.notify));
+	json_u64(j, "rb_sample", e->ringbuf.sample);
+	json_u64(j, "pb_pages", e->perfbuf.pages);
+	json_u64(j, "pb_wakeup", e->perfbuf.wakeup);
+	json_u64(j, "relay_subbuf", e->relay.subbuf_size);
+	json_u64(j, "relay_nsubbufs", e->relay.n_subbufs);
+	json_end(j);
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/* options.c: command line.  Common options plus one argp child per mechanism.
+ * Every error is one lower-case line and EXIT_USAGE. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bench.h"
+
+struct bench_env env;
+
+/* argp parsers cannot return a message, so the first error lands here. */
+static char *parse_err;
+static size_t parse_errlen;
+
+static int fail(const char *fmt, const char *opt, const char *arg)
+{
+	if (parse_err && !parse_err[0])
+		snprintf(parse_err, parse_errlen, fmt, opt ? opt : "", arg ? arg : "");
+	return EINVAL;
+}
+
+int parse_u64(const char *s, u64 min, u64 max, u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !(v >= 0) || v > 86400)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int opt_u64(const char *name, const char *arg, u64 min, u64 max, u64 *out)
+{
+	if (parse_u64(arg, min, max, out))
+		return fail("invalid value for --%s: '%s'", name, arg);
+	return 0;
+}
+
+static int opt_u32(const char *name, const char *arg, u64 min, u64 max, u32 *out)
+{
+	u64 v;
+
+	if (opt_u64(name, arg, min, max, &v))
+		return EINVAL;
+	*out = (u32)v;
+	return 0;
+}
+
+static int opt_int(const char *name, const char *arg, u64 min, u64 max, int *out)
+{
+	u64 v;
+
+	if (opt_u64(name, arg, min, max, &v))
+		return EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+/* ---- ring buffer ---- */
+enum { OPT_RB_SIZE = 1000, OPT_RB_NOTIFY, OPT_RB_SAMPLE };
+
+static const struct argp_option ringbuf_opts[] = {
+	{ "rb-size", OPT_RB_SIZE, "BYTES", 0, "ring buffer size, power of 2 pages (default 1 MiB)" },
+	{ "rb-notify", OPT_RB_NOTIFY, "POLICY", 0, "default|none|force|sampled" },
+	{ "rb-sample", OPT_RB_SAMPLE, "N", 0, "with sampled: force a wakeup every N records (default 64)" },
+	{},
+};
+
+static int parse_notify(const char *arg)
+{
+	static const char *const names[] = { "default", "none", "force", "sampled" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	return -1;
+}
+
+static error_t ringbuf_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case OPT_RB_SIZE:
+		if (opt_u64("rb-size", arg, 4096, 1ull << 30, &env.ringbuf.size))
+			return EINVAL;
+		if (env.ringbuf.size & (env.ringbuf.size - 1))
+			return fail("invalid value for --%s: '%s' (not a power of 2)", "rb-size", arg);
+		return 0;
+	case OPT_RB_NOTIFY:
+		env.ringbuf.notify = parse_notify(arg);
+		return env.ringbuf.notify < 0 ? fail("invalid value for --%s: '%s'", "rb-notify", arg) : 0;
+	case OPT_RB_SAMPLE:
+		return opt_u32("rb-sample", arg, 1, 1u << 30, &env.ringbuf.sample);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp bench_ringbuf_argp = { .options = ringbuf_opts, .parser = ringbuf_parse };
+
+/* ---- perf buffer ---- */
+enum { OPT_PB_PAGES = 1100, OPT_PB_WAKEUP };
+
+static const struct argp_option perfbuf_opts[] = {
+	{ "pb-pages", OPT_PB_PAGES, "N", 0, "data pages per CPU, power of 2 (default 128)" },
+	{ "pb-wakeup", OPT_PB_WAKEUP, "N", 0, "wake the consumer every N records (default 1)" },
+	{},
+};
+
+static error_t perfbuf_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case OPT_PB_PAGES:
+		if (opt_u32("pb-pages", arg, 1, 1u << 18, &env.perfbuf.pages))
+			return EINVAL;
+		if (env.perfbuf.pages & (env.perfbuf.pages - 1))
+			return fail("invalid value for --%s: '%s' (not a power of 2)", "pb-pages", arg);
+		return 0;
+	case OPT_PB_WAKEUP:
+		return opt_u32("pb-wakeup", arg, 1, 1u << 30, &env.perfbuf.wakeup);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp bench_perfbuf_argp = { .options = perfbuf_opts, .parser = perfbuf_parse };
+
+/* ---- relay ---- */
+enum { OPT_RELAY_SUBBUF = 1200, OPT_RELAY_NSUBBUFS, OPT_RELAY_DIR };
+
+static const struct argp_option relay_opts[] = {
+	{ "relay-subbuf", OPT_RELAY_SUBBUF, "BYTES", 0, "sub-buffer size, page multiple (default 64 KiB)" },
+	{ "relay-nsubbufs", OPT_RELAY_NSUBBUFS, "N", 0, "sub-buffers per CPU, 2..1024 (default 8)" },
+	{ "relay-dir", OPT_RELAY_DIR, "NAME", 0, "debugfs directory name (default rb_relay_<pid>)" },
+	{},
+};
+
+static error_t relay_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case OPT_RELAY_SUBBUF:
+		if (opt_u32("relay-subbuf", arg, 4096, 64u << 20, &env.relay.subbuf_size))
+			return EINVAL;
+		if (env.relay.subbuf_size % 4096)
+			return fail("invalid value for --%s: '%s' (not a page multiple)", "relay-subbuf", arg);
+		return 0;
+	case OPT_RELAY_NSUBBUFS:
+		return opt_u32("relay-nsubbufs", arg, 2, 1024, &env.relay.n_subbufs);
+	case OPT_RELAY_DIR:
+		if (!*arg || strlen(arg) >= sizeof(env.relay.dir) || strchr(arg, '/') ||
+		    !strcmp(arg, ".") || !strcmp(arg, ".."))
+			return fail("invalid value for --%s: '%s'", "relay-dir", arg);
+		strcpy(env.relay.dir, arg);
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+const struct argp bench_relay_argp = { .options = relay_opts, .parser = relay_parse };
+
+/* ---- common ---- */
+enum {
+	OPT_JSON = 2000, OPT_LIST, OPT_RATE, OPT_RAW_TP, OPT_COUNT_ONLY, OPT_OVERWRITE,
+};
+
+static const struct argp_option common_opts[] = {
+	{ "warmup", 'w', "SEC", 0, "warm-up seconds, not measured (default 1)" },
+	{ "duration", 'd', "SEC", 0, "seconds per iteration (default 1)" },
+	{ "iterations", 'i', "N", 0, "measured iterations (default 3)" },
+	{ "producers", 'p', "N", 0, "producer threads (default 1)" },
+	{ "consumers", 'c', "N", 0, "consumer threads (default 1)" },
+	{ "affinity", 'a', NULL, 0, "pin producers to CPUs 0.., consumers after them" },
+	{ "size", 's', "BYTES", 0, "record size incl. 24-byte header, 24..4096 (default 64)" },
+	{ "batch", 'b', "N", 0, "records per trigger, 1..1024 (default 1)" },
+	{ "rate", OPT_RATE, "N", 0, "triggers/s per producer (default 0: unlimited)" },
+	{ "raw-tp", OPT_RAW_TP, NULL, 0, "trigger on raw_tp/sys_enter instead of tp/syscalls" },
+	{ "overwrite", OPT_OVERWRITE, NULL, 0, "overwrite mode (relay only)" },
+	{ "count-only", OPT_COUNT_ONLY, NULL, 0, "consumers only count (accounting overhead baseline)" },
+	{ "json", OPT_JSON, NULL, 0, "one JSON object per result on stdout" },
+	{ "list", OPT_LIST, NULL, 0, "list benches and exit" },
+	{},
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'w':
+		return parse_seconds(arg, &env.warmup_s) ? fail("invalid value for --%s: '%s'", "warmup", arg) : 0;
+	case 'd':
+		if (parse_seconds(arg, &env.duration_s) || env.duration_s < 0.01)
+			return fail("invalid value for --%s: '%s'", "duration", arg);
+		return 0;
+	case 'i':
+		return opt_int("iterations", arg, 1, 1000, &env.iterations);
+	case 'p':
+		return opt_int("producers", arg, 1, RB_MAX_THREADS, &env.producers);
+	case 'c':
+		return opt_int("consumers", arg, 1, RB_MAX_THREADS, &env.consumers);
+	case 'a':
+		env.affinity = true;
+		return 0;
+	case 's': {
+		u64 v;
+
+		if (parse_u64(arg, 0, UINT32_MAX, &v))
+			return fail("invalid value for --%s: '%s'", "size", arg);
+		if (v < RB_REC_MIN || v > RB_REC_MAX)
+			return fail("record size out of range: '%s%s' (24..4096 bytes)", arg, NULL);
+		env.rec_size = (u32)v;
+		return 0;
+	}
+	case 'b':
+		return opt_u32("batch", arg, 1, RB_BATCH_MAX, &env.batch);
+	case OPT_RATE:
+		return opt_u64("rate", arg, 0, 1000000000ull, &env.rate);
+	case OPT_RAW_TP:
+		env.raw_tp = true;
+		return 0;
+	case OPT_OVERWRITE:
+		env.overwrite = true;
+		return 0;
+	case OPT_COUNT_ONLY:
+		env.count_only = true;
+		return 0;
+	case OPT_JSON:
+		env.json = true;
+		return 0;
+	case OPT_LIST:
+		env.list = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (env.bench_name)
+			return fail("unexpected argument '%s%s'", arg, NULL);
+		env.bench_name = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!env.bench_name && !env.list)
+			return fail("no bench given (try --list)%s%s", NULL, NULL);
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp_child children[] = {
+	{ &bench_ringbuf_argp, 0, "ring buffer (ringbuf-*):", 0 },
+	{ &bench_perfbuf_argp, 0, "perf buffer (perfbuf-*):", 0 },
+	{ &bench_relay_argp, 0, "relay map (relay-*):", 0 },
+	{},
+};
+
+static const struct argp bench_argp = {
+	.options = common_opts,
+	.parser = common_parse,
+	.args_doc = "BENCH",
+	.doc = "relaybench: BPF ring buffer vs perf buffer vs relay map",
+	.children = children,
+};
+
+void bench_env_defaults(struct bench_env *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->warmup_s = 1;
+	e->duration_s = 1;
+	e->iterations = 3;
+	e->producers = 1;
+	e->consumers = 1;
+	e->rec_size = 64;
+	e->batch = 1;
+	e->ringbuf.size = 1 << 20;
+	e->ringbuf.sample = 64;
+	e->perfbuf.pages = 128;
+	e->perfbuf.wakeup = 1;
+	e->relay.subbuf_size = 64 * 1024;
+	e->relay.n_subbufs = 8;
+}
+
+int bench_parse_args(int argc, char **argv, char *err, size_t errlen)
+{
+	int ret;
+
+	bench_env_defaults(&env);
+	err[0] = '\0';
+	parse_err = err;
+	parse_errlen = errlen;
+	/* ARGP_NO_ERRS: argp would print usage and exit 64; we print one line. */
+	ret = argp_parse(&bench_argp, argc, argv, ARGP_NO_ERRS, NULL, NULL);
+	parse_err = NULL;
+	if (!ret)
+		return 0;
+	if (!err[0])
+		snprintf(err, errlen, "unknown or malformed option (see --help)");
+	return EXIT_USAGE;
+}

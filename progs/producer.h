@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * producer.h: the producer logic shared by every rb_*.bpf.c.  Each object
+ * defines RB_OUTPUT(rec, size, seq) -- the only line that differs between
+ * mechanisms -- and then includes this file.
+ */
+#ifndef RB_PRODUCER_H
+#define RB_PRODUCER_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "relaybench.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Knobs, identical in every producer; set before load by the bench. */
+const volatile __u32 target_tgid = 0;	/* only count our own getpgid() calls */
+const volatile __u32 rec_size = 64;	/* total bytes per record, header incl. */
+const volatile __u32 batch = 1;		/* records per trigger */
+const volatile __u32 notify_mode = RB_NOTIFY_DEFAULT;
+const volatile __u32 notify_every = 1;
+
+struct rb_scratch_buf {
+	__u8 data[RB_REC_MAX];
+};
+
+/* Where the record is built: one slot per CPU, no synchronisation needed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rb_scratch_buf);
+} rb_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rb_counters);
+} rb_counters SEC(".maps");
+
+static __always_inline long rb_output(void *ctx, struct rb_record *rec,
+				      __u32 size, __u64 seq);
+
+static __always_inline void rb_produce(void *ctx)
+{
+	struct rb_counters *cnt;
+	struct rb_record *rec;
+	__u32 zero = 0, i;
+
+	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
+		return;
+	cnt = bpf_map_lookup_elem(&rb_counters, &zero);
+	rec = bpf_map_lookup_elem(&rb_scratch, &zero);
+	if (!cnt || !rec)
+		return;
+	cnt->triggers++;
+	for (i = 0; i < batch && i < RB_BATCH_MAX; i++) {
+		/* seq is only consumed when the output succeeds, so a gap seen
+		 * by the consumer means a record was lost after being written. */
+		rec->seq = cnt->seq + 1;
+		rec->ts_ns = bpf_ktime_get_ns();
+		rec->cpu = bpf_get_smp_processor_id();
+		rec->len = rec_size;
+		cnt->produced++;
+		if (rb_output(ctx, rec, rec_size, rec->seq) < 0)
+			cnt->dropped++;
+		else
+			cnt->seq++;
+	}
+}
+
+SEC("tp/syscalls/sys_enter_getpgid")
+int rb_tp(void *ctx)
+{
+	rb_produce(ctx);
+	return 0;
+}
+
+/* Alternative trigger (--raw-tp): every syscall entry, filtered on the id. */
+SEC("raw_tp/sys_enter")
+int rb_raw_tp(struct bpf_raw_tracepoint_args *ctx)
+{
+	if (ctx->args[1] != RB_GETPGID_NR)
+		return 0;
+	rb_produce(ctx);
+	return 0;
+}
+
+#endif /* RB_PRODUCER_H */

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Producer for the BPF ring buffer (BPF_MAP_TYPE_RINGBUF). */
+#include "producer.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);	/* resized by the bench before load */
+} rb_ringbuf SEC(".maps");
+
+static __always_inline __u64 rb_notify_flags(__u64 seq)
+{
+	switch (notify_mode) {
+	case RB_NOTIFY_NONE:
+		return BPF_RB_NO_WAKEUP;
+	case RB_NOTIFY_FORCE:
+		return BPF_RB_FORCE_WAKEUP;
+	case RB_NOTIFY_SAMPLED:
+		return seq % notify_every ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+	default:
+		return 0;
+	}
+}
+
+static __always_inline long rb_output(void *ctx, struct rb_record *rec,
+				      __u32 size, __u64 seq)
+{
+	return bpf_ringbuf_output(&rb_ringbuf, rec, size, rb_notify_flags(seq));
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * relaybench.h: types shared by the BPF producers (progs/) and the user-space
+ * bench (benchs/).  Plain __u32/__u64 only, so both sides can include it.
+ */
+#ifndef RELAYBENCH_H
+#define RELAYBENCH_H
+
+#include <linux/types.h>
+
+/* Every record starts with this header; the payload follows up to len. */
+struct rb_record {
+	__u64 seq;	/* per-CPU, from 1, counts successful outputs only */
+	__u64 ts_ns;	/* bpf_ktime_get_ns() == CLOCK_MONOTONIC */
+	__u32 cpu;	/* CPU the producer ran on */
+	__u32 len;	/* total record bytes, header included */
+};
+
+/* Record size bounds, header included: the smallest record is the header. */
+#define RB_REC_MIN	((__u32)sizeof(struct rb_record))
+#define RB_REC_MAX	4096u
+#define RB_BATCH_MAX	1024u
+
+/* Per-CPU counters kept by every producer, in the percpu array rb_counters. */
+struct rb_counters {
+	__u64 produced;	/* records the producer tried to output */
+	__u64 dropped;	/* outputs the mechanism refused (helper returned < 0) */
+	__u64 seq;	/* last sequence number handed out (successful outputs) */
+	__u64 triggers;	/* trigger hits that passed the filter */
+};
+
+/* Ring buffer notification policy (rodata knob notify_mode). */
+enum rb_notify {
+	RB_NOTIFY_DEFAULT = 0,	/* adaptive: kernel decides */
+	RB_NOTIFY_NONE = 1,	/* BPF_RB_NO_WAKEUP always */
+	RB_NOTIFY_FORCE = 2,	/* BPF_RB_FORCE_WAKEUP always */
+	RB_NOTIFY_SAMPLED = 3,	/* force a wakeup every notify_every records */
+};
+
+#define RB_GETPGID_NR 121	/* __NR_getpgid on x86_64, for the raw_tp filter */
+
+#endif /* RELAYBENCH_H */

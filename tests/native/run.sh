@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# tests/native/run.sh: native (host kernel) checks of the bench binary.
+# Needs root.  Runs ringbuf-*, perfbuf-*, percpu for ~1 s each with --json and
+# checks the loss invariant, consumption and metadata; checks bad input exit
+# codes; interrupts a run and checks with bpftool that nothing of ours stays.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+BENCH=$BUILD/bench
+if [ -z "${TOOLS_DIR:-}" ]; then
+	TOOLS_DIR=$("$ROOT/kernel/build.sh" path tools 2>/dev/null || true)
+fi
+BPFTOOL=${TOOLS_DIR:+$TOOLS_DIR/bin/bpftool}
+[ -x "${BPFTOOL:-}" ] || BPFTOOL=$(command -v bpftool || true)
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+nok() { failed=$((failed + 1)); echo "FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "tests/native/run.sh: must be run as root" >&2
+	exit 1
+fi
+if [ ! -x "$BENCH" ]; then
+	echo "tests/native/run.sh: $BENCH missing; run make bench" >&2
+	exit 1
+fi
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# ---- each native bench, ~1 s, JSON ----
+JQ_ASSERT='
+	.loss.ok == true and
+	.loss.produced == .loss.consumed + .loss.dropped + .loss.lost + .loss.in_buffer and
+	.loss.consumed > 0 and
+	.throughput.events_per_s.median > 0 and
+	(.meta.kernel | length) > 0 and
+	(.meta.config_sha256 | test("^([0-9a-f]{64}|unknown)$")) and
+	(.meta.cpu_model | length) > 0 and
+	.meta.nproc >= 1 and
+	(.meta.where == "native" or .meta.where == "vm") and
+	(.meta.git_rev | length) > 0 and
+	.params.record_size == 64 and
+	.memory.buffer_bytes > 0 and
+	(.wakeups_per_s.median | type) == "number"'
+for b in ringbuf-libbpf ringbuf-busy ringbuf-custom perfbuf-libbpf perfbuf-custom percpu; do
+	out=$TMP/$b.json
+	"$BENCH" "$b" -w 0.2 -d 0.4 -i 2 --json >"$out" 2>"$TMP/$b.err"
+	rc=$?
+	check "$b exits 0" [ "$rc" -eq 0 ]
+	check "$b prints one json line" [ "$(wc -l <"$out")" -eq 1 ]
+	check "$b invariants and metadata" jq -e "$JQ_ASSERT" "$out" >/dev/null
+	check "$b no violation on stderr" bash -c "! grep -q 'LOSS ACCOUNTING VIOLATION' '$TMP/$b.err'"
+done
+# latency is measured where there is a consumer
+check "ringbuf-libbpf has latency samples" jq -e '.latency_ns.count > 0 and .latency_ns.p99 >= .latency_ns.p50' "$TMP/ringbuf-libbpf.json" >/dev/null
+# batch and raw_tp paths
+"$BENCH" ringbuf-custom -w 0.1 -d 0.3 -i 1 -b 8 -s 256 --raw-tp --json >"$TMP/opt.json" 2>/dev/null
+check "raw-tp + batch 8 + 256 B records" jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8' "$TMP/opt.json" >/dev/null
+
+# ---- bad input: exit code and exactly one line on stderr ----
+expect() {
+	local want=$1 what=$2; shift 2
+	"$BENCH" "$@" >/dev/null 2>"$TMP/err"
+	local rc=$? lines
+	lines=$(wc -l <"$TMP/err")
+	if [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] && ! grep -q '^[A-Z]' "$TMP/err"; then
+		ok "$what -> exit $want: $(cat "$TMP/err")"
+	else
+		nok "$what: rc $rc (want $want), $lines stderr lines: $(head -c 300 "$TMP/err")"
+	fi
+}
+expect 2 "unknown bench" no-such-bench
+expect 2 "bad number" percpu -d abc
+expect 2 "record size too small" percpu -s 8
+expect 2 "record size too large" percpu -s 5000
+expect 2 "unknown option" percpu --bogus
+expect 2 "two consumers on ringbuf" ringbuf-libbpf -c 2
+if ! "$BENCH" --list | grep -q . ; then nok "--list prints benches"; else ok "--list prints benches"; fi
+# a kernel without the relay map (the host) must refuse relay benches
+if ! grep -q relay <(bpftool feature probe 2>/dev/null | grep -i relay_map || true); then
+	expect 1 "relay bench without relay map" relay-read -w 0.1 -d 0.1 -i 1
+fi
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$BENCH" percpu >/dev/null 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -eq 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ]; then ok "not root -> exit 1: $(cat "$TMP/err")"
+	else nok "not root: rc $rc, $(cat "$TMP/err")"; fi
+fi
+
+# ---- SIGINT mid-run leaves nothing behind ----
+ours() {
+	{ "$BPFTOOL" prog show; "$BPFTOOL" map show; "$BPFTOOL" link show; } 2>/dev/null |
+		grep -cE 'name (rb_|rb_ringb|rb_perfb|rb_percp|rb_relay)' || true
+}
+if [ -x "$BPFTOOL" ]; then
+	before=$(ours)
+	for b in ringbuf-libbpf perfbuf-custom percpu; do
+		"$BENCH" "$b" -w 1 -d 5 -i 3 >/dev/null 2>"$TMP/int.err" &
+		pid=$!
+		sleep 1.5
+		during=$(ours)
+		kill -INT "$pid"
+		wait "$pid"
+		rc=$?
+		after=$(ours)
+		check "$b: SIGINT exits non-zero (rc $rc)" [ "$rc" -ne 0 ]
+		check "$b: objects existed while running ($during)" [ "$during" -gt "$before" ]
+		check "$b: nothing left after SIGINT ($after vs $before before)" [ "$after" -eq "$before" ]
+	done
+else
+	nok "bpftool not found (set TOOLS_DIR): cannot check for leftovers"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

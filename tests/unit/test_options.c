@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Command line: valid and invalid input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "bench.h"
+
+static char err[RB_ERRLEN];
+
+#define PARSE(...) ({							\
+	char *argv[] = { "bench", __VA_ARGS__, NULL };			\
+	bench_parse_args(sizeof(argv) / sizeof(argv[0]) - 1, argv, err, sizeof(err)); \
+})
+
+static void test_defaults(void **state)
+{
+	assert_int_equal(PARSE("ringbuf-libbpf"), 0);
+	assert_string_equal(env.bench_name, "ringbuf-libbpf");
+	assert_int_equal(env.iterations, 3);
+	assert_int_equal(env.rec_size, 64);
+	assert_int_equal(env.batch, 1);
+	assert_false(env.json);
+}
+
+static void test_valid(void **state)
+{
+	assert_int_equal(PARSE("-w", "0.5", "-d", "2", "-p", "2", "-c", "1", "-a", "-i", "5",
+			       "--json", "-s", "4096", "-b", "16", "--rate", "1000", "--raw-tp",
+			       "--rb-notify", "sampled", "--rb-sample", "8", "--pb-wakeup", "4",
+			       "--relay-subbuf", "8192", "--relay-nsubbufs", "4", "perfbuf-custom"), 0);
+	assert_float_equal(env.warmup_s, 0.5, 0);
+	assert_float_equal(env.duration_s, 2, 0);
+	assert_int_equal(env.producers, 2);
+	assert_true(env.affinity && env.json && env.raw_tp);
+	assert_int_equal(env.iterations, 5);
+	assert_int_equal(env.rec_size, 4096);
+	assert_int_equal(env.batch, 16);
+	assert_int_equal(env.rate, 1000);
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_SAMPLED);
+	assert_int_equal(env.ringbuf.sample, 8);
+	assert_int_equal(env.perfbuf.wakeup, 4);
+	assert_int_equal(env.relay.subbuf_size, 8192);
+	assert_int_equal(env.relay.n_subbufs, 4);
+	assert_int_equal(PARSE("--list"), 0);
+	assert_true(env.list);
+	assert_int_equal(PARSE("-s", "24", "percpu"), 0);
+}
+
+static void expect_usage(int ret, const char *needle)
+{
+	assert_int_equal(ret, EXIT_USAGE);
+	if (!strstr(err, needle))
+		print_error("got \"%s\", want \"%s\"\n", err, needle);
+	assert_non_null(strstr(err, needle));
+	assert_null(strchr(err, '\n'));		/* one line */
+}
+
+static void test_invalid(void **state)
+{
+	expect_usage(PARSE("-d", "abc", "percpu"), "--duration");
+	expect_usage(PARSE("-d", "-1", "percpu"), "--duration");
+	expect_usage(PARSE("-p", "0", "percpu"), "--producers");
+	expect_usage(PARSE("-i", "12x", "percpu"), "--iterations");
+	expect_usage(PARSE("-s", "16", "percpu"), "record size out of range");
+	expect_usage(PARSE("-s", "4097", "percpu"), "record size out of range");
+	expect_usage(PARSE("-s", "big", "percpu"), "--size");
+	expect_usage(PARSE("-b", "0", "percpu"), "--batch");
+	expect_usage(PARSE("--rb-size", "5000", "percpu"), "power of 2");
+	expect_usage(PARSE("--rb-notify", "sometimes", "percpu"), "--rb-notify");
+	expect_usage(PARSE("--relay-subbuf", "5000", "percpu"), "page multiple");
+	expect_usage(PARSE("--relay-subbuf", "1000", "percpu"), "--relay-subbuf");
+	expect_usage(PARSE("--relay-nsubbufs", "1", "percpu"), "--relay-nsubbufs");
+	expect_usage(PARSE("--relay-dir", "a/b", "percpu"), "--relay-dir");
+	expect_usage(PARSE("--no-such-option", "percpu"), "unknown");
+	expect_usage(PARSE("percpu", "extra"), "unexpected argument");
+	expect_usage(PARSE("-w", "1"), "no bench");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_invalid),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
