@@ -22,5 +22,12 @@ tools=$("$ROOT/kernel/build.sh" path tools)
 make -s -C "$ROOT/tests/vm" BUILD="$BUILD" TOOLS_DIR="$tools"
 
 echo "== relay selftests in the ${flavour[*]:-release} kernel VM"
-exec "$ROOT/scripts/vm.sh" "${flavour[@]}" --smp 2 --timeout 900 -- \
-	env BPFTOOL="$tools/bin/bpftool" "$BUILD/vmtests/relay_selftest" "${filter[@]}"
+rc=0
+"$ROOT/scripts/vm.sh" "${flavour[@]}" --smp 2 --timeout 900 -- \
+	env BPFTOOL="$tools/bin/bpftool" "$BUILD/vmtests/relay_selftest" "${filter[@]}" || rc=$?
+if [ ${#filter[@]} -eq 0 ]; then
+	echo "== every bench variant in the ${flavour[*]:-release} kernel VM"
+	"$ROOT/scripts/vm.sh" "${flavour[@]}" --smp 2 --timeout 900 -- \
+		"$ROOT/tests/vm/bench_smoke.sh" "$BUILD/bench" || rc=$?
+fi
+exit $rc

@@ -1,0 +1,22 @@
+#!/bin/sh
+# tests/vm/bench_smoke.sh: runs inside the patched-kernel VM (tests/vm/run.sh).
+# Every bench variant, relay included, runs briefly and must report a loss
+# accounting that holds, records consumed (or produced, for the floor), and
+# VM metadata naming the patched kernel.
+bench=$1
+passed=0
+failed=0
+for b in relay-read relay-mmap relay-cat ringbuf-libbpf ringbuf-custom perfbuf-libbpf perfbuf-custom percpu; do
+	extra=""
+	[ "$b" = relay-mmap ] && extra="--overwrite"
+	if out=$("$bench" "$b" -w 0.2 -d 0.5 -i 2 $extra --json) &&
+		echo "$out" | jq -e '.loss.ok and .loss.consumed > 0 and .meta.where == "vm" and .meta.relay_map and (.meta.kernel | startswith("6.12"))' >/dev/null; then
+		echo "ok   bench $b in the VM"
+		passed=$((passed + 1))
+	else
+		echo "not ok bench $b in the VM: $out"
+		failed=$((failed + 1))
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
