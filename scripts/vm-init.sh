@@ -54,6 +54,9 @@ if [ -z "${rb_share:-}" ] || [ -z "${rb_run:-}" ]; then
 	echo "vm-init: rb_share= and rb_run= must be on the kernel command line" >&2
 	halt_now
 fi
+# The repo may live under a directory the guest covers with tmpfs (/tmp,
+# /run): make its mount point there.  On the read-only root it exists.
+[ -d "$rb_share" ] || mkdir -p "$rb_share"
 mnt 9p share "$rb_share" trans=virtio,version=9p2000.L,msize=512000
 
 if [ ! -f "$rb_run/cmd.sh" ]; then
