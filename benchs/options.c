@@ -303,6 +303,17 @@ int bench_parse_args(int argc, char **argv, char *err, size_t errlen)
 
 	bench_env_defaults(&env);
 	err[0] = '\0';
+	/* ARGP_NO_ERRS also silences argp's own --help: handle it here. */
+	for (ret = 1; ret < argc; ret++) {
+		if (!strcmp(argv[ret], "--help") || !strcmp(argv[ret], "-?")) {
+			argp_help(&bench_argp, stdout, ARGP_HELP_STD_HELP, "bench");
+			exit(0);
+		}
+		if (!strcmp(argv[ret], "--usage")) {
+			argp_help(&bench_argp, stdout, ARGP_HELP_USAGE, "bench");
+			exit(0);
+		}
+	}
 	parse_err = err;
 	parse_errlen = errlen;
 	/* ARGP_NO_ERRS: argp would print usage and exit 64; we print one line. */

@@ -80,6 +80,9 @@ expect 2 "record size too large" percpu -s 5000
 expect 2 "unknown option" percpu --bogus
 expect 2 "two consumers on ringbuf" ringbuf-libbpf -c 2
 if ! "$BENCH" --list | grep -q . ; then nok "--list prints benches"; else ok "--list prints benches"; fi
+# --help prints usage and exits 0 without running anything, wherever it is
+if out=$(timeout 5 "$BENCH" ringbuf-libbpf --help) && grep -q "^Usage: bench" <<<"$out" &&
+	! grep -q "^Iter" <<<"$out"; then ok "--help after a bench name prints usage"; else nok "--help after a bench name prints usage"; fi
 # a kernel without the relay map (the host) must refuse relay benches
 if ! grep -q relay <(bpftool feature probe 2>/dev/null | grep -i relay_map || true); then
 	expect 1 "relay bench without relay map" relay-read -w 0.1 -d 0.1 -i 1
