@@ -255,18 +255,25 @@ static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 	}
 }
 
+/* Hands fn every CPU file this consumer owns: consumers split them round-robin. */
+static void visit_own_cpus(struct rb_consumer *c,
+			   void (*fn)(struct rb_consumer *, struct relay_cpu *))
+{
+	int i;
+
+	for (i = c->idx; i < ctx.ncpus; i += env.consumers)
+		fn(c, &ctx.cpus[i]);
+}
+
 static void *mmap_consumer(void *arg)
 {
 	struct rb_consumer *c = arg;
-	int i;
 
 	while (!rb_stop_consumers) {
 		wait_files(c);
-		for (i = 0; i < ctx.ncpus; i++)
-			mmap_cpu(c, &ctx.cpus[i]);
+		visit_own_cpus(c, mmap_cpu);
 	}
-	for (i = 0; i < ctx.ncpus; i++)
-		mmap_cpu(c, &ctx.cpus[i]);
+	visit_own_cpus(c, mmap_cpu);
 	return NULL;
 }
 
@@ -293,15 +300,12 @@ static void read_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 static void *read_consumer(void *arg)
 {
 	struct rb_consumer *c = arg;
-	int i;
 
 	while (!rb_stop_consumers) {
 		wait_files(c);
-		for (i = c->idx; i < ctx.ncpus; i += env.consumers)
-			read_cpu(c, &ctx.cpus[i]);
+		visit_own_cpus(c, read_cpu);
 	}
-	for (i = c->idx; i < ctx.ncpus; i += env.consumers)
-		read_cpu(c, &ctx.cpus[i]);
+	visit_own_cpus(c, read_cpu);
 	return NULL;
 }
 
@@ -346,15 +350,12 @@ static void *cat_consumer(void *arg)
 {
 	struct rb_consumer *c = arg;
 	struct timespec period = { 0, CAT_PERIOD_MS * 1000000L };
-	int i;
 
 	while (!rb_stop_consumers) {
 		nanosleep(&period, NULL);
-		for (i = c->idx; i < ctx.ncpus; i += env.consumers)
-			cat_cpu(c, &ctx.cpus[i]);
+		visit_own_cpus(c, cat_cpu);
 	}
-	for (i = c->idx; i < ctx.ncpus; i += env.consumers)
-		cat_cpu(c, &ctx.cpus[i]);
+	visit_own_cpus(c, cat_cpu);
 	return NULL;
 }
 
