@@ -271,6 +271,20 @@ static int attach_syscall_writer(struct relay_test_bpf *skel, bool raw_tp)
 	return 0;
 }
 
+/* Loads the producer, gives its map a directory, attaches the task writer. */
+static struct relay_test_bpf *start_producer(const struct producer_opts *o,
+					     const char *dir)
+{
+	struct relay_test_bpf *skel = load_producer(o);
+
+	if (!CHECK(skel, "load: %s", strerror(errno)))
+		return NULL;
+	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), dir, 64) == 0,
+	      "update %s", dir);
+	CHECK(attach_syscall_writer(skel, o->raw_tp) == 0, "attach");
+	return skel;
+}
+
 /* ---- tests ---- */
 
 static int test_create_update_files(void)
@@ -510,12 +524,9 @@ static int test_read_mmap_cat_poll(void)
 	void *map;
 	int fd;
 
-	skel = load_producer(&o);
-	if (!CHECK(skel, "load: %s", strerror(errno)))
+	skel = start_producer(&o, "rt_io");
+	if (!skel)
 		return TEST_FAIL;
-	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_io", 64) == 0,
-	      "update");
-	CHECK(attach_syscall_writer(skel, false) == 0, "attach");
 	pin_to_cpu(0);
 
 	trigger(20);
@@ -582,12 +593,9 @@ static int test_no_overwrite_keeps_oldest(void)
 	uint8_t *data = NULL;
 	ssize_t len;
 
-	skel = load_producer(&o);
-	if (!CHECK(skel, "load"))
+	skel = start_producer(&o, "rt_full");
+	if (!skel)
 		return TEST_FAIL;
-	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_full", 64) == 0,
-	      "update");
-	CHECK(attach_syscall_writer(skel, false) == 0, "attach");
 	pin_to_cpu(0);
 	trigger(500);
 
@@ -641,12 +649,9 @@ static int test_overwrite_keeps_newest(void)
 	size_t n;
 	void *map;
 
-	skel = load_producer(&o);
-	if (!CHECK(skel, "load"))
+	skel = start_producer(&o, "rt_ovw");
+	if (!skel)
 		return TEST_FAIL;
-	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_ovw", 64) == 0,
-	      "update");
-	CHECK(attach_syscall_writer(skel, false) == 0, "attach");
 	pin_to_cpu(0);
 	trigger(total);
 
@@ -748,12 +753,9 @@ static int check_accounting_with_reader(bool concurrent)
 	int ordered, fd, round;
 	size_t n;
 
-	skel = load_producer(&o);
-	if (!CHECK(skel && buf, "load"))
+	skel = start_producer(&o, "rt_live");
+	if (!skel || !CHECK(buf, "allocate"))
 		return TEST_FAIL;
-	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_live", 64) == 0,
-	      "update");
-	CHECK(attach_syscall_writer(skel, false) == 0, "attach");
 	snprintf(path, sizeof(path), DEBUGFS "/rt_live/rt_relay%d", cpu);
 	fd = open(path, O_RDONLY);
 	CHECK(fd >= 0, "open");
@@ -825,12 +827,9 @@ static int test_free_while_open(void)
 	ssize_t len;
 	void *map;
 
-	skel = load_producer(&o);
-	if (!CHECK(skel, "load"))
+	skel = start_producer(&o, "rt_free");
+	if (!skel)
 		return TEST_FAIL;
-	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_free", 64) == 0,
-	      "update");
-	CHECK(attach_syscall_writer(skel, false) == 0, "attach");
 	pin_to_cpu(0);
 	trigger(50);
 	unpin();
@@ -1051,12 +1050,9 @@ static int test_nested_writers(void)
 
 	if (ncpu > 8)
 		ncpu = 8;
-	skel = load_producer(&o);
-	if (!CHECK(skel, "load: %s", strerror(errno)))
+	skel = start_producer(&o, "rt_nest");
+	if (!skel)
 		return TEST_FAIL;
-	CHECK(set_dir(bpf_map__fd(skel->maps.rt_relay), "rt_nest", 64) == 0,
-	      "update");
-	CHECK(attach_syscall_writer(skel, true) == 0, "attach raw_tp");
 	skel->links.rt_nmi = bpf_program__attach(skel->progs.rt_nmi);
 	CHECK(skel->links.rt_nmi, "attach nmi_handler");
 	for (cpu = 0; cpu < ncpu; cpu++) {
