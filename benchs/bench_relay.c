@@ -26,6 +26,7 @@
 #define POLL_MS 50
 #define CAT_PERIOD_MS 100
 #define DEBUGFS "/sys/kernel/debug"
+#define RELAY_MAP_NAME "rb_relay"	/* the map in progs/rb_relay.bpf.c */
 
 extern char **environ;
 
@@ -110,6 +111,7 @@ static int load_producer(void)
 		return EXIT_ENV;
 	}
 	map = ctx.skel->maps.rb_relay;
+	rb_counters_fd = -1;
 	RB_SET_KNOBS(ctx.skel);
 	bpf_map__set_max_entries(map, env.relay.subbuf_size);
 	bpf_map__set_map_extra(map, env.relay.n_subbufs);
@@ -119,25 +121,19 @@ static int load_producer(void)
 		fprintf(stderr, "cannot load relay producer: %s\n", strerror(errno));
 		return EXIT_ENV;
 	}
+	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
 	return 0;
 }
 
-/* Ask the map for its debugfs directory, then open one file per CPU. */
-static int create_files(void)
+/* Where the CPU files are: the same in the loader and a later reader. */
+static int init_cpu_paths(void)
 {
-	char name[64] = {0};
 	int i;
 
 	if (env.relay.dir[0])
 		snprintf(ctx.dir, sizeof(ctx.dir), "%s", env.relay.dir);
 	else
-		snprintf(ctx.dir, sizeof(ctx.dir), "rb_relay_%d", getpid());
-	memcpy(name, ctx.dir, strlen(ctx.dir));
-	if (bpf_map_update_elem(bpf_map__fd(ctx.skel->maps.rb_relay), NULL, name, 0)) {
-		fprintf(stderr, "cannot create relay files %s/%s: %s\n", DEBUGFS, ctx.dir,
-			strerror(errno));
-		return EXIT_ENV;
-	}
+		snprintf(ctx.dir, sizeof(ctx.dir), "rb_relay_%d", (int)rb_main_pid);
 	ctx.ncpus = libbpf_num_possible_cpus();
 	ctx.cpus = calloc(ctx.ncpus, sizeof(*ctx.cpus));
 	if (!ctx.cpus)
@@ -149,8 +145,24 @@ static int create_files(void)
 		rc->want_seq = 1;
 		relay_stream_init(&rc->stream);
 		snprintf(rc->path, sizeof(rc->path), "%s/%s/%s%d", DEBUGFS, ctx.dir,
-			 bpf_map__name(ctx.skel->maps.rb_relay), i);
+			 RELAY_MAP_NAME, i);
 		snprintf(rc->out, sizeof(rc->out), "/tmp/rb_relay_%d_cpu%d.out", getpid(), i);
+	}
+	return 0;
+}
+
+/* Ask the map for its debugfs directory. */
+static int create_files(void)
+{
+	char name[64] = {0};
+
+	if (init_cpu_paths())
+		return EXIT_ENV;
+	memcpy(name, ctx.dir, strlen(ctx.dir));
+	if (bpf_map_update_elem(bpf_map__fd(ctx.skel->maps.rb_relay), NULL, name, 0)) {
+		fprintf(stderr, "cannot create relay files %s/%s: %s\n", DEBUGFS, ctx.dir,
+			strerror(errno));
+		return EXIT_ENV;
 	}
 	return 0;
 }
@@ -172,11 +184,30 @@ static int open_cpu(struct relay_cpu *rc)
 	return 0;
 }
 
-static int relay_setup_mode(int mode)
+static int open_cpus(void)
 {
-	int err, i;
+	int i;
 
-	ctx.mode = mode;
+	for (i = 0; ctx.mode != 2 && i < ctx.ncpus; i++)
+		if (open_cpu(&ctx.cpus[i])) {
+			fprintf(stderr, "cannot open %s: %s\n", ctx.cpus[i].path, strerror(errno));
+			return EXIT_ENV;
+		}
+	return 0;
+}
+
+static int mode_of(const char *bench_name)
+{
+	if (!strcmp(bench_name, "relay-mmap"))
+		return 0;
+	return !strcmp(bench_name, "relay-read") ? 1 : 2;
+}
+
+static int relay_setup(void)
+{
+	int err;
+
+	ctx.mode = mode_of(env.bench_name);
 	if (!rb_relay_probe()) {
 		fprintf(stderr, "kernel has no relay map (BPF_MAP_TYPE_RELAY)\n");
 		return EXIT_ENV;
@@ -186,19 +217,27 @@ static int relay_setup_mode(int mode)
 		err = load_producer();
 	if (!err)
 		err = create_files();
+	/* The no-reader loader opens nothing: the files must outlive it alone. */
+	if (!err && env.scenario != SCEN_NO_READER)
+		err = open_cpus();
 	if (err)
 		return err;
-	for (i = 0; mode != 2 && i < ctx.ncpus; i++)
-		if (open_cpu(&ctx.cpus[i])) {
-			fprintf(stderr, "cannot open %s: %s\n", ctx.cpus[i].path, strerror(errno));
-			return EXIT_ENV;
-		}
 	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp, &ctx.link);
 }
 
-static int mmap_setup(void) { return relay_setup_mode(0); }
-static int read_setup(void) { return relay_setup_mode(1); }
-static int cat_setup(void) { return relay_setup_mode(2); }
+static int relay_pin(const char *dir)
+{
+	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters, ctx.skel->maps.rb_relay);
+}
+
+/* The map lives on through its pin; its files are where the loader made them. */
+static int relay_recover(const char *dir)
+{
+	ctx.mode = mode_of(env.bench_name);
+	if (init_cpu_paths())
+		return EXIT_ENV;
+	return open_cpus();
+}
 
 /* Wait for data on the CPU files this consumer owns; counts wake-ups. */
 static void wait_files(struct rb_consumer *c)
@@ -265,10 +304,31 @@ static void visit_own_cpus(struct rb_consumer *c,
 		fn(c, &ctx.cpus[i]);
 }
 
+/* A reader that arrives late starts at the oldest sub-buffer still there. */
+static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
+{
+	size_t sz = env.relay.subbuf_size;
+	struct relay_subbuf_view v;
+	u64 oldest = 0;
+	u32 i;
+
+	for (i = 0; i < env.relay.n_subbufs; i++) {
+		relay_read_subbuf((char *)rc->map + i * sz, sz, 0, &v, NULL, NULL);
+		if (v.seq && (!oldest || v.seq < oldest))
+			oldest = v.seq;
+	}
+	if (oldest > rc->want_seq) {
+		rc->want_seq = oldest;
+		rc->from = 0;
+	}
+}
+
 static void *mmap_consumer(void *arg)
 {
 	struct rb_consumer *c = arg;
 
+	if (rb_snapshot)
+		visit_own_cpus(c, seek_oldest);
 	while (!rb_stop_consumers) {
 		wait_files(c);
 		visit_own_cpus(c, mmap_cpu);
@@ -360,15 +420,6 @@ static void *cat_consumer(void *arg)
 }
 
 /* ---- accounting ---- */
-static void relay_measure(struct bench_sample *s)
-{
-	struct rb_counters sum;
-
-	rb_read_counters(bpf_map__fd(ctx.skel->maps.rb_counters), &sum, NULL);
-	rb_consumers_total(s);
-	s->produced = sum.produced;
-	s->dropped = sum.dropped;
-}
 
 /* Sum the "dropped" column of <dir>/stats; -1 if unreadable. */
 static long long stats_dropped(void)
@@ -396,7 +447,7 @@ static void relay_account(struct loss_accounting *a)
 {
 	long long kdropped;
 
-	rb_account_common(bpf_map__fd(ctx.skel->maps.rb_counters), a);
+	rb_account_common(rb_counters_fd, a);
 	kdropped = stats_dropped();
 	/* The kernel's count is the reference; disagreement is a kernel or
 	 * producer bug worth shouting about. */
@@ -414,6 +465,15 @@ static void relay_account(struct loss_accounting *a)
 static u64 relay_bytes(void)
 {
 	return (u64)libbpf_num_possible_cpus() * env.relay.subbuf_size * env.relay.n_subbufs;
+}
+
+/* Each sub-buffer starts with a 32-byte header; records are 8-aligned. */
+static u64 relay_capacity(int ncpus)
+{
+	u64 slot = (sizeof(struct bpf_relay_rec_hdr) + env.rec_size + 7) & ~7ull;
+	u64 per_subbuf = (env.relay.subbuf_size - sizeof(struct bpf_relay_subbuf_hdr)) / slot;
+
+	return (u64)ncpus * env.relay.n_subbufs * per_subbuf;
 }
 
 static void relay_teardown(void)
@@ -435,27 +495,32 @@ static void relay_teardown(void)
 	/* Freeing the map removes its debugfs directory. */
 	rb_relay__destroy(ctx.skel);
 	ctx.skel = NULL;
+	rb_counters_fd = -1;
 }
 
-#define RELAY_BENCH(_name, _desc, _setup, _consumer)		\
+#define RELAY_BENCH(_name, _desc, _consumer)			\
 	{							\
 		.name = _name,					\
+		.mechanism = "relay",				\
 		.desc = _desc,					\
 		.argp = &bench_relay_argp,			\
 		.validate = relay_validate,			\
-		.setup = _setup,				\
+		.setup = relay_setup,				\
 		.producer_thread = rb_producer_thread,		\
 		.consumer_thread = _consumer,			\
-		.measure = relay_measure,			\
+		.measure = rb_measure_common,			\
 		.account = relay_account,			\
 		.buffer_bytes = relay_bytes,			\
+		.capacity = relay_capacity,			\
+		.pin = relay_pin,				\
+		.recover = relay_recover,			\
 		.teardown = relay_teardown,			\
 		.has_consumer = true,				\
 	}
 
 const struct bench bench_relay_mmap = RELAY_BENCH("relay-mmap",
-	"relay map, mmap reader with the sub-buffer header protocol", mmap_setup, mmap_consumer);
+	"relay map, mmap reader with the sub-buffer header protocol", mmap_consumer);
 const struct bench bench_relay_read = RELAY_BENCH("relay-read",
-	"relay map, read() stream per CPU file (poll)", read_setup, read_consumer);
+	"relay map, read() stream per CPU file (poll)", read_consumer);
 const struct bench bench_relay_cat = RELAY_BENCH("relay-cat",
-	"relay map, `cat FILE > out` per CPU file every 100 ms, then parse", cat_setup, cat_consumer);
+	"relay map, `cat FILE > out` per CPU file every 100 ms, then parse", cat_consumer);
