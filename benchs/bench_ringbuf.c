@@ -50,8 +50,24 @@ static int on_record(void *c, void *data, size_t size)
 	return 0;
 }
 
+/* A silent probe, so a kernel without the mode gets one clear line. */
+static bool overwrite_supported(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_RB_OVERWRITE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rb_ow_probe", 0, 0, 4096, &opts);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static int load_producer(void)
 {
+	if (env.overwrite && !overwrite_supported()) {
+		fprintf(stderr, "kernel ring buffer has no overwrite mode (BPF_F_RB_OVERWRITE)\n");
+		return EXIT_ENV;
+	}
 	ctx.skel = rb_ringbuf__open();
 	if (!ctx.skel) {
 		fprintf(stderr, "cannot open ringbuf skeleton: %s\n", strerror(errno));
@@ -63,10 +79,7 @@ static int load_producer(void)
 		bpf_map__set_map_flags(ctx.skel->maps.rb_ringbuf, BPF_F_RB_OVERWRITE);
 	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
 	if (rb_ringbuf__load(ctx.skel)) {
-		if (env.overwrite && errno == EINVAL)
-			fprintf(stderr, "kernel ring buffer has no overwrite mode (BPF_F_RB_OVERWRITE)\n");
-		else
-			fprintf(stderr, "cannot load ringbuf producer: %s\n", strerror(errno));
+		fprintf(stderr, "cannot load ringbuf producer: %s\n", strerror(errno));
 		return EXIT_ENV;
 	}
 	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
