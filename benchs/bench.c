@@ -537,8 +537,27 @@ static void snapshot_json(struct json *j, const struct result *r)
 	json_end(j);
 }
 
+/* The notification policy in one string, for grouping results. */
+static void policy_str(char *buf, size_t len)
+{
+	static const char *const rb_names[] = { "default", "none", "force", "sampled" };
+	const char *mech = bench->mechanism;
+
+	if (!strcmp(mech, "ringbuf") && env.ringbuf.notify == RB_NOTIFY_SAMPLED)
+		snprintf(buf, len, "sampled/%u", env.ringbuf.sample);
+	else if (!strcmp(mech, "ringbuf"))
+		snprintf(buf, len, "%s", rb_names[env.ringbuf.notify & 3]);
+	else if (!strcmp(mech, "perfbuf"))
+		snprintf(buf, len, "wakeup/%u", env.perfbuf.wakeup);
+	else if (!strcmp(mech, "relay"))	/* woken at sub-buffer switches only */
+		snprintf(buf, len, "subbuf-switch+poll/%ums", env.poll_ms);
+	else
+		snprintf(buf, len, "none");
+}
+
 static void report_json(const struct result *r, const struct bench_meta *m)
 {
+	char policy[64];
 	struct json j;
 
 	json_init(&j);
@@ -546,6 +565,8 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 	json_str(&j, "bench", bench->name);
 	json_str(&j, "mechanism", bench->mechanism);
 	json_str(&j, "scenario", scenario_name(env.scenario));
+	policy_str(policy, sizeof(policy));
+	json_str(&j, "policy", policy);
 	params_json(&j, &env);
 	meta_json(&j, m);
 	json_begin(&j, "throughput");

@@ -46,6 +46,7 @@ struct bench_env {
 	bool overwrite;		/* relay, ringbuf: overwrite flag; perfbuf: backward */
 	int scenario;		/* enum rb_scenario */
 	u64 rate;		/* triggers/s per producer, 0 = as fast as possible */
+	u32 poll_ms;		/* consumers' poll timeout (relay-cat: period) */
 	u32 rec_size;
 	u32 batch;
 	struct {

@@ -16,7 +16,6 @@
 #include "bench.h"
 #include "rb_perfbuf.skel.h"
 
-#define POLL_MS 50
 
 struct perf_sample_raw {
 	struct perf_event_header header;
@@ -127,7 +126,7 @@ static void *libbpf_consumer(void *arg)
 	int n;
 
 	while (!rb_stop_consumers) {
-		n = perf_buffer__poll(ctx.pb, POLL_MS);
+		n = perf_buffer__poll(ctx.pb, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);	/* rings that woke us */
 	}
@@ -284,7 +283,7 @@ static void *custom_consumer(void *arg)
 	int n, i;
 
 	while (!rb_stop_consumers) {
-		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS, POLL_MS);
+		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);
 		for (i = 0; i < n; i++)

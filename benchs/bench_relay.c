@@ -23,8 +23,6 @@
 #include "rb_relay.skel.h"
 
 
-#define POLL_MS 50
-#define CAT_PERIOD_MS 100
 #define DEBUGFS "/sys/kernel/debug"
 #define RELAY_MAP_NAME "rb_relay"	/* the map in progs/rb_relay.bpf.c */
 
@@ -247,7 +245,7 @@ static void wait_files(struct rb_consumer *c)
 
 	for (i = c->idx; i < ctx.ncpus && n < RB_MAX_CPUS; i += env.consumers)
 		pfds[n++] = (struct pollfd){ .fd = ctx.cpus[i].fd, .events = POLLIN };
-	if (poll(pfds, n, POLL_MS) > 0)
+	if (poll(pfds, n, env.poll_ms) > 0)
 		rb_store(&c->wakeups, c->wakeups + 1);
 }
 
@@ -409,7 +407,7 @@ static void cat_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 static void *cat_consumer(void *arg)
 {
 	struct rb_consumer *c = arg;
-	struct timespec period = { 0, CAT_PERIOD_MS * 1000000L };
+	struct timespec period = { env.poll_ms / 1000, env.poll_ms % 1000 * 1000000L };
 
 	while (!rb_stop_consumers) {
 		nanosleep(&period, NULL);
@@ -523,4 +521,4 @@ const struct bench bench_relay_mmap = RELAY_BENCH("relay-mmap",
 const struct bench bench_relay_read = RELAY_BENCH("relay-read",
 	"relay map, read() stream per CPU file (poll)", read_consumer);
 const struct bench bench_relay_cat = RELAY_BENCH("relay-cat",
-	"relay map, `cat FILE > out` per CPU file every 100 ms, then parse", cat_consumer);
+	"relay map, `cat FILE > out` per CPU file every poll period, then parse", cat_consumer);

@@ -12,7 +12,6 @@
 #include "bench.h"
 #include "rb_ringbuf.skel.h"
 
-#define POLL_MS 50	/* how often a blocked consumer re-checks for stop */
 /* Overwrite mode (kernel/patches, as Linux 6.19): the kernel publishes the
  * start of the oldest record not yet overwritten in the producer page, right
  * after producer_pos. */
@@ -117,7 +116,7 @@ static void *libbpf_consumer(void *arg)
 	int n;
 
 	while (!rb_stop_consumers) {
-		n = ring_buffer__poll(ctx.rb, POLL_MS);
+		n = ring_buffer__poll(ctx.rb, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
 	}
@@ -228,7 +227,7 @@ static void *custom_consumer(void *arg)
 	struct epoll_event ev;
 
 	while (!rb_stop_consumers) {
-		if (epoll_wait(ctx.epfd, &ev, 1, POLL_MS) > 0)
+		if (epoll_wait(ctx.epfd, &ev, 1, env.poll_ms) > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
 		custom_drain(c);
 	}

@@ -183,7 +183,7 @@ const struct argp bench_relay_argp = { .options = relay_opts, .parser = relay_pa
 /* ---- common ---- */
 enum {
 	OPT_JSON = 2000, OPT_LIST, OPT_RATE, OPT_RAW_TP, OPT_COUNT_ONLY, OPT_OVERWRITE,
-	OPT_SCENARIO,
+	OPT_SCENARIO, OPT_POLL_MS,
 };
 
 static const char *const scenario_names[] = {
@@ -214,6 +214,8 @@ static const struct argp_option common_opts[] = {
 	{ "raw-tp", OPT_RAW_TP, NULL, 0, "trigger on raw_tp/sys_enter instead of tp/syscalls" },
 	{ "overwrite", OPT_OVERWRITE, NULL, 0,
 	  "overwrite mode: relay and ringbuf overwrite flag, perfbuf write_backward" },
+	{ "poll-ms", OPT_POLL_MS, "MS", 0,
+	  "consumer poll timeout; bounds latency without wakeups (default 50; relay-cat: period, default 100)" },
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
 	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), "
 	  "no-reader (loader pins and exits, reader recovers after T s)" },
@@ -261,6 +263,8 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case OPT_OVERWRITE:
 		env.overwrite = true;
 		return 0;
+	case OPT_POLL_MS:
+		return opt_u32("poll-ms", arg, 1, 60000, &env.poll_ms);
 	case OPT_SCENARIO: {
 		int i;
 
@@ -288,6 +292,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.bench_name && !env.list)
 			return fail("no bench given (try --list)%s%s", NULL, NULL);
+		/* cat forks per period: 100 ms unless asked otherwise */
+		if (!env.poll_ms)
+			env.poll_ms = env.bench_name && !strcmp(env.bench_name, "relay-cat") ? 100 : 50;
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -91,6 +91,11 @@ static void test_scenario(void **state)
 	assert_int_equal(PARSE("--scenario", "high-rate", "percpu"), 0);
 	assert_false(scenario_is_snapshot(env.scenario));
 	expect_usage(PARSE("--scenario", "sometimes", "percpu"), "--scenario");
+	assert_int_equal(PARSE("relay-cat"), 0);
+	assert_int_equal(env.poll_ms, 100);
+	assert_int_equal(PARSE("--poll-ms", "5", "relay-mmap"), 0);
+	assert_int_equal(env.poll_ms, 5);
+	expect_usage(PARSE("--poll-ms", "0", "percpu"), "--poll-ms");
 	expect_usage(PARSE("--scenario", "", "percpu"), "--scenario");
 }
 
