@@ -29,5 +29,8 @@ if [ ${#filter[@]} -eq 0 ]; then
 	echo "== every bench variant in the ${flavour[*]:-release} kernel VM"
 	"$ROOT/scripts/vm.sh" "${flavour[@]}" --smp 2 --timeout 900 -- \
 		"$ROOT/tests/vm/bench_smoke.sh" "$BUILD/bench" || rc=$?
+	echo "== every scenario, short, in the ${flavour[*]:-release} kernel VM"
+	"$ROOT/scripts/vm.sh" "${flavour[@]}" --smp 2 --timeout 900 -- \
+		"$ROOT/tests/vm/scenarios.sh" "$BUILD/bench" || rc=$?
 fi
 exit $rc
