@@ -661,6 +661,8 @@ static int start_producers(struct threads *t)
 {
 	int i;
 
+	if (env.external)	/* the traced application is someone else */
+		return 0;
 	for (i = 0; i < env.producers; i++) {
 		if (pthread_create(&t->prod[i], NULL, bench->producer_thread, (void *)(long)i))
 			return -1;

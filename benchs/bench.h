@@ -47,6 +47,7 @@ struct bench_env {
 	int scenario;		/* enum rb_scenario */
 	u64 rate;		/* triggers/s per producer, 0 = as fast as possible */
 	u32 poll_ms;		/* consumers' poll timeout (relay-cat: period) */
+	bool external;		/* trace every process; no producer threads */
 	u32 rec_size;
 	u32 batch;
 	struct {
@@ -354,7 +355,7 @@ static inline u64 rb_load(const u64 *p)
 
 /* Every producer skeleton has the same rodata knobs (progs/producer.h). */
 #define RB_SET_KNOBS(skel) do {						\
-	(skel)->rodata->target_tgid = rb_main_pid;			\
+	(skel)->rodata->target_tgid = env.external ? 0 : rb_main_pid;	\
 	(skel)->rodata->rec_size = env.rec_size;			\
 	(skel)->rodata->batch = env.batch;				\
 	(skel)->rodata->notify_mode = env.ringbuf.notify;		\

@@ -183,7 +183,7 @@ const struct argp bench_relay_argp = { .options = relay_opts, .parser = relay_pa
 /* ---- common ---- */
 enum {
 	OPT_JSON = 2000, OPT_LIST, OPT_RATE, OPT_RAW_TP, OPT_COUNT_ONLY, OPT_OVERWRITE,
-	OPT_SCENARIO, OPT_POLL_MS,
+	OPT_SCENARIO, OPT_POLL_MS, OPT_EXTERNAL,
 };
 
 static const char *const scenario_names[] = {
@@ -214,6 +214,8 @@ static const struct argp_option common_opts[] = {
 	{ "raw-tp", OPT_RAW_TP, NULL, 0, "trigger on raw_tp/sys_enter instead of tp/syscalls" },
 	{ "overwrite", OPT_OVERWRITE, NULL, 0,
 	  "overwrite mode: relay and ringbuf overwrite flag, perfbuf write_backward" },
+	{ "external", OPT_EXTERNAL, NULL, 0,
+	  "no producer threads: trace every process's trigger (traced-application overhead)" },
 	{ "poll-ms", OPT_POLL_MS, "MS", 0,
 	  "consumer poll timeout; bounds latency without wakeups (default 50; relay-cat: period, default 100)" },
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
@@ -262,6 +264,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_OVERWRITE:
 		env.overwrite = true;
+		return 0;
+	case OPT_EXTERNAL:
+		env.external = true;
 		return 0;
 	case OPT_POLL_MS:
 		return opt_u32("poll-ms", arg, 1, 60000, &env.poll_ms);

@@ -7,6 +7,7 @@
 #   results.csv    the headline columns of every measurement
 #   meta.json      host, kernels, config hash, CPU, tool versions, git rev,
 #                  command line, schema_version
+#   overhead.jsonl traced-application overhead (hyperfine), per mechanism
 #   plots/, report.md   when scripts/plot.sh and scripts/report.sh exist
 # The directory is written as DIR.partial and renamed only when complete;
 # Ctrl-C removes the .partial directory (and the guest, and its pins).
@@ -104,6 +105,20 @@ if [ "$where" != native ]; then
 	"$ROOT/scripts/vm.sh" --smp 2 --timeout 5400 -- \
 		"$runner" "${args[@]}" --out "$partial/vm.jsonl" || rc=$?
 	case $rc in 0) ;; 3) failed=1 ;; *) exit "$rc" ;; esac
+fi
+# Traced-application overhead (hyperfine), where each mechanism runs.
+if [ -z "$only" ] && [ -z "$mechs" ]; then
+	runs=10
+	[ "$mode" = quick ] || runs=30
+	if [ "$where" != vm ]; then
+		"$ROOT/scripts/overhead.sh" --out "$partial/overhead-native.jsonl" --runs "$runs" --where native
+	fi
+	if [ "$where" != native ]; then
+		"$ROOT/scripts/vm.sh" --smp 2 --timeout 1800 -- \
+			"$ROOT/scripts/overhead.sh" --out "$partial/overhead-vm.jsonl" --runs "$runs" --where vm
+	fi
+	cat "$partial"/overhead-*.jsonl >"$partial/overhead.jsonl"
+	rm -f "$partial"/overhead-*.jsonl
 fi
 cat "$partial"/native.jsonl "$partial"/vm.jsonl 2>/dev/null >"$partial/results.jsonl" || true
 rm -f "$partial"/native.jsonl "$partial"/vm.jsonl
