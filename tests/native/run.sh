@@ -18,7 +18,8 @@ passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 nok() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+# check WHAT CMD...: CMD's stdout is discarded, so callers need no redirection
+check() { local what=$1; shift; if "$@" >/dev/null; then ok "$what"; else nok "$what"; fi; }
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "tests/native/run.sh: must be run as root" >&2
@@ -52,14 +53,14 @@ for b in ringbuf-libbpf ringbuf-busy ringbuf-custom perfbuf-libbpf perfbuf-custo
 	rc=$?
 	check "$b exits 0" [ "$rc" -eq 0 ]
 	check "$b prints one json line" [ "$(wc -l <"$out")" -eq 1 ]
-	check "$b invariants and metadata" jq -e "$JQ_ASSERT" "$out" >/dev/null
+	check "$b invariants and metadata" jq -e "$JQ_ASSERT" "$out"
 	check "$b no violation on stderr" bash -c "! grep -q 'LOSS ACCOUNTING VIOLATION' '$TMP/$b.err'"
 done
 # latency is measured where there is a consumer
-check "ringbuf-libbpf has latency samples" jq -e '.latency_ns.count > 0 and .latency_ns.p99 >= .latency_ns.p50' "$TMP/ringbuf-libbpf.json" >/dev/null
+check "ringbuf-libbpf has latency samples" jq -e '.latency_ns.count > 0 and .latency_ns.p99 >= .latency_ns.p50' "$TMP/ringbuf-libbpf.json"
 # batch and raw_tp paths
 "$BENCH" ringbuf-custom -w 0.1 -d 0.3 -i 1 -b 8 -s 256 --raw-tp --json >"$TMP/opt.json" 2>/dev/null
-check "raw-tp + batch 8 + 256 B records" jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8' "$TMP/opt.json" >/dev/null
+check "raw-tp + batch 8 + 256 B records" jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8' "$TMP/opt.json"
 
 # ---- scenarios: snapshot readers on the host's mechanisms ----
 pins_left() { ls -d /sys/fs/bpf/relaybench-* 2>/dev/null | wc -l; }
@@ -77,7 +78,7 @@ check "ringbuf overwrite scenario keeps the oldest, full, intact" jq -e '
 	.snapshot.recovered == .snapshot.capacity_records and
 	.snapshot.newest_present == false and .snapshot.newest_dropped > 0 and
 	.loss.dropped > 0 and .snapshot.torn == 0 and .snapshot.duplicates == 0 and
-	.snapshot.seq_breaks == 0' "$TMP/ow-ringbuf.json" >/dev/null
+	.snapshot.seq_breaks == 0' "$TMP/ow-ringbuf.json"
 # A backward perf ring keeps the newest records.
 snap ow-perfbuf perfbuf-custom --scenario overwrite --overwrite --pb-pages 8
 check "perfbuf backward keeps the newest, intact" jq -e '
@@ -85,21 +86,39 @@ check "perfbuf backward keeps the newest, intact" jq -e '
 	.snapshot.newest_present and .snapshot.newest_seq == .snapshot.last_seq and
 	.snapshot.oldest_seq > 1 and .snapshot.torn == 0 and .snapshot.duplicates == 0 and
 	.snapshot.seq_breaks == 0 and .loss.lost == .loss.produced - .snapshot.recovered' \
-	"$TMP/ow-perfbuf.json" >/dev/null
+	"$TMP/ow-perfbuf.json"
 # no-reader: the pinned ring survives its loader; the perf buffer does not.
 snap nr-ringbuf ringbuf-libbpf --scenario no-reader --rb-size 65536
 check "ringbuf no-reader recovers from the pinned ring" jq -e '
 	.scenario == "no-reader" and .loss.ok and .snapshot.recovered > 0 and
-	.snapshot.oldest_seq == 1 and .snapshot.torn == 0' "$TMP/nr-ringbuf.json" >/dev/null
+	.snapshot.oldest_seq == 1 and .snapshot.torn == 0' "$TMP/nr-ringbuf.json"
 snap nr-perfbuf perfbuf-custom --scenario no-reader
 check "perfbuf no-reader recovers nothing, every record refused" jq -e '
 	.loss.ok and .loss.produced > 0 and .snapshot.recovered == 0 and
-	.loss.dropped == .loss.produced' "$TMP/nr-perfbuf.json" >/dev/null
+	.loss.dropped == .loss.produced' "$TMP/nr-perfbuf.json"
 snap nr-percpu percpu --scenario no-reader -p 2 -a
 check "percpu no-reader: the newest record of each CPU" jq -e '
 	.loss.ok and .snapshot.recovered == .snapshot.capacity_records and
-	.snapshot.newest_present' "$TMP/nr-percpu.json" >/dev/null
+	.snapshot.newest_present' "$TMP/nr-percpu.json"
 check "no pins left after no-reader runs" [ "$(pins_left)" -eq 0 ]
+
+# ---- traced-application overhead: --external traces another process ----
+"$BENCH" percpu --external -w 0.5 -d 1 -i 1 --json >"$TMP/ext.json" 2>/dev/null &
+pid=$!
+sleep 0.3
+"$BUILD/rb_workload" 20000
+wait "$pid"
+check "--external counts another process's triggers" jq -e '
+	.params.external and .loss.produced >= 20000' "$TMP/ext.json"
+if command -v hyperfine >/dev/null; then
+	"$ROOT/scripts/overhead.sh" --out "$TMP/ovh.jsonl" --runs 2 --calls 2000 --benchs percpu 2>/dev/null
+	check "overhead.sh: no tracer and the percpu tracer, timed" jq -se '
+		length == 2 and .[0].config == "none" and .[0].overhead_pct == 0 and
+		all(.runs == 2 and .mean_s > 0 and (.overhead_pct | type) == "number")' \
+		"$TMP/ovh.jsonl"
+fi
+expect_ovh() { "$ROOT/scripts/overhead.sh" "$@" >/dev/null 2>&1; [ $? -eq 2 ]; }
+check "overhead.sh: bad input exits 2" expect_ovh --runs x --out "$TMP/x"
 
 # ---- bad input: exit code and exactly one line on stderr ----
 expect() {
