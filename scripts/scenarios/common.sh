@@ -97,3 +97,14 @@ saturation_of() {	# BENCH
 	jq -s --arg b "$1" '[.[] | select(.bench == $b and .scenario == "high-rate" and
 		.params.rate == 0)][0].throughput.events_per_s.median // 0 | floor' "$OUT"
 }
+
+# rb_run_every_cpu BYTES VARIANT...: each variant with producers pinned on
+# every CPU and BYTES of buffer (the snapshot scenarios' common shape).
+rb_run_every_cpu() {
+	local bytes=$1 v
+	shift
+	for v in "$@"; do
+		# shellcheck disable=SC2046,SC2086 # variant and buffer are word lists
+		rb_run $v -p "$NCPUS" -a $(buffer_args "$v" "$bytes")
+	done
+}

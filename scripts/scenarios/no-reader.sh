@@ -14,9 +14,5 @@ NO_READER_BENCHS=(
 NO_READER_BUF=$((1 << 20))
 
 scenario_no_reader() {
-	local v
-	for v in "${NO_READER_BENCHS[@]}"; do
-		# shellcheck disable=SC2046,SC2086 # variant and buffer are word lists
-		rb_run $v -p "$NCPUS" -a $(buffer_args "$v" $NO_READER_BUF)
-	done
+	rb_run_every_cpu "$NO_READER_BUF" "${NO_READER_BENCHS[@]}"
 }

@@ -15,9 +15,5 @@ OVERWRITE_BENCHS=(
 OVERWRITE_BUF=$((1 << 20))
 
 scenario_overwrite() {
-	local v
-	for v in "${OVERWRITE_BENCHS[@]}"; do
-		# shellcheck disable=SC2046,SC2086 # variant and buffer are word lists
-		rb_run $v -p "$NCPUS" -a $(buffer_args "$v" $OVERWRITE_BUF)
-	done
+	rb_run_every_cpu "$OVERWRITE_BUF" "${OVERWRITE_BENCHS[@]}"
 }
