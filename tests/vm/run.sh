@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/vm/run.sh: boots the patched kernel (release, or --debug) and runs
-# the relay map selftests inside it.  Exit status: the selftests', or
-# non-zero if the guest console shows a kernel warning, BUG or splat.
+# the relay map and ringbuf overwrite-mode selftests inside it.  Exit status:
+# the selftests', or non-zero if the guest console shows a kernel warning,
+# BUG or splat.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -25,6 +26,9 @@ echo "== relay selftests in the ${flavour[*]:-release} kernel VM"
 rc=0
 "$ROOT/scripts/vm.sh" "${flavour[@]}" --smp 2 --timeout 900 -- \
 	env BPFTOOL="$tools/bin/bpftool" "$BUILD/vmtests/relay_selftest" "${filter[@]}" || rc=$?
+echo "== ringbuf overwrite-mode selftests in the ${flavour[*]:-release} kernel VM"
+"$ROOT/scripts/vm.sh" "${flavour[@]}" --smp 2 --timeout 900 -- \
+	"$BUILD/vmtests/ringbuf_ow_selftest" "${filter[@]}" || rc=$?
 if [ ${#filter[@]} -eq 0 ]; then
 	echo "== every bench variant in the ${flavour[*]:-release} kernel VM"
 	"$ROOT/scripts/vm.sh" "${flavour[@]}" --smp 2 --timeout 900 -- \
