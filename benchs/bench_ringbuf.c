@@ -168,20 +168,26 @@ static u64 overwrite_pos(void)
 }
 
 /* In overwrite mode a record can be overwritten while we read it: copy it
- * out, then check the oldest surviving position has not passed it. */
-static void consume_overwritable(struct rb_consumer *c, u64 pos, const void *rec, u32 size)
+ * out, then check that the oldest surviving position has not passed it
+ * (kernel/README.md, "Reading a snapshot").  False if it was overwritten:
+ * its length may be garbage too, so the walk must resume at overwrite_pos. */
+static bool consume_overwritable(struct rb_consumer *c, u64 pos, const void *rec, u32 size)
 {
 	static __thread u64 copy[(RB_REC_MAX + 8) / 8];
+	bool fits = size <= sizeof(copy);
 
-	if (size > sizeof(copy)) {
-		c->seq.corrupt++;
-		return;
-	}
-	memcpy(copy, rec, size);
-	if (overwrite_pos() > pos)
+	if (fits)
+		memcpy(copy, rec, size);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the copy before the re-check */
+	if (overwrite_pos() > pos) {
 		c->torn++;
-	else
+		return false;
+	}
+	if (fits)
 		consume_record(c, copy, size);
+	else
+		c->seq.corrupt++;
+	return true;
 }
 
 /* Consume everything committed; stop at a record still being written. */
@@ -207,12 +213,12 @@ static void custom_drain(struct rb_consumer *c)
 		size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 		if (len & BPF_RINGBUF_BUSY_BIT)
 			break;
-		if ((len & BPF_RINGBUF_DISCARD_BIT))
-			;	/* discarded by the producer: skip */
-		else if (env.overwrite)
-			consume_overwritable(c, cons, hdr + 2, size);
-		else
-			consume_record(c, hdr + 2, size);
+		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+			if (!env.overwrite)
+				consume_record(c, hdr + 2, size);
+			else if (!consume_overwritable(c, cons, hdr + 2, size))
+				continue;	/* lapped: resume at overwrite_pos */
+		}
 		cons += (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
 		/* Release: the producer may reuse the space once it sees this. */
 		__atomic_store_n(cons_pos, cons, __ATOMIC_RELEASE);
