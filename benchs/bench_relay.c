@@ -258,50 +258,6 @@ static void note_status(struct rb_consumer *c, int st)
 		c->parse_errors++;
 }
 
-static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
-{
-	size_t sz = env.relay.subbuf_size;
-	struct relay_subbuf_view v, next;
-	u32 n = env.relay.n_subbufs, idx;
-	int st, guard;
-
-	for (guard = 0; guard < (int)n + 1; guard++) {	/* bounded: one lap */
-		idx = (rc->want_seq - 1) % n;
-		st = relay_read_subbuf((char *)rc->map + idx * sz, sz, rc->from, &v, on_payload, c);
-		if (st == RELAY_EMPTY || v.seq < rc->want_seq)
-			return;			/* not written yet */
-		if (v.seq > rc->want_seq) {	/* lapped (overwrite): skip ahead */
-			rc->want_seq = v.seq;
-			rc->from = 0;
-			continue;
-		}
-		note_status(c, st);
-		rc->from = st < 0 ? v.committed : v.end;
-		/* The writer moved on once the next sub-buffer carries seq + 1;
-		 * read ours once more first for records committed meanwhile. */
-		idx = rc->want_seq % n;
-		relay_read_subbuf((char *)rc->map + idx * sz, sz, 0, &next, NULL, NULL);
-		if (next.seq != rc->want_seq + 1)
-			return;
-		st = relay_read_subbuf((char *)rc->map + ((rc->want_seq - 1) % n) * sz, sz,
-				       rc->from, &v, on_payload, c);
-		if (v.seq == rc->want_seq)
-			note_status(c, st);
-		rc->want_seq++;
-		rc->from = 0;
-	}
-}
-
-/* Hands fn every CPU file this consumer owns: consumers split them round-robin. */
-static void visit_own_cpus(struct rb_consumer *c,
-			   void (*fn)(struct rb_consumer *, struct relay_cpu *))
-{
-	int i;
-
-	for (i = c->idx; i < ctx.ncpus; i += env.consumers)
-		fn(c, &ctx.cpus[i]);
-}
-
 /* A reader that arrives late starts at the oldest sub-buffer still there. */
 static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
 {
@@ -319,6 +275,91 @@ static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
 		rc->want_seq = oldest;
 		rc->from = 0;
 	}
+}
+
+/* The writer may lap us while we parse a sub-buffer: handing records over
+ * before the seq re-check would deliver torn ones.  So copy the header and
+ * [from, committed) out first, re-check the live seq, then parse the copy. */
+static int read_stable(struct rb_consumer *c, const char *live, u32 from,
+		       struct relay_subbuf_view *v)
+{
+	static __thread char *copy;
+	static __thread size_t copy_size;
+	const struct bpf_relay_subbuf_hdr *hdr = (const void *)live;
+	size_t sz = env.relay.subbuf_size;
+	u64 seq;
+	u32 committed;
+
+	if (copy_size < sz) {
+		free(copy);
+		copy = malloc(sz);
+		copy_size = copy ? sz : 0;
+		if (!copy)
+			return RELAY_TRUNCATED;
+	}
+	seq = __atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE);
+	committed = __atomic_load_n(&hdr->committed, __ATOMIC_ACQUIRE);
+	if (committed > sz - sizeof(*hdr))	/* let the parser judge the header */
+		committed = sz - sizeof(*hdr);
+	memcpy(copy, live, sizeof(*hdr));
+	((struct bpf_relay_subbuf_hdr *)copy)->seq = seq;
+	((struct bpf_relay_subbuf_hdr *)copy)->committed = committed;
+	if (from < committed)
+		memcpy(copy + sizeof(*hdr) + from, live + sizeof(*hdr) + from, committed - from);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the copy before the re-check */
+	if (seq && __atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE) != seq) {
+		memset(v, 0, sizeof(*v));
+		v->seq = seq;
+		return RELAY_TORN;
+	}
+	return relay_read_subbuf(copy, sz, from, v, on_payload, c);
+}
+
+static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
+{
+	size_t sz = env.relay.subbuf_size;
+	struct relay_subbuf_view v, next;
+	u32 n = env.relay.n_subbufs, idx;
+	int st, guard;
+
+	for (guard = 0; guard < (int)n + 1; guard++) {	/* bounded: one lap */
+		idx = (rc->want_seq - 1) % n;
+		st = read_stable(c, (char *)rc->map + idx * sz, rc->from, &v);
+		if (st == RELAY_EMPTY || v.seq < rc->want_seq)
+			return;			/* not written yet */
+		if (v.seq > rc->want_seq || st == RELAY_TORN) {
+			/* Lapped (overwrite): what we wanted is gone; resume at
+			 * the oldest sub-buffer still there. */
+			rc->from = 0;
+			seek_oldest(c, rc);
+			if (st == RELAY_TORN)
+				c->torn++;
+			continue;
+		}
+		note_status(c, st);
+		rc->from = st < 0 ? v.committed : v.end;
+		/* The writer moved on once the next sub-buffer carries seq + 1;
+		 * read ours once more first for records committed meanwhile. */
+		idx = rc->want_seq % n;
+		relay_read_subbuf((char *)rc->map + idx * sz, sz, 0, &next, NULL, NULL);
+		if (next.seq != rc->want_seq + 1)
+			return;
+		st = read_stable(c, (char *)rc->map + ((rc->want_seq - 1) % n) * sz, rc->from, &v);
+		if (v.seq == rc->want_seq)
+			note_status(c, st);
+		rc->want_seq++;
+		rc->from = 0;
+	}
+}
+
+/* Hands fn every CPU file this consumer owns: consumers split them round-robin. */
+static void visit_own_cpus(struct rb_consumer *c,
+			   void (*fn)(struct rb_consumer *, struct relay_cpu *))
+{
+	int i;
+
+	for (i = c->idx; i < ctx.ncpus; i += env.consumers)
+		fn(c, &ctx.cpus[i]);
 }
 
 static void *mmap_consumer(void *arg)
