@@ -15,7 +15,13 @@ passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 nok() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; show; fi; }
+# what the results say, compactly, when a check fails
+show() {
+	jq -c '{scenario, bench, ow: .params.overwrite, loss: .loss | {produced, consumed, dropped, lost, ok},
+		snap: (.snapshot // {} | {recovered, capacity_records, newest_present, oldest_seq,
+		newest_seq, last_seq, torn, duplicates, seq_breaks})}' "$out" | sed 's/^/     /'
+}
 # q FILTER: true if FILTER holds for every selected result (and one exists)
 q() { jq -se "$1" "$out" >/dev/null; }
 
@@ -26,7 +32,7 @@ check "nothing skipped: relay and ring buffer overwrite exist here" \
 check "loss accounting holds in every result" q 'all(.loss.ok) and length > 0'
 check "overwrite: overwrite modes keep the newest, whole and in order" q '
 	[.[] | select(.scenario == "overwrite" and (.params.overwrite or .mechanism == "percpu"))] |
-	length == 4 and all(.snapshot.recovered > 0 and .snapshot.newest_present and
+	length == 5 and all(.snapshot.recovered > 0 and .snapshot.newest_present and
 		.snapshot.newest_seq == .snapshot.last_seq and .snapshot.torn == 0 and
 		.snapshot.duplicates == 0 and .snapshot.seq_breaks == 0 and .loss.dropped == 0)'
 check "overwrite: the producers really went past capacity" q '
