@@ -48,6 +48,7 @@ struct bench_env {
 	u64 rate;		/* triggers/s per producer, 0 = as fast as possible */
 	u32 rec_size;
 	u32 batch;
+	u32 producer_work;	/* extra bpf_loop() steps per record (slowdown knob) */
 	struct {
 		u64 size;
 		int notify;	/* enum rb_notify */
@@ -358,6 +359,7 @@ static inline u64 rb_load(const u64 *p)
 	(skel)->rodata->batch = env.batch;				\
 	(skel)->rodata->notify_mode = env.ringbuf.notify;		\
 	(skel)->rodata->notify_every = env.ringbuf.sample;		\
+	(skel)->rodata->producer_work = env.producer_work;		\
 } while (0)
 
 #endif /* RB_BENCH_H */
