@@ -31,8 +31,9 @@ test-unit: bench
 test-native: bench
 	tests/native/run.sh
 
-# compare.sh on synthetic inputs; plot.sh and report.sh on a short native run
-test-scripts: bench
+# compare.sh on synthetic inputs; plot.sh and report.sh on a short native
+# run; tune_subbuf.sh on a 2 x 2 sweep in the VM
+test-scripts: bench kernel
 	@fail=0; for t in tests/scripts/test_*.sh; do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
 test-kernel: tools

@@ -313,7 +313,8 @@ for where in $wheres; do
 			   rows: [.[] | [(.params.relay_subbuf as \$v | \$xs | index(\$v)),
 				(.params.relay_nsubbufs as \$v | \$ys | index(\$v)),
 				100 * (.loss.dropped + .loss.lost) / .loss.produced,
-				(.latency_ns.p99 / 1000)]]})" "$results")
+				(if .latency_ns.count > 0 then .latency_ns.p99 / 1000 else \"NaN\" end),
+				(.params.relay_subbuf * .params.relay_nsubbufs / 1024)]]})" "$results")
 	n=$(jq length <<<"$json")
 	[ "$n" -gt 0 ] || skip "subbuf_heatmap-$where" "no relay results over a grid of sub-buffer sizes and counts"
 	for ((h = 0; h < n; h++)); do
@@ -323,7 +324,6 @@ for where in $wheres; do
 		series "$name" "$one" >/dev/null
 		xt=$(jq -r '[.[0].xs | to_entries[] | "\"\(if .value >= 1048576 then "\(.value / 1048576) MiB" else "\(.value / 1024) KiB" end)\" \(.key)"] | join(", ")' <<<"$one")
 		yt=$(jq -r '[.[0].ys | to_entries[] | "\"\(.value)\" \(.key)"] | join(", ")' <<<"$one")
-		maxloss=$(jq '[.[0].rows[][2]] | max | if . < 1 then 1 else . end' <<<"$one")
 		rate=$(jq -r '.[0].rate' <<<"$one")
 		[ "$rate" = 0 ] && rate="unlimited rate" || rate="$rate triggers/s"
 		{
@@ -331,10 +331,13 @@ for where in $wheres; do
 			echo "set xlabel 'sub-buffer size'; set ylabel 'sub-buffers per CPU'"
 			echo "set xtics ($xt); set ytics ($yt); set grid noxtics noytics"
 			echo "set xrange [-0.5:$(jq '.[0].xs | length - 0.5' <<<"$one")]; set yrange [-0.5:$(jq '.[0].ys | length - 0.5' <<<"$one")]"
-			echo "set palette defined (0 '#1a9850', 0.5 '#fee08b', 1 '#d73027'); set cbrange [0:$maxloss]"
-			echo "set cblabel 'records dropped or lost (% of produced)'"
-			echo "plot '$work/$name.0.dat' using 1:2:(0.5):(0.5):3 with boxxyerror fs solid 1.0 border lc rgb 'white' fc palette notitle, \\"
-			echo "     '' using 1:2:(sprintf('%.2g%%\\n%.0f µs', \$3, \$4)) with labels font ',9' notitle"
+			# loss on a log colour scale: 0.01 % and less is green, 100 % red
+			echo "set palette defined (0 '#1a9850', 0.5 '#fee08b', 1 '#d73027')"
+			echo "set logscale cb; set cbrange [0.01:100]; set format cb '%g'"
+			echo "set cblabel 'records dropped or lost (% of produced, log scale; 0 shown as 0.01)'"
+			echo "p99(us) = us != us ? 'no samples' : us >= 1000 ? sprintf('p99 %.1f ms', us / 1000) : sprintf('p99 %.0f µs', us)"
+			echo "plot '$work/$name.0.dat' using 1:2:(0.5):(0.5):(\$3 < 0.01 ? 0.01 : \$3) with boxxyerror fs solid 1.0 border lc rgb 'white' fc palette notitle, \\"
+			echo "     '' using 1:2:(sprintf('loss %.2g%%\\n%s\\n%g KiB/CPU', \$3, p99(\$4), \$5)) with labels font ',10' notitle"
 		} >"$work/$name.gp"
 		render "$name"
 	done

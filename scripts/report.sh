@@ -44,7 +44,7 @@ sentence() {
 	loss_vs_rate-*) echo "The offered rate at which a line leaves zero is where that mechanism's consumer stops keeping up with its buffer." ;;
 	producer_cpu-*) echo "The BPF program's own run time per record, the cost a traced application pays; the dashed line is the percpu floor (the same producer writing a per-CPU array), so the height above it is the mechanism's cost." ;;
 	overwrite-*) echo "Top: how much of the buffer's capacity a late reader recovers and whether the newest record survived; bottom: the age of the newest and oldest recovered records when the producers stopped, so a fresh snapshot has a short green bar." ;;
-	subbuf_heatmap-*) echo "Each cell is one relay sub-buffer size and count; colour is loss (green none, red the most), the text gives loss and p99 latency, and the smallest green cell that meets the latency target is the one to pick." ;;
+	subbuf_heatmap-*) echo "Each cell is one relay sub-buffer size and count; colour is loss on a log scale (green 0.01 % or less, red 100 %), the text gives loss, p99 latency and memory per CPU, and the smallest green cell whose p99 meets the target is the one to pick." ;;
 	*) echo "See results/SCHEMA.md for the data behind it." ;;
 	esac
 }
