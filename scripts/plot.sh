@@ -55,18 +55,28 @@ set datafile separator "\t"
 set grid lc rgb '#dddddd'
 set key noenhanced
 set border lw 1
-set style line 1 lc rgb '#1f77b4' pt 7 ps 1
-set style line 2 lc rgb '#d62728' pt 5 ps 1
-set style line 3 lc rgb '#2ca02c' pt 9 ps 1.2
-set style line 4 lc rgb '#9467bd' pt 11 ps 1.2
-set style line 5 lc rgb '#ff7f0e' pt 13 ps 1.2
-set style line 6 lc rgb '#8c564b' pt 6 ps 1
-set style line 7 lc rgb '#e377c2' pt 4 ps 1
-set style line 8 lc rgb '#17becf' pt 8 ps 1
+# one colour per bench in every plot (bench_style below): relay reds,
+# ringbuf blues, perfbuf greens, the percpu floor grey
+set style line 1 lc rgb '#d62728' pt 7 ps 1
+set style line 2 lc rgb '#ff7f0e' pt 5 ps 1
+set style line 3 lc rgb '#8c564b' pt 9 ps 1.2
+set style line 4 lc rgb '#1f77b4' pt 11 ps 1.2
+set style line 5 lc rgb '#17becf' pt 13 ps 1.2
+set style line 6 lc rgb '#393b79' pt 6 ps 1
+set style line 7 lc rgb '#2ca02c' pt 4 ps 1
+set style line 8 lc rgb '#bcbd22' pt 8 ps 1
 set style line 9 lc rgb '#7f7f7f' pt 10 ps 1
-set style line 10 lc rgb '#bcbd22' pt 12 ps 1
-set style increment user
+set style line 10 lc rgb '#9467bd' pt 12 ps 1
 EOF
+# bench_style BENCH: its line style in common.gp
+bench_style() {
+	case $1 in
+	relay-read) echo 1 ;; relay-mmap) echo 2 ;; relay-cat) echo 3 ;;
+	ringbuf-libbpf) echo 4 ;; ringbuf-custom) echo 5 ;; ringbuf-busy) echo 6 ;;
+	perfbuf-libbpf) echo 7 ;; perfbuf-custom) echo 8 ;; percpu) echo 9 ;;
+	*) echo 10 ;;
+	esac
+}
 
 # Helpers shared by every extraction below.
 JQLIB='
@@ -118,11 +128,17 @@ render() {
 }
 skip() { echo "plot: skip $1: $2" >&2; }
 
-# line_plot NAME JSON USING STYLE: "plot for" every series with USING columns
+# line_plot_cmd NAME JSON USING STYLE: a plot command for every series,
+# with USING columns; a bench keeps its colour, its further series get
+# other dash patterns
 line_plot_cmd() {
-	local name=$1 json=$2 using=$3 style=$4 sep="plot " i label
+	local name=$1 json=$2 using=$3 style=$4 sep="plot " i label bench
+	local -A seen=()
 	while IFS=$'\t' read -r i label; do
-		printf "%s'%s' using %s with %s title '%s'" "$sep" "$work/$name.$i.dat" "$using" "$style" "$label"
+		bench=${label%% *}
+		seen[$bench]=$((${seen[$bench]:-0} + 1))
+		printf "%s'%s' using %s with %s ls %s dt %s title '%s'" "$sep" "$work/$name.$i.dat" "$using" \
+			"$style" "$(bench_style "$bench")" "${seen[$bench]}" "$label"
 		sep=", \\"$'\n'"     "
 	done < <(series "$name" "$json")
 	echo
@@ -224,6 +240,9 @@ for where in $wheres; do
 			echo "set ylabel 'records dropped or lost (% of produced)'"
 			echo "set logscale x; set format x '%.0s%c'; set offsets graph 0.04, graph 0.04, 0, 0"
 			echo "set yrange [-$ymax * 0.03:$ymax]  # lines at 0 stay visible above the axis"
+			if jq -e 'all(.[].rows[]; .[1] == 0)' <<<"$json" >/dev/null; then
+				echo "set label 'no record lost or dropped at any rate measured' at graph 0.5, graph 0.5 center"
+			fi
 			echo "set key outside right top"
 			line_plot_cmd "$name" "$json" "1:2" "linespoints"
 		} >"$work/$name.gp"
