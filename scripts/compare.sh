@@ -16,8 +16,9 @@
 #   producer      cpu.producer_ns_per_event            up is bad     relative
 #   p99 latency   latency_ns.p99_per_iteration         up is bad     relative
 #   loss          100*(dropped+lost)/produced, spread  up is bad     points
-#                 from throughput.dropped_per_s (not gated in the overwrite
-#                 and no-reader scenarios, where losing records is the design)
+#                 from throughput.dropped_per_s (not gated in overwrite mode
+#                 or the overwrite and no-reader scenarios, where losing
+#                 records is the design)
 # Each is a per-iteration summary {median, stddev, min, max} over
 # n = params.iterations.
 #
@@ -199,7 +200,7 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 	  metric: $m.metric, unit: $m.unit, better: $m.better,
 	  base: $bs, new: $ws} +
 	 (judge($bs; $ws; $m)) |
-	 if .metric == "loss" and (.scenario == "overwrite" or .scenario == "no-reader")
+	 if .metric == "loss" and (.scenario == "overwrite" or .scenario == "no-reader" or .params.overwrite)
 	 then .verdict = "info" else . end] as $rows
 	| {schema_version: $version, base: $base, new: $new,
 	   threshold_pct: $thr, loss_threshold_points: $lthr, sigma: $sigma,

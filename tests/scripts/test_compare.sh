@@ -115,6 +115,11 @@ mkresult lossy '.throughput.dropped_per_s = {median: 50000, stddev: 1000, min: 4
 expect 1 "loss 0 -> 5 points exits 1" "$TMP/base" "$TMP/lossy" --json
 [ "$(verdict loss)" = regression ] && [ "$(jq '.rows[] | select(.metric == "loss") | .change' "$TMP/out")" = 5 ] &&
 	ok "loss up 5 points is a regression" || nok "loss: $(jq -c '.rows' "$TMP/out")"
+mkresult ow_base '.params.overwrite = true'
+mkresult ow_lossy '.params.overwrite = true' '.throughput.dropped_per_s = {median: 50000, stddev: 1000, min: 48000, max: 52000}' \
+	'.loss.dropped = 250000' '.loss.consumed = 4750000'
+expect 0 "loss in overwrite mode does not gate" "$TMP/ow_base" "$TMP/ow_lossy" --json
+[ "$(verdict loss)" = info ] && ok "overwrite-mode loss is info" || nok "overwrite loss: $(verdict loss)"
 expect 0 "loss 5 -> 0 points exits 0" "$TMP/lossy" "$TMP/base" --json
 [ "$(verdict loss)" = improvement ] && ok "loss down is an improvement" || nok "loss down: $(verdict loss)"
 # the percpu floor has no consumer: null latency is not compared
