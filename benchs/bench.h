@@ -50,6 +50,7 @@ struct bench_env {
 	bool external;		/* trace every process; no producer threads */
 	u32 rec_size;
 	u32 batch;
+	u32 producer_work;	/* extra bpf_loop() steps per record (slowdown knob) */
 	struct {
 		u64 size;
 		int notify;	/* enum rb_notify */
@@ -245,9 +246,12 @@ void json_init(struct json *j);
 void json_free(struct json *j);
 void json_begin(struct json *j, const char *key);	/* key NULL at top */
 void json_end(struct json *j);
+void json_begin_array(struct json *j, const char *key);
+void json_end_array(struct json *j);
 void json_str(struct json *j, const char *key, const char *val);
 void json_u64(struct json *j, const char *key, u64 val);
 void json_dbl(struct json *j, const char *key, double val);
+void json_dbl_digits(struct json *j, const char *key, double val, int digits);
 void json_bool(struct json *j, const char *key, bool val);
 
 /* ---- metadata (meta.c) ---- */
@@ -360,6 +364,7 @@ static inline u64 rb_load(const u64 *p)
 	(skel)->rodata->batch = env.batch;				\
 	(skel)->rodata->notify_mode = env.ringbuf.notify;		\
 	(skel)->rodata->notify_every = env.ringbuf.sample;		\
+	(skel)->rodata->producer_work = env.producer_work;		\
 } while (0)
 
 #endif /* RB_BENCH_H */

@@ -125,6 +125,7 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_bool(j, "affinity", e->affinity);
 	json_u64(j, "record_size", e->rec_size);
 	json_u64(j, "batch", e->batch);
+	json_u64(j, "producer_work", e->producer_work);
 	json_u64(j, "rate", e->rate);
 	json_u64(j, "poll_ms", e->poll_ms);
 	json_bool(j, "external", e->external);

@@ -183,7 +183,7 @@ const struct argp bench_relay_argp = { .options = relay_opts, .parser = relay_pa
 /* ---- common ---- */
 enum {
 	OPT_JSON = 2000, OPT_LIST, OPT_RATE, OPT_RAW_TP, OPT_COUNT_ONLY, OPT_OVERWRITE,
-	OPT_SCENARIO, OPT_POLL_MS, OPT_EXTERNAL,
+	OPT_SCENARIO, OPT_POLL_MS, OPT_EXTERNAL, OPT_PRODUCER_WORK,
 };
 
 static const char *const scenario_names[] = {
@@ -222,6 +222,7 @@ static const struct argp_option common_opts[] = {
 	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), "
 	  "no-reader (loader pins and exits, reader recovers after T s)" },
 	{ "count-only", OPT_COUNT_ONLY, NULL, 0, "consumers only count (accounting overhead baseline)" },
+	{ "producer-work", OPT_PRODUCER_WORK, "N", 0, "extra work steps per record, 0..1048576 (slowdown injection, default 0)" },
 	{ "json", OPT_JSON, NULL, 0, "one JSON object per result on stdout" },
 	{ "list", OPT_LIST, NULL, 0, "list benches and exit" },
 	{},
@@ -283,6 +284,8 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case OPT_COUNT_ONLY:
 		env.count_only = true;
 		return 0;
+	case OPT_PRODUCER_WORK:
+		return opt_u32("producer-work", arg, 0, 1u << 20, &env.producer_work);
 	case OPT_JSON:
 		env.json = true;
 		return 0;

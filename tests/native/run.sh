@@ -58,6 +58,15 @@ for b in ringbuf-libbpf ringbuf-busy ringbuf-custom perfbuf-libbpf perfbuf-custo
 done
 # latency is measured where there is a consumer
 check "ringbuf-libbpf has latency samples" jq -e '.latency_ns.count > 0 and .latency_ns.p99 >= .latency_ns.p50' "$TMP/ringbuf-libbpf.json"
+# the CDF is the histogram: rising, ends at 1, and p99 is its first point >= 0.99
+check "ringbuf-libbpf latency cdf agrees with p99" jq -e '.latency_ns as $l | $l.cdf as $c |
+	($c | length) > 0 and $c[-1][1] == 1 and
+	([range(1; $c | length) | select($c[.][0] <= $c[. - 1][0] or $c[.][1] <= $c[. - 1][1])] | length) == 0 and
+	([$c[] | select(.[1] >= 0.99)][0][0] == $l.p99) and
+	$l.p99_per_iteration.median > 0 and $l.p99_per_iteration.min <= $l.p99_per_iteration.max' \
+	"$TMP/ringbuf-libbpf.json"
+check "percpu has no latency and an empty cdf" jq -e '.latency_ns.count == 0 and .latency_ns.cdf == [] and
+	.latency_ns.p99_per_iteration.median == null' "$TMP/percpu.json"
 # batch and raw_tp paths
 "$BENCH" ringbuf-custom -w 0.1 -d 0.3 -i 1 -b 8 -s 256 --raw-tp --json >"$TMP/opt.json" 2>/dev/null
 check "raw-tp + batch 8 + 256 B records" jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8' "$TMP/opt.json"

@@ -22,6 +22,7 @@ static void test_defaults(void **state)
 	assert_int_equal(env.iterations, 3);
 	assert_int_equal(env.rec_size, 64);
 	assert_int_equal(env.batch, 1);
+	assert_int_equal(env.producer_work, 0);
 	assert_false(env.json);
 }
 
@@ -47,6 +48,8 @@ static void test_valid(void **state)
 	assert_int_equal(PARSE("--list"), 0);
 	assert_true(env.list);
 	assert_int_equal(PARSE("-s", "24", "percpu"), 0);
+	assert_int_equal(PARSE("--producer-work", "1048576", "percpu"), 0);
+	assert_int_equal(env.producer_work, 1048576);
 }
 
 static void expect_usage(int ret, const char *needle)
@@ -73,6 +76,8 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("--relay-subbuf", "5000", "percpu"), "page multiple");
 	expect_usage(PARSE("--relay-subbuf", "1000", "percpu"), "--relay-subbuf");
 	expect_usage(PARSE("--relay-nsubbufs", "1", "percpu"), "--relay-nsubbufs");
+	expect_usage(PARSE("--producer-work", "1048577", "percpu"), "--producer-work");
+	expect_usage(PARSE("--producer-work", "-3", "percpu"), "--producer-work");
 	expect_usage(PARSE("--relay-dir", "a/b", "percpu"), "--relay-dir");
 	expect_usage(PARSE("--no-such-option", "percpu"), "unknown");
 	expect_usage(PARSE("percpu", "extra"), "unexpected argument");
