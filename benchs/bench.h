@@ -36,7 +36,7 @@ struct bench_env {
 	bool count_only;	/* consumers only count records: no seq, no latency */
 	bool overwrite;
 	u64 rate;		/* triggers/s per producer, 0 = as fast as possible */
-	u32 rec_size;
+	u32 rec_size;		/* total bytes: header + payload (-s) */
 	u32 batch;
 	struct {
 		u64 size;

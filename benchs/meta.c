@@ -124,6 +124,7 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_u64(j, "consumers", e->consumers);
 	json_bool(j, "affinity", e->affinity);
 	json_u64(j, "record_size", e->rec_size);
+	json_u64(j, "payload_size", e->rec_size - RB_HDR_SIZE);
 	json_u64(j, "batch", e->batch);
 	json_u64(j, "rate", e->rate);
 	json_str(j, "trigger", e->raw_tp ? "raw_tp/sys_enter" : "tp/syscalls/sys_enter_getpgid");

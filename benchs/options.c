@@ -192,7 +192,7 @@ static const struct argp_option common_opts[] = {
 	{ "producers", 'p', "N", 0, "producer threads (default 1)" },
 	{ "consumers", 'c', "N", 0, "consumer threads (default 1)" },
 	{ "affinity", 'a', NULL, 0, "pin producers to CPUs 0.., consumers after them" },
-	{ "size", 's', "BYTES", 0, "record size incl. 24-byte header, 24..4096 (default 64)" },
+	{ "size", 's', "BYTES", 0, "payload bytes after the 24-byte record header, 16..4096 (default 40)" },
 	{ "batch", 'b', "N", 0, "records per trigger, 1..1024 (default 1)" },
 	{ "rate", OPT_RATE, "N", 0, "triggers/s per producer (default 0: unlimited)" },
 	{ "raw-tp", OPT_RAW_TP, NULL, 0, "trigger on raw_tp/sys_enter instead of tp/syscalls" },
@@ -226,9 +226,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 
 		if (parse_u64(arg, 0, UINT32_MAX, &v))
 			return fail("invalid value for --%s: '%s'", "size", arg);
-		if (v < RB_REC_MIN || v > RB_REC_MAX)
-			return fail("record size out of range: '%s%s' (24..4096 bytes)", arg, NULL);
-		env.rec_size = (u32)v;
+		if (v < RB_PAYLOAD_MIN || v > RB_PAYLOAD_MAX)
+			return fail("payload size out of range: '%s%s' (16..4096 bytes)", arg, NULL);
+		env.rec_size = RB_HDR_SIZE + (u32)v;
 		return 0;
 	}
 	case 'b':

@@ -16,9 +16,13 @@ struct rb_record {
 	__u32 len;	/* total record bytes, header included */
 };
 
-/* Record size bounds, header included: the smallest record is the header. */
-#define RB_REC_MIN	((__u32)sizeof(struct rb_record))
-#define RB_REC_MAX	4096u
+/* The user chooses the payload (bytes after the header); producers and
+ * consumers work with the total record size, header included. */
+#define RB_HDR_SIZE	((__u32)sizeof(struct rb_record))
+#define RB_PAYLOAD_MIN	16u
+#define RB_PAYLOAD_MAX	4096u
+#define RB_REC_MIN	(RB_HDR_SIZE + RB_PAYLOAD_MIN)
+#define RB_REC_MAX	(RB_HDR_SIZE + RB_PAYLOAD_MAX)
 #define RB_BATCH_MAX	1024u
 
 /* Per-CPU counters kept by every producer, in the percpu array rb_counters. */

@@ -19,6 +19,7 @@ failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 nok() { failed=$((failed + 1)); echo "FAIL $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+quiet() { "$@" >/dev/null; }	# check "..." quiet CMD: CMD's output hidden, not the verdict
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "tests/native/run.sh: must be run as root" >&2
@@ -44,6 +45,7 @@ JQ_ASSERT='
 	(.meta.where == "native" or .meta.where == "vm") and
 	(.meta.git_rev | length) > 0 and
 	.params.record_size == 64 and
+	.params.payload_size == 40 and
 	.memory.buffer_bytes > 0 and
 	(.wakeups_per_s.median | type) == "number"'
 for b in ringbuf-libbpf ringbuf-busy ringbuf-custom perfbuf-libbpf perfbuf-custom percpu; do
@@ -59,7 +61,15 @@ done
 check "ringbuf-libbpf has latency samples" jq -e '.latency_ns.count > 0 and .latency_ns.p99 >= .latency_ns.p50' "$TMP/ringbuf-libbpf.json" >/dev/null
 # batch and raw_tp paths
 "$BENCH" ringbuf-custom -w 0.1 -d 0.3 -i 1 -b 8 -s 256 --raw-tp --json >"$TMP/opt.json" 2>/dev/null
-check "raw-tp + batch 8 + 256 B records" jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8' "$TMP/opt.json" >/dev/null
+check "raw-tp + batch 8 + 256 B payload" quiet jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8 and
+	.params.payload_size == 256 and .params.record_size == 280 and
+	(.throughput.mb_per_s.median * 1e6 / .throughput.events_per_s.median - 280 | fabs) < 0.5' "$TMP/opt.json"
+# the smallest and largest payloads reach the consumer whole
+for s in 16 4096; do
+	"$BENCH" perfbuf-custom -w 0.1 -d 0.3 -i 1 -s "$s" --json >"$TMP/size.json" 2>/dev/null
+	check "perfbuf-custom with a $s B payload" quiet jq -e --argjson s "$s" '.loss.ok and .loss.consumed > 0 and
+		.loss.corrupt == 0 and .params.payload_size == $s and .params.record_size == $s + 24' "$TMP/size.json"
+done
 
 # ---- bad input: exit code and exactly one line on stderr ----
 expect() {
@@ -75,8 +85,8 @@ expect() {
 }
 expect 2 "unknown bench" no-such-bench
 expect 2 "bad number" percpu -d abc
-expect 2 "record size too small" percpu -s 8
-expect 2 "record size too large" percpu -s 5000
+expect 2 "payload too small" percpu -s 15
+expect 2 "payload too large" percpu -s 4097
 expect 2 "unknown option" percpu --bogus
 expect 2 "two consumers on ringbuf" ringbuf-libbpf -c 2
 if ! "$BENCH" --list | grep -q . ; then nok "--list prints benches"; else ok "--list prints benches"; fi

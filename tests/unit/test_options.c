@@ -20,7 +20,7 @@ static void test_defaults(void **state)
 	assert_int_equal(PARSE("ringbuf-libbpf"), 0);
 	assert_string_equal(env.bench_name, "ringbuf-libbpf");
 	assert_int_equal(env.iterations, 3);
-	assert_int_equal(env.rec_size, 64);
+	assert_int_equal(env.rec_size, 64);	/* 24-byte header + 40 */
 	assert_int_equal(env.batch, 1);
 	assert_false(env.json);
 }
@@ -36,7 +36,7 @@ static void test_valid(void **state)
 	assert_int_equal(env.producers, 2);
 	assert_true(env.affinity && env.json && env.raw_tp);
 	assert_int_equal(env.iterations, 5);
-	assert_int_equal(env.rec_size, 4096);
+	assert_int_equal(env.rec_size, RB_HDR_SIZE + 4096);
 	assert_int_equal(env.batch, 16);
 	assert_int_equal(env.rate, 1000);
 	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_SAMPLED);
@@ -46,7 +46,10 @@ static void test_valid(void **state)
 	assert_int_equal(env.relay.n_subbufs, 4);
 	assert_int_equal(PARSE("--list"), 0);
 	assert_true(env.list);
+	assert_int_equal(PARSE("-s", "16", "percpu"), 0);
+	assert_int_equal(env.rec_size, 40);
 	assert_int_equal(PARSE("-s", "24", "percpu"), 0);
+	assert_int_equal(env.rec_size, 48);
 }
 
 static void expect_usage(int ret, const char *needle)
@@ -64,8 +67,9 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("-d", "-1", "percpu"), "--duration");
 	expect_usage(PARSE("-p", "0", "percpu"), "--producers");
 	expect_usage(PARSE("-i", "12x", "percpu"), "--iterations");
-	expect_usage(PARSE("-s", "16", "percpu"), "record size out of range");
-	expect_usage(PARSE("-s", "4097", "percpu"), "record size out of range");
+	expect_usage(PARSE("-s", "15", "percpu"), "payload size out of range");
+	expect_usage(PARSE("-s", "0", "percpu"), "payload size out of range");
+	expect_usage(PARSE("-s", "4097", "percpu"), "payload size out of range");
 	expect_usage(PARSE("-s", "big", "percpu"), "--size");
 	expect_usage(PARSE("-b", "0", "percpu"), "--batch");
 	expect_usage(PARSE("--rb-size", "5000", "percpu"), "power of 2");
