@@ -124,6 +124,7 @@ static void *libbpf_consumer(void *arg)
 		n = perf_buffer__poll(ctx.pb, POLL_MS);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);	/* rings that woke us */
+		rb_b2b_trigger();
 	}
 	perf_buffer__consume(ctx.pb);
 	return NULL;
@@ -225,6 +226,7 @@ static void *custom_consumer(void *arg)
 	int n, i;
 
 	while (!rb_stop_consumers) {
+		rb_b2b_trigger();
 		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS, POLL_MS);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);

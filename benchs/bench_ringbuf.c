@@ -90,6 +90,7 @@ static void *libbpf_consumer(void *arg)
 		n = ring_buffer__poll(ctx.rb, POLL_MS);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
+		rb_b2b_trigger();
 	}
 	ring_buffer__consume(ctx.rb);	/* drain */
 	return NULL;
@@ -158,6 +159,7 @@ static void *custom_consumer(void *arg)
 	struct epoll_event ev;
 
 	while (!rb_stop_consumers) {
+		rb_b2b_trigger();
 		if (epoll_wait(ctx.epfd, &ev, 1, POLL_MS) > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
 		custom_drain(c);

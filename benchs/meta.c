@@ -109,9 +109,9 @@ void meta_json(struct json *j, const struct bench_meta *m)
 
 static const char *notify_name(int n)
 {
-	static const char *const names[] = { "default", "none", "force", "sampled" };
+	static const char *const names[] = { "default", "none", "force", "sampled", "avail" };
 
-	return n >= 0 && n < 4 ? names[n] : "?";
+	return n >= 0 && n < 5 ? names[n] : "?";
 }
 
 void params_json(struct json *j, const struct bench_env *e)

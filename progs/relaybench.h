@@ -39,6 +39,9 @@ enum rb_notify {
 	RB_NOTIFY_NONE = 1,	/* BPF_RB_NO_WAKEUP always */
 	RB_NOTIFY_FORCE = 2,	/* BPF_RB_FORCE_WAKEUP always */
 	RB_NOTIFY_SAMPLED = 3,	/* force a wakeup every notify_every records */
+	RB_NOTIFY_AVAIL = 4,	/* force a wakeup once notify_every records are
+				 * unread, else none (the kernel bench's
+				 * --rb-sampled) */
 };
 
 #define RB_GETPGID_NR 121	/* __NR_getpgid on x86_64, for the raw_tp filter */

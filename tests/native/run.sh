@@ -71,6 +71,36 @@ for s in 16 4096; do
 		.loss.corrupt == 0 and .params.payload_size == $s and .params.record_size == $s + 24' "$TMP/size.json"
 done
 
+# ---- --compat: the kernel bench's settings, briefly, every mode ----
+# Timing options given explicitly must win; everything else follows the mode.
+# Every trigger writes a batch of 500.  Back-to-back: the producer thread
+# fires one batch and the consumer the rest, one batch in flight at a time,
+# so more than one batch arrives and nothing is dropped.
+JQ_COMPAT='
+	.compat == $mode and .loss.ok and .loss.consumed > 0 and
+	.loss.produced == .loss.consumed + .loss.dropped + .loss.lost + .loss.in_buffer and
+	.loss.produced % 500 == 0 and
+	.params.warmup_s == 0.2 and .params.iterations == 2 and
+	.params.producers == 1 and .params.consumers == 1 and .params.affinity and
+	.params.batch == 500 and .params.payload_size == 16 and .params.record_size == 40 and
+	.params.rb_size == 524288 and .params.pb_pages == 128 and
+	(if ($mode | endswith("sampled")) then .params.rb_notify == "avail" and
+		.params.rb_sample == 500 and .params.pb_wakeup == 500
+	 else .params.rb_notify == "default" and .params.pb_wakeup == 1 end) and
+	(if ($mode | startswith("b2b")) then .loss.consumed > 500 and .loss.dropped == 0
+	 else true end)'
+for mode in parallel sampled b2b b2b-sampled; do
+	for b in ringbuf-libbpf ringbuf-custom perfbuf-libbpf perfbuf-custom; do
+		out=$TMP/compat.json
+		"$BENCH" "$b" --compat "$mode" -w 0.2 -d 0.3 -i 2 --json >"$out" 2>"$TMP/compat.err"
+		rc=$?
+		check "$b --compat $mode exits 0 with one json line" \
+			[ "$rc" -eq 0 -a "$(wc -l <"$out")" -eq 1 ]
+		check "$b --compat $mode settings and loss invariant" \
+			quiet jq -e --arg mode "$mode" "$JQ_COMPAT" "$out"
+	done
+done
+
 # ---- bad input: exit code and exactly one line on stderr ----
 expect() {
 	local want=$1 what=$2; shift 2
@@ -87,6 +117,8 @@ expect 2 "unknown bench" no-such-bench
 expect 2 "bad number" percpu -d abc
 expect 2 "payload too small" percpu -s 15
 expect 2 "payload too large" percpu -s 4097
+expect 2 "unknown compat mode" ringbuf-libbpf --compat fast
+expect 2 "compat on a bench the kernel bench lacks" percpu --compat parallel
 expect 2 "unknown option" percpu --bogus
 expect 2 "two consumers on ringbuf" ringbuf-libbpf -c 2
 if ! "$BENCH" --list | grep -q . ; then nok "--list prints benches"; else ok "--list prints benches"; fi
