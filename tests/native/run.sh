@@ -101,6 +101,19 @@ for mode in parallel sampled b2b b2b-sampled; do
 	done
 done
 
+# ---- the kernel's own bench, rebuilt with a tracepoint trigger ----
+# Only that it builds and its rb-libbpf producer fires; speed is not checked.
+if kbench=$("$ROOT/scripts/kernel_bench.sh" build 2>"$TMP/kbench.err"); then
+	ok "scripts/kernel_bench.sh builds the kernel bench"
+	"$kbench" -w1 -d1 -a -c1 rb-libbpf >"$TMP/kbench.out" 2>&1
+	rc=$?
+	hits=$(sed -nE 's/^Summary: hits +([0-9.]+) .*/\1/p' "$TMP/kbench.out")
+	check "kernel bench rb-libbpf runs on the tracepoint trigger (rc $rc, hits ${hits:-none} M/s)" \
+		awk -v rc="$rc" -v h="${hits:-0}" 'BEGIN { exit !(rc == 0 && h > 0) }'
+else
+	nok "scripts/kernel_bench.sh: $(tail -n 3 "$TMP/kbench.err")"
+fi
+
 # ---- bad input: exit code and exactly one line on stderr ----
 expect() {
 	local want=$1 what=$2; shift 2
