@@ -109,7 +109,11 @@ void *rb_producer_thread(void *arg)
 	struct timespec ts;
 
 	if (env.affinity)
-		pin_to(idx);
+		pin_to(env.cons_first ? env.consumers + idx : idx);
+	if (env.back2back) {	/* the first batch; consumers fire the rest */
+		syscall(__NR_getpgid, 0);
+		return NULL;
+	}
 	while (!rb_stop_producers) {
 		syscall(__NR_getpgid, 0);	/* the trigger */
 		if (!period)
@@ -126,13 +130,19 @@ void *rb_producer_thread(void *arg)
 	return NULL;
 }
 
+void rb_b2b_trigger(void)
+{
+	if (env.back2back && !rb_stop_producers)
+		syscall(__NR_getpgid, 0);
+}
+
 static void *consumer_trampoline(void *arg)
 {
 	struct rb_consumer *c = arg;
 
 	c->tid = (pid_t)syscall(SYS_gettid);
 	if (env.affinity)
-		pin_to(env.producers + c->idx);
+		pin_to(env.cons_first ? c->idx : env.producers + c->idx);
 	__atomic_fetch_add(&consumers_started, 1, __ATOMIC_RELEASE);
 	return bench->consumer_thread(c);
 }
@@ -628,6 +638,8 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 	json_str(&j, "scenario", scenario_name(env.scenario));
 	policy_str(policy, sizeof(policy));
 	json_str(&j, "policy", policy);
+	if (env.compat)
+		json_str(&j, "compat", env.compat);
 	params_json(&j, &env);
 	meta_json(&j, m);
 	json_begin(&j, "throughput");
