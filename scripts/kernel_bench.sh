@@ -95,6 +95,17 @@ leave_out_crypto() {
 		die "Makefile: crypto bench still linked"
 }
 
+make_bench() {
+	make "$@" RELEASE=1 VMLINUX_BTF="$BTF" CLANG=clang-19 LLC=llc-19 \
+		LLVM_STRIP=llvm-strip-19 bench
+}
+
+# The lines that say what went wrong, not make's "waiting for jobs" tail.
+first_errors() {
+	grep -m 8 -E 'error|Error|No such file|undefined reference' "$1" ||
+		tail -n 8 "$1"
+}
+
 build() {
 	local tmp=$1 log=$1/build.log start
 	mkdir -p "$tmp/src"
@@ -105,10 +116,16 @@ build() {
 	leave_out_crypto
 	echo "kernel_bench.sh: building the kernel's bench (about a minute)..." >&2
 	start=$(date +%s)
-	if ! make -j"$JOBS" RELEASE=1 VMLINUX_BTF="$BTF" CLANG=clang-19 LLC=llc-19 \
-		LLVM_STRIP=llvm-strip-19 bench >"$log" 2>&1; then
-		tail -n 20 "$log" >&2
-		die "build failed (log: $log)"
+	# The selftests Makefile is not always safe in parallel: a failed -j
+	# build is finished serially in the same tree before we give up.
+	if ! make_bench -j"$JOBS" >"$log" 2>&1; then
+		echo "kernel_bench.sh: parallel build failed; first errors:" >&2
+		first_errors "$log" >&2
+		echo "=== retrying with -j1" >>"$log"
+		if ! make_bench -j1 >>"$log" 2>&1; then
+			first_errors "$log" >&2
+			die "build failed (log: $log)"
+		fi
 	fi
 	echo "built in $(($(date +%s) - start)) s" >>"$log"
 	cp bench progs/ringbuf_bench.c progs/perfbuf_bench.c "$tmp/"

@@ -121,7 +121,8 @@ if kbench=$("$ROOT/scripts/kernel_bench.sh" build 2>"$TMP/kbench.err"); then
 	check "kernel bench rb-libbpf runs on the tracepoint trigger (rc $rc, hits ${hits:-none} M/s)" \
 		awk -v rc="$rc" -v h="${hits:-0}" 'BEGIN { exit !(rc == 0 && h > 0) }'
 else
-	nok "scripts/kernel_bench.sh: $(tail -n 3 "$TMP/kbench.err")"
+	nok "scripts/kernel_bench.sh did not build the kernel bench:"
+	sed 's/^/     /' "$TMP/kbench.err"
 fi
 
 
