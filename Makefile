@@ -4,7 +4,8 @@ SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
 export BUILD
 
-.PHONY: all deps tools kernel kernel-debug bench test test-unit test-native test-kernel test-vm clean
+.PHONY: all deps tools kernel kernel-debug bench test test-unit test-native test-kernel test-vm \
+	test-vm-debug clean
 
 all: bench
 
@@ -23,7 +24,7 @@ kernel-debug: deps
 bench: tools
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)"
 
-test: test-unit test-native test-kernel test-vm
+test: test-unit test-native test-kernel test-vm test-vm-debug
 
 test-unit: bench
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)" test-unit
@@ -36,6 +37,10 @@ test-kernel: tools
 
 test-vm: bench kernel
 	tests/vm/run.sh
+
+# The same tests on the KASAN + lockdep + kmemleak kernel: any report fails.
+test-vm-debug: bench kernel-debug
+	tests/vm/run.sh --debug
 
 clean:
 	rm -rf $(BUILD)
