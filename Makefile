@@ -4,8 +4,8 @@ SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
 export BUILD
 
-.PHONY: all deps tools kernel kernel-debug bench test test-unit test-native test-kernel test-vm \
-	test-vm-debug clean
+.PHONY: all deps tools kernel kernel-debug bench test test-unit test-fuzz test-native test-kernel \
+	test-vm test-vm-debug clean
 
 all: bench
 
@@ -24,10 +24,14 @@ kernel-debug: deps
 bench: tools
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)"
 
-test: test-unit test-native test-kernel test-vm test-vm-debug
+test: test-unit test-fuzz test-native test-kernel test-vm test-vm-debug
 
 test-unit: bench
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)" test-unit
+
+# libFuzzer on the bench's relay reader, 60 s by default.
+test-fuzz: tools
+	tests/fuzz/run.sh
 
 test-native: bench
 	tests/native/run.sh
