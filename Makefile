@@ -5,7 +5,7 @@ BUILD ?= $(CURDIR)/build
 export BUILD
 
 .PHONY: all deps tools kernel kernel-debug bench test test-unit test-fuzz test-native test-kernel \
-	test-vm test-vm-debug clean
+	test-vm test-vm-debug soak clean
 
 all: bench
 
@@ -45,6 +45,10 @@ test-vm: bench kernel
 # The same tests on the KASAN + lockdep + kmemleak kernel: any report fails.
 test-vm-debug: bench kernel-debug
 	tests/vm/run.sh --debug
+
+# Not part of test: 10 minutes of the relay soak on the debug kernel.
+soak: bench kernel-debug
+	tests/vm/soak.sh
 
 clean:
 	rm -rf $(BUILD)

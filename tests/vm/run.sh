@@ -4,8 +4,9 @@
 # kmemleak one) and runs tests/vm/suite.sh inside it: the relay map
 # selftests, with NMIs injected from here through QMP while the
 # nmi_injected selftest runs, a short bpf(2) fuzz run and, on the release
-# kernel only, every bench variant (they test user space, and the debug
-# kernel is about 15x slower).  --only NAME runs the selftests whose name
+# kernel, every bench variant, or on the debug kernel a one-minute soak
+# (tests/vm/relay_soak.c; the bench variants test user space, and the
+# debug kernel is about 15x slower).  --only NAME runs the selftests whose name
 # contains NAME and nothing else.  --kernel boots another image (a debug
 # one if a .config with KASAN lies beside it, see scripts/vm.sh).
 # Exit status: the suite's, or non-zero if the guest console shows a

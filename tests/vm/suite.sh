@@ -1,8 +1,10 @@
 #!/bin/sh
 # tests/vm/suite.sh BUILD BPFTOOL all|kernel|ONLY: runs inside the
-# patched-kernel VM (tests/vm/run.sh).  "kernel": the relay selftests and a
-# short bpf(2) fuzz run (RELAYBENCH_FUZZ_SEED, RELAYBENCH_FUZZ_ITERATIONS);
-# "all": those and every bench variant; anything else: the selftests whose
+# patched-kernel VM (tests/vm/run.sh).  "all": the relay selftests, a short
+# bpf(2) fuzz run (RELAYBENCH_FUZZ_SEED, RELAYBENCH_FUZZ_ITERATIONS) and
+# every bench variant; "kernel" (for the debug kernel): the selftests, the
+# fuzz run and a short soak (RELAYBENCH_SOAK_SECONDS, default 60; it needs
+# the debug kernel's /proc/slabinfo); anything else: the selftests whose
 # names contain it.  Exit status: 1 if any of them failed.
 if [ "$#" -ne 3 ]; then
 	echo "usage: tests/vm/suite.sh BUILD BPFTOOL all|kernel|ONLY" >&2
@@ -25,5 +27,8 @@ echo "== bpf(2) fuzz"
 if [ "$what" = all ]; then
 	echo "== bench variants"
 	"$here/bench_smoke.sh" "$build/bench" || rc=1
+else
+	echo "== soak"
+	"$build/vmtests/relay_soak" --seconds "${RELAYBENCH_SOAK_SECONDS:-60}" || rc=1
 fi
 exit $rc
