@@ -106,6 +106,21 @@ static bool wait_gone(const char *dir)
 	return false;
 }
 
+/* The directory goes before relay_close() marks the buffers finalized:
+ * give POLLERR a moment to follow. */
+static bool wait_pollerr(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 static int online_cpus(void)
 {
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -821,7 +836,6 @@ static int test_free_while_open(void)
 	const char *path = DEBUGFS "/rt_free/rt_relay0";
 	struct relay_test_bpf *skel;
 	struct rt_recs recs = {};
-	struct pollfd pfd;
 	int rfd, mfd, ofd, map_fd;
 	uint8_t buf[1 << 16];
 	ssize_t len;
@@ -859,9 +873,7 @@ static int test_free_while_open(void)
 	rt_recs_reset(&recs);
 	CHECK(read(rfd, buf, sizeof(buf)) == 0, "then end of data");
 
-	pfd = (struct pollfd){ .fd = ofd, .events = POLLIN };
-	CHECK(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR),
-	      "poll reports the closed channel");
+	CHECK(wait_pollerr(ofd), "poll reports the closed channel");
 	close(ofd);
 	close(rfd);
 	if (map != MAP_FAILED)

@@ -117,6 +117,21 @@ static bool gone(const char *dir)
 	return false;
 }
 
+/* The directory goes before relay_close() marks the buffers finalized:
+ * give POLLERR a moment to follow. */
+static bool wait_pollerr(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 /* ---- before/after accounting ---- */
 
 /* Lets deferred frees run, then empties KASAN's quarantine (a cache
@@ -379,8 +394,6 @@ static void churn_bare(unsigned long long round)
 	if (!gone(dir))
 		fail("churn: %s outlived its map", dir);
 	for (cpu = 0; cpu < ncpus; cpu++) {
-		struct pollfd pfd = { .fd = fds[cpu], .events = POLLIN };
-
 		if (maps[cpu] != MAP_FAILED) {
 			if (!fresh(maps[cpu], len, cpu))
 				fail("churn: cpu %d buffer is not what relay_open left", cpu);
@@ -388,8 +401,8 @@ static void churn_bare(unsigned long long round)
 		}
 		if (fds[cpu] < 0)
 			continue;
-		if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLERR))
-			fail("churn: no POLLERR after the free (revents %#x)", pfd.revents);
+		if (!wait_pollerr(fds[cpu]))
+			fail("churn: no POLLERR after the free");
 		close(fds[cpu]);
 	}
 }
