@@ -10,7 +10,8 @@
  *    and closes the files.
  * Before and after (everything freed, KASAN's quarantine flushed, caches
  * dropped), it compares /proc/slabinfo and /proc/vmallocinfo: no cache and
- * no count of vmalloc areas may grow by half the maps churned or more, and
+ * no count of vmalloc areas may grow by half the maps churned (512 at
+ * least) or more, and
  * no relay buffer may remain.  Two caches are left out of the slab
  * comparison: vmap_area (vunmap() frees areas lazily, in batches, so they
  * pile up for a while; the vmallocinfo counts cover them) and kmemleak's
@@ -559,8 +560,12 @@ int main(int argc, char **argv)
 	if (take_snapshot(&after)) {
 		fail("cannot read the slab counts again");
 	} else {
-		/* A leak of one object per freed map shows as churn_cycles. */
-		compare(&before, &after, churn_cycles / 2 > 64 ? churn_cycles / 2 : 64);
+		/*
+		 * A leak of one object per freed map shows as churn_cycles.
+		 * The floor is above the noise of the guest's 9p root and
+		 * seq_file buffers: up to ~250 kmalloc-8 objects in a minute.
+		 */
+		compare(&before, &after, churn_cycles / 2 > 512 ? churn_cycles / 2 : 512);
 	}
 	printf("relay_soak: %d failures\n", failures);
 	return failures ? 1 : 0;
