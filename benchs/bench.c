@@ -13,9 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -35,10 +39,16 @@ volatile int rb_stop_consumers;
 volatile sig_atomic_t rb_interrupted;
 struct rb_consumer rb_consumers[RB_MAX_THREADS];
 int rb_ncpus;
+int rb_counters_fd = -1;
+pid_t rb_main_pid;
+
+#define BPFFS "/sys/fs/bpf"
+#define PIN_PREFIX "relaybench-"
 
 static const struct bench *bench;
-static struct bpf_program *stats_prog;
+static int stats_prog_fd = -1;	/* the attached producer, for run_time_ns */
 static volatile int consumers_started;
+static char pin_dir[64];	/* no-reader: our directory in bpffs */
 
 /* One measurement point; iterations are differences of two of these. */
 struct snap {
@@ -103,6 +113,10 @@ void *rb_producer_thread(void *arg)
 		if (!period)
 			continue;
 		next += period;
+		/* Behind schedule: catch up without a sleep syscall (the vDSO
+		 * clock is cheap, a timer in a TCG guest is not). */
+		if (next <= now_ns())
+			continue;
 		ts.tv_sec = next / 1000000000ull;
 		ts.tv_nsec = next % 1000000000ull;
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
@@ -148,8 +162,22 @@ int rb_attach(struct bpf_program *tp, struct bpf_program *raw_tp, struct bpf_lin
 			strerror(errno));
 		return EXIT_ENV;
 	}
-	stats_prog = prog;
+	stats_prog_fd = bpf_program__fd(prog);
 	return 0;
+}
+
+int rb_read_percpu(int map_fd, struct rb_counters *vals, int n)
+{
+	int possible = libbpf_num_possible_cpus();
+	struct rb_counters all[possible > 0 ? possible : 1];
+	u32 zero = 0;
+
+	if (possible <= 0 || bpf_map_lookup_elem(map_fd, &zero, all))
+		return -1;
+	if (n > possible)
+		n = possible;
+	memcpy(vals, all, n * sizeof(*vals));
+	return n;
 }
 
 int rb_read_counters(int map_fd, struct rb_counters *sum, u64 *seq)
@@ -204,13 +232,182 @@ void rb_account_common(int counters_fd, struct loss_accounting *a)
 		a->lost = all.gaps + seqtrack_tail_lost(&all, bpf_seq, RB_MAX_CPUS);
 }
 
+void rb_measure_common(struct bench_sample *s)
+{
+	struct rb_counters sum;
+
+	rb_read_counters(rb_counters_fd, &sum, NULL);
+	rb_consumers_total(s);
+	s->produced = sum.produced;
+	s->dropped = sum.dropped;
+}
+
+/* ---- no-reader: pins in bpffs outlive the loader ---- */
+static int pin_one(int err, const char *dir, const char *name,
+		   int (*pin)(const void *obj, const char *path), const void *obj)
+{
+	char path[128];
+
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (pin(obj, path)) {
+		fprintf(stderr, "cannot pin %s: %s\n", path, strerror(errno));
+		return EXIT_ENV;
+	}
+	return 0;
+}
+
+static int pin_link(const void *link, const char *path)
+{
+	return bpf_link__pin((struct bpf_link *)link, path);
+}
+
+static int pin_map(const void *map, const char *path)
+{
+	return bpf_map__pin((struct bpf_map *)map, path);
+}
+
+int rb_pin_common(const char *dir, struct bpf_link *link, struct bpf_map *counters,
+		  struct bpf_map *buf)
+{
+	int err = pin_one(0, dir, "link", pin_link, link);
+
+	err = pin_one(err, dir, "counters", pin_map, counters);
+	return pin_one(err, dir, "buf", pin_map, buf);
+}
+
+static int open_pin(const char *dir, const char *name)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		fprintf(stderr, "cannot open pinned %s: %s\n", path, strerror(errno));
+	return fd;
+}
+
+int rb_open_pinned_buf(const char *dir)
+{
+	return open_pin(dir, "buf");
+}
+
+/* The driver never holds the buffer: only the counters and the program, to
+ * measure the producer while nobody reads. */
+static int open_pinned_stats(const char *dir)
+{
+	struct bpf_link_info info = {};
+	u32 len = sizeof(info);
+	int link_fd;
+
+	rb_counters_fd = open_pin(dir, "counters");
+	link_fd = open_pin(dir, "link");
+	if (rb_counters_fd < 0 || link_fd < 0) {
+		if (link_fd >= 0)
+			close(link_fd);
+		return EXIT_ENV;
+	}
+	if (!bpf_link_get_info_by_fd(link_fd, &info, &len))
+		stats_prog_fd = bpf_prog_get_fd_by_id(info.prog_id);
+	close(link_fd);
+	return 0;
+}
+
+static void remove_pin_dir(const char *dir)
+{
+	static const char *const names[] = { "link", "counters", "buf" };
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	if (rmdir(dir) && errno != ENOENT)
+		fprintf(stderr, "warning: cannot remove %s: %s\n", dir, strerror(errno));
+}
+
+/* A run killed with SIGKILL leaves its pins behind: remove those whose
+ * process is gone, so programs do not stay attached forever. */
+static void remove_stale_pins(void)
+{
+	char path[300];
+	struct dirent *de;
+	DIR *d = opendir(BPFFS);
+	long pid;
+
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, PIN_PREFIX, strlen(PIN_PREFIX)))
+			continue;
+		pid = strtol(de->d_name + strlen(PIN_PREFIX), NULL, 10);
+		if (pid > 0 && kill((pid_t)pid, 0) && errno == ESRCH) {
+			snprintf(path, sizeof(path), BPFFS "/%s", de->d_name);
+			fprintf(stderr, "note: removing stale pins %s\n", path);
+			remove_pin_dir(path);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+static int mount_bpffs(void)
+{
+	struct statfs st;
+
+	if (!statfs(BPFFS, &st) && st.f_type == 0xcafe4a11)	/* BPF_FS_MAGIC */
+		return 0;
+	if (mount("bpf", BPFFS, "bpf", 0, NULL)) {
+		fprintf(stderr, "bpffs not mounted and cannot mount it: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	return 0;
+}
+
+/* The loader is a child that loads, attaches, pins and exits: from then on
+ * no process holds the buffer, only the pins keep it alive. */
+static int no_reader_load(void)
+{
+	int err = mount_bpffs(), status;
+	pid_t pid;
+
+	if (err)
+		return err;
+	remove_stale_pins();
+	snprintf(pin_dir, sizeof(pin_dir), BPFFS "/" PIN_PREFIX "%d", (int)getpid());
+	if (mkdir(pin_dir, 0700)) {
+		fprintf(stderr, "cannot create %s: %s\n", pin_dir, strerror(errno));
+		pin_dir[0] = '\0';
+		return EXIT_ENV;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "cannot fork the loader: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	if (pid == 0) {
+		err = bench->setup();
+		if (!err)
+			err = bench->pin(pin_dir);
+		fflush(NULL);
+		_exit(err);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return EXIT_ENV;
+	if (WEXITSTATUS(status))
+		return WEXITSTATUS(status);
+	return open_pinned_stats(pin_dir);
+}
+
 static void prog_stats(u64 *run_ns, u64 *run_cnt)
 {
 	struct bpf_prog_info info = {};
 	u32 len = sizeof(info);
 
 	*run_ns = *run_cnt = 0;
-	if (stats_prog && !bpf_prog_get_info_by_fd(bpf_program__fd(stats_prog), &info, &len)) {
+	if (stats_prog_fd >= 0 && !bpf_prog_get_info_by_fd(stats_prog_fd, &info, &len)) {
 		*run_ns = info.run_time_ns;
 		*run_cnt = info.run_cnt;
 	}
@@ -260,6 +457,8 @@ static void print_iter(int i, const struct iter *it)
 
 struct result {
 	struct summary f[NR_ITER_FIELDS];	/* one per struct iter field */
+	struct snapshot_summary snap;
+	u64 snap_read_ns;			/* wall time of the snapshot read */
 	struct hist lat;
 	struct loss_accounting loss;
 	bool loss_ok;
@@ -319,13 +518,59 @@ static void loss_json(struct json *j, const struct result *r)
 	json_end(j);
 }
 
+static void snapshot_json(struct json *j, const struct result *r)
+{
+	const struct snapshot_summary *s = &r->snap;
+
+	json_begin(j, "snapshot");
+	json_str(j, "reader", bench->name);
+	json_u64(j, "capacity_records", s->capacity);
+	json_u64(j, "recovered", s->recovered);
+	json_dbl(j, "retention", s->retention);
+	json_bool(j, "newest_present", s->newest_present);
+	json_u64(j, "newest_dropped", s->newest_dropped);
+	json_u64(j, "oldest_seq", s->oldest_seq);
+	json_u64(j, "newest_seq", s->newest_seq);
+	json_u64(j, "last_seq", s->last_seq);
+	json_u64(j, "oldest_age_ns", s->oldest_age_ns);
+	json_u64(j, "newest_age_ns", s->newest_age_ns);
+	json_u64(j, "torn", s->torn);
+	json_u64(j, "duplicates", s->duplicates);
+	json_u64(j, "seq_breaks", s->seq_breaks);
+	json_u64(j, "read_ns", r->snap_read_ns);
+	json_end(j);
+}
+
+/* The notification policy in one string, for grouping results. */
+static void policy_str(char *buf, size_t len)
+{
+	static const char *const rb_names[] = { "default", "none", "force", "sampled" };
+	const char *mech = bench->mechanism;
+
+	if (!strcmp(mech, "ringbuf") && env.ringbuf.notify == RB_NOTIFY_SAMPLED)
+		snprintf(buf, len, "sampled/%u", env.ringbuf.sample);
+	else if (!strcmp(mech, "ringbuf"))
+		snprintf(buf, len, "%s", rb_names[env.ringbuf.notify & 3]);
+	else if (!strcmp(mech, "perfbuf"))
+		snprintf(buf, len, "wakeup/%u", env.perfbuf.wakeup);
+	else if (!strcmp(mech, "relay"))	/* woken at sub-buffer switches only */
+		snprintf(buf, len, "subbuf-switch+poll/%ums", env.poll_ms);
+	else
+		snprintf(buf, len, "none");
+}
+
 static void report_json(const struct result *r, const struct bench_meta *m)
 {
+	char policy[64];
 	struct json j;
 
 	json_init(&j);
 	json_begin(&j, NULL);
 	json_str(&j, "bench", bench->name);
+	json_str(&j, "mechanism", bench->mechanism);
+	json_str(&j, "scenario", scenario_name(env.scenario));
+	policy_str(policy, sizeof(policy));
+	json_str(&j, "policy", policy);
 	params_json(&j, &env);
 	meta_json(&j, m);
 	json_begin(&j, "throughput");
@@ -346,6 +591,8 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 	json_begin(&j, "memory");
 	json_u64(&j, "buffer_bytes", r->buffer_bytes);
 	json_end(&j);
+	if (scenario_is_snapshot(env.scenario))
+		snapshot_json(&j, r);
 	json_end(&j);
 	printf("%s\n", j.buf);
 	fflush(stdout);
@@ -375,6 +622,16 @@ static void report_text(const struct result *r, const struct bench_meta *m)
 	       r->f[FIELD(cons_ctxsw_s)].median, r->f[FIELD(sys_cpu_pct)].median);
 	printf("  wakeups     %.1f/s   buffer %llu bytes\n", r->f[FIELD(wakeups_s)].median,
 	       (unsigned long long)r->buffer_bytes);
+	if (scenario_is_snapshot(env.scenario))
+		printf("  snapshot    %llu of %llu records (retention %.3f), seq %llu..%llu of %llu, "
+		       "newest %s, ages %.3f..%.3f s, torn %llu dup %llu breaks %llu, read %.3f ms\n",
+		       (unsigned long long)r->snap.recovered, (unsigned long long)r->snap.capacity,
+		       r->snap.retention, (unsigned long long)r->snap.oldest_seq,
+		       (unsigned long long)r->snap.newest_seq, (unsigned long long)r->snap.last_seq,
+		       r->snap.newest_present ? "present" : "missing",
+		       r->snap.newest_age_ns / 1e9, r->snap.oldest_age_ns / 1e9,
+		       (unsigned long long)r->snap.torn, (unsigned long long)r->snap.duplicates,
+		       (unsigned long long)r->snap.seq_breaks, r->snap_read_ns / 1e6);
 }
 
 struct threads {
@@ -384,11 +641,12 @@ struct threads {
 	int ncons;
 };
 
-static int start_threads(struct threads *t)
+static int start_consumers(struct threads *t)
 {
 	int i;
 
-	for (i = 0; bench->has_consumer && i < env.consumers; i++) {
+	consumers_started = 0;
+	for (i = 0; i < env.consumers; i++) {
 		consumer_reset(&rb_consumers[i], i);
 		if (pthread_create(&t->cons[i], NULL, consumer_trampoline, &rb_consumers[i]))
 			return -1;
@@ -396,6 +654,15 @@ static int start_threads(struct threads *t)
 	}
 	while (__atomic_load_n(&consumers_started, __ATOMIC_ACQUIRE) < t->ncons)
 		sched_yield();
+	return 0;
+}
+
+static int start_producers(struct threads *t)
+{
+	int i;
+
+	if (env.external)	/* the traced application is someone else */
+		return 0;
 	for (i = 0; i < env.producers; i++) {
 		if (pthread_create(&t->prod[i], NULL, bench->producer_thread, (void *)(long)i))
 			return -1;
@@ -434,12 +701,52 @@ static struct cons_counters *open_consumer_counters(void)
 	return cc;
 }
 
+/* Merge what the snapshot readers saw and compare it with what was written. */
+static void collect_snapshot(struct result *r, u64 t_stop)
+{
+	u64 bpf_seq[RB_MAX_CPUS] = {0}, ts_min = 0, ts_max = 0, tail_dropped = 0;
+	static struct rb_counters per_cpu[RB_MAX_CPUS];
+	struct seqtrack all;
+	int i, cpu, n, used = 0;
+
+	seqtrack_reset(&all);
+	for (i = 0; i < env.consumers; i++) {
+		const struct rb_consumer *c = &rb_consumers[i];
+
+		for (cpu = 0; cpu < RB_MAX_CPUS; cpu++) {
+			if (c->seq.last[cpu] > all.last[cpu])
+				all.last[cpu] = c->seq.last[cpu];
+			if (c->seq.first[cpu] && (!all.first[cpu] || c->seq.first[cpu] < all.first[cpu]))
+				all.first[cpu] = c->seq.first[cpu];
+		}
+		all.breaks += c->seq.breaks;
+		all.reordered += c->seq.reordered;
+		all.corrupt += c->seq.corrupt + c->parse_errors;
+		if (c->ts_min && (!ts_min || c->ts_min < ts_min))
+			ts_min = c->ts_min;
+		if (c->ts_max > ts_max)
+			ts_max = c->ts_max;
+	}
+	n = rb_read_percpu(rb_counters_fd, per_cpu, RB_MAX_CPUS);
+	for (cpu = 0; cpu < n; cpu++) {
+		bpf_seq[cpu] = per_cpu[cpu].seq;
+		tail_dropped += per_cpu[cpu].tail_dropped;
+		used += per_cpu[cpu].produced > 0;
+	}
+	snapshot_summarize(&all, ts_min, ts_max, t_stop, bpf_seq, n > 0 ? n : 0,
+			   bench->capacity(used ? used : 1), r->loss.consumed, r->torn, &r->snap);
+	/* The newest record is only there if nothing newer was refused. */
+	r->snap.newest_dropped = tail_dropped;
+	if (tail_dropped)
+		r->snap.newest_present = false;
+}
+
 static void collect_result(struct result *r)
 {
 	int i;
 
 	hist_reset(&r->lat);
-	for (i = 0; bench->has_consumer && i < env.consumers; i++) {
+	for (i = 0; i < env.consumers && (bench->has_consumer || rb_snapshot); i++) {
 		hist_merge(&r->lat, &rb_consumers[i].lat);
 		r->torn += rb_consumers[i].torn;
 	}
@@ -448,21 +755,44 @@ static void collect_result(struct result *r)
 	r->buffer_bytes = bench->buffer_bytes();
 }
 
+/* Producers have stopped; nobody read while they ran.  Readers now start
+ * with the stop flag already set, so each does exactly one drain pass. */
+static int read_snapshot(struct threads *t, struct result *r)
+{
+	u64 t0;
+	int err;
+
+	if (env.scenario == SCEN_NO_READER && (err = bench->recover(pin_dir)))
+		return err;
+	rb_snapshot = true;
+	t0 = now_ns();
+	if (start_consumers(t)) {
+		fprintf(stderr, "cannot start readers: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	stop_threads(t);
+	r->snap_read_ns = now_ns() - t0;
+	return 0;
+}
+
 /* Warm up, measure env.iterations windows, stop, drain, account. */
 static int run(struct result *r)
 {
 	struct iter its[env.iterations];
 	struct cons_counters *cc = NULL;
+	bool snapshot = scenario_is_snapshot(env.scenario);
 	struct threads t = {};
 	struct snap a, b;
 	int i, n = 0, err = 0;
+	u64 t_stop;
 
-	if (start_threads(&t)) {
+	if ((!snapshot && bench->has_consumer && start_consumers(&t)) || start_producers(&t)) {
 		fprintf(stderr, "cannot start threads: %s\n", strerror(errno));
 		err = EXIT_ENV;
 		goto cleanup;
 	}
-	cc = open_consumer_counters();
+	if (!snapshot)
+		cc = open_consumer_counters();
 	sleep_s(env.warmup_s);
 	rb_measuring = 1;
 	take_snap(&a, cc);
@@ -478,10 +808,15 @@ static int run(struct result *r)
 	rb_measuring = 0;
 cleanup:
 	stop_threads(&t);
+	t_stop = now_ns();
 	counters_close(cc);
+	if (!err && snapshot && !rb_interrupted)
+		err = read_snapshot(&t, r);
 	if (!err && !rb_interrupted) {
 		summarize_iters(its, n, r);
 		collect_result(r);
+		if (snapshot)
+			collect_snapshot(r, t_stop);
 	}
 	return err;
 }
@@ -570,8 +905,22 @@ static int prepare(int argc, char **argv)
 	}
 	if (bench->validate && (ret = bench->validate()))
 		return ret;
+	if (env.scenario == SCEN_NO_READER && (!bench->pin || !bench->recover)) {
+		fprintf(stderr, "%s cannot run the no-reader scenario\n", bench->name);
+		return EXIT_USAGE;
+	}
+	if (scenario_is_snapshot(env.scenario) && env.count_only) {
+		fprintf(stderr, "--count-only cannot judge a snapshot (it keeps no seq)\n");
+		return EXIT_USAGE;
+	}
+	if (scenario_is_snapshot(env.scenario) && !bench->consumer_thread) {
+		fprintf(stderr, "%s has no reader for the %s scenario\n", bench->name,
+			scenario_name(env.scenario));
+		return EXIT_USAGE;
+	}
 	rb_count_only = env.count_only;
 	rb_ncpus = libbpf_num_possible_cpus();
+	rb_main_pid = getpid();
 	return check_environment();
 }
 
@@ -587,7 +936,7 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	install_signals();
 	meta_collect(&meta);
-	ret = bench->setup();
+	ret = env.scenario == SCEN_NO_READER ? no_reader_load() : bench->setup();
 	if (ret)
 		goto cleanup;
 	/* run_time_ns/run_cnt are only kept while someone holds this fd. */
@@ -609,6 +958,8 @@ cleanup:
 	if (stats_fd >= 0)
 		close(stats_fd);
 	bench->teardown();
+	if (pin_dir[0])
+		remove_pin_dir(pin_dir);
 	if (rb_interrupted) {
 		fprintf(stderr, "interrupted\n");
 		return 130;

@@ -22,6 +22,15 @@ typedef uint32_t u32;
 #define RB_ERRLEN	256
 
 /* ---- options (options.c) ---- */
+/* What a run does; the same scenario runs every mechanism the same way. */
+enum rb_scenario {
+	SCEN_STREAM,	/* producers and live consumers (the default) */
+	SCEN_HIGH_RATE,	/* as stream; the name tags high-rate sweep points */
+	SCEN_LATENCY,	/* as stream; the name tags rate-limited latency points */
+	SCEN_OVERWRITE,	/* producers only, then one snapshot read of the buffer */
+	SCEN_NO_READER,	/* a loader pins and exits; nobody reads; then recover */
+};
+
 struct bench_env {
 	const char *bench_name;
 	double warmup_s;
@@ -34,8 +43,11 @@ struct bench_env {
 	bool list;
 	bool raw_tp;
 	bool count_only;	/* consumers only count records: no seq, no latency */
-	bool overwrite;
+	bool overwrite;		/* relay, ringbuf: overwrite flag; perfbuf: backward */
+	int scenario;		/* enum rb_scenario */
 	u64 rate;		/* triggers/s per producer, 0 = as fast as possible */
+	u32 poll_ms;		/* consumers' poll timeout (relay-cat: period) */
+	bool external;		/* trace every process; no producer threads */
 	u32 rec_size;
 	u32 batch;
 	struct {
@@ -65,6 +77,12 @@ int bench_parse_args(int argc, char **argv, char *err, size_t errlen);
 void bench_env_defaults(struct bench_env *e);
 int parse_u64(const char *s, u64 min, u64 max, u64 *out);
 int parse_seconds(const char *s, double *out);
+const char *scenario_name(int scenario);
+/* Scenarios where no consumer runs while producers write. */
+static inline bool scenario_is_snapshot(int scenario)
+{
+	return scenario == SCEN_OVERWRITE || scenario == SCEN_NO_READER;
+}
 
 /* ---- log-linear latency histogram (hist.c) ---- */
 #define HIST_SUB_BITS	5
@@ -100,8 +118,10 @@ int summarize(const double *vals, int n, struct summary *out);
 
 /* ---- per-consumer record accounting (consumer.c) ---- */
 struct seqtrack {
+	u64 first[RB_MAX_CPUS];	/* first seq seen per producing CPU */
 	u64 last[RB_MAX_CPUS];	/* last seq seen per producing CPU */
-	u64 gaps;		/* records missing between seen seqs */
+	u64 gaps;		/* records missing between seen seqs (and before the first) */
+	u64 breaks;		/* discontinuities after a CPU's first record */
 	u64 reordered;		/* seq <= last: duplicate or out of order */
 	u64 corrupt;		/* records whose header does not make sense */
 };
@@ -116,11 +136,13 @@ struct rb_consumer {
 	u64 wakeups;		/* returns from a blocking wait with data */
 	u64 torn;		/* relay: sub-buffer overwritten while read */
 	u64 parse_errors;	/* relay: framing errors */
+	u64 ts_min, ts_max;	/* snapshot: oldest and newest record stamps */
 };
 
 /* Switched by the harness: latency is only sampled while measuring. */
 extern volatile int rb_measuring;
 extern bool rb_count_only;
+extern bool rb_snapshot;	/* consumers also keep ts_min/ts_max */
 
 void seqtrack_reset(struct seqtrack *t);
 void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq);
@@ -139,6 +161,28 @@ struct loss_accounting {
 	u64 corrupt;
 	bool overwrite;	/* lost records are legal only in overwrite mode */
 };
+
+/* What a snapshot read (overwrite, no-reader) recovered; seqs are per CPU,
+ * oldest/newest over all CPUs, ages relative to when producers stopped. */
+struct snapshot_summary {
+	u64 recovered;
+	u64 capacity;		/* records that fit in the buffers written to */
+	double retention;	/* recovered / capacity */
+	bool newest_present;	/* every CPU's newest record was recovered */
+	u64 newest_dropped;	/* newest records refused by a full buffer */
+	u64 oldest_seq;
+	u64 newest_seq;
+	u64 last_seq;		/* the newest seq the producers wrote */
+	u64 oldest_age_ns;
+	u64 newest_age_ns;
+	u64 torn;		/* torn or corrupt records seen */
+	u64 duplicates;		/* records seen twice or out of order */
+	u64 seq_breaks;		/* discontinuities inside a CPU's recovered run */
+};
+
+void snapshot_summarize(const struct seqtrack *seen, u64 ts_min, u64 ts_max, u64 t_stop,
+			const u64 *bpf_seq, int ncpus, u64 capacity, u64 recovered,
+			u64 torn, struct snapshot_summary *out);
 
 /* 0 if produced == consumed + dropped + lost + in_buffer (and no loss or
  * corruption outside overwrite mode); -1 with the reason in why otherwise. */
@@ -242,6 +286,7 @@ struct bench_sample {
 
 struct bench {
 	const char *name;
+	const char *mechanism;		/* relay, ringbuf, perfbuf, percpu */
 	const char *desc;
 	const struct argp *argp;	/* mechanism options, NULL if none */
 	int (*validate)(void);		/* EXIT_USAGE with message on bad combo */
@@ -252,8 +297,15 @@ struct bench {
 	/* After producers stop and consumers drained: final accounting. */
 	void (*account)(struct loss_accounting *a);
 	u64 (*buffer_bytes)(void);
+	/* Records of env.rec_size that fit in the buffers of ncpus CPUs (the
+	 * ones that produced; a shared ring ignores ncpus). */
+	u64 (*capacity)(int ncpus);
+	/* no-reader: in the loader, after setup, pin link, counters and buffer
+	 * under dir; in the reader, open the pinned buffer to drain it. */
+	int (*pin)(const char *dir);
+	int (*recover)(const char *dir);
 	void (*teardown)(void);
-	bool has_consumer;		/* false for the percpu floor */
+	bool has_consumer;		/* a live consumer; false for the percpu floor */
 };
 
 extern const struct bench bench_ringbuf_libbpf, bench_ringbuf_busy,
@@ -266,6 +318,8 @@ extern volatile int rb_stop_consumers;	/* consumers drain and exit */
 extern volatile sig_atomic_t rb_interrupted;
 extern struct rb_consumer rb_consumers[RB_MAX_THREADS];
 extern int rb_ncpus;
+extern int rb_counters_fd;	/* the producer's rb_counters map */
+extern pid_t rb_main_pid;	/* the process whose getpgid() calls count */
 
 void *rb_producer_thread(void *arg);		/* shared getpgid() loop */
 void rb_consumers_total(struct bench_sample *s);
@@ -278,8 +332,16 @@ int rb_attach(struct bpf_program *tp, struct bpf_program *raw_tp,
 void rb_select_trigger(struct bpf_program *tp, struct bpf_program *raw_tp);
 /* Sum the percpu rb_counters map; per-CPU seq into seq (may be NULL). */
 int rb_read_counters(int map_fd, struct rb_counters *sum, u64 *seq);
+/* Copy the per-CPU rb_counters of up to n CPUs; returns how many, or -1. */
+int rb_read_percpu(int map_fd, struct rb_counters *vals, int n);
 void rb_account_common(int counters_fd, struct loss_accounting *a);
-void rb_set_prog(struct bpf_program *prog);	/* for run_time_ns stats */
+void rb_measure_common(struct bench_sample *s);
+struct bpf_map;
+/* Pin link, rb_counters and the buffer map under dir (no-reader loader). */
+int rb_pin_common(const char *dir, struct bpf_link *link, struct bpf_map *counters,
+		  struct bpf_map *buf);
+/* Open dir/buf; -1 with a message if it is missing. */
+int rb_open_pinned_buf(const char *dir);
 
 static inline void rb_store(u64 *p, u64 v)
 {
@@ -293,7 +355,7 @@ static inline u64 rb_load(const u64 *p)
 
 /* Every producer skeleton has the same rodata knobs (progs/producer.h). */
 #define RB_SET_KNOBS(skel) do {						\
-	(skel)->rodata->target_tgid = getpid();				\
+	(skel)->rodata->target_tgid = env.external ? 0 : rb_main_pid;	\
 	(skel)->rodata->rec_size = env.rec_size;			\
 	(skel)->rodata->batch = env.batch;				\
 	(skel)->rodata->notify_mode = env.ringbuf.notify;		\

@@ -16,7 +16,6 @@
 #include "bench.h"
 #include "rb_perfbuf.skel.h"
 
-#define POLL_MS 50
 
 struct perf_sample_raw {
 	struct perf_event_header header;
@@ -42,8 +41,11 @@ static struct {
 
 static int perfbuf_validate(void)
 {
-	if (env.overwrite) {
-		fprintf(stderr, "overwrite mode is not supported by the perf buffer benches\n");
+	/* A backward ring has no tail to hand back: it can only be snapshot. */
+	if (env.overwrite && (strcmp(env.bench_name, "perfbuf-custom") ||
+			      !scenario_is_snapshot(env.scenario))) {
+		fprintf(stderr, "perf buffer overwrite (write_backward) needs perfbuf-custom "
+			"and --scenario overwrite or no-reader\n");
 		return EXIT_USAGE;
 	}
 	if (env.consumers != 1 && !strcmp(env.bench_name, "perfbuf-libbpf")) {
@@ -62,6 +64,8 @@ static void perf_attr(struct perf_event_attr *attr)
 	attr->sample_type = PERF_SAMPLE_RAW;
 	attr->sample_period = 1;
 	attr->wakeup_events = env.perfbuf.wakeup;	/* notification policy */
+	/* With a read-only mapping this is perf's overwrite mode. */
+	attr->write_backward = env.overwrite;
 }
 
 /* One perf record: a sample carries our record, LOST counts kernel drops. */
@@ -95,6 +99,7 @@ static int load_producer(void)
 		fprintf(stderr, "cannot load perfbuf producer: %s\n", strerror(errno));
 		return EXIT_ENV;
 	}
+	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
 	return 0;
 }
 
@@ -121,11 +126,12 @@ static void *libbpf_consumer(void *arg)
 	int n;
 
 	while (!rb_stop_consumers) {
-		n = perf_buffer__poll(ctx.pb, POLL_MS);
+		n = perf_buffer__poll(ctx.pb, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);	/* rings that woke us */
 	}
-	perf_buffer__consume(ctx.pb);
+	if (ctx.pb)	/* no-reader: nothing survived the loader */
+		perf_buffer__consume(ctx.pb);
 	return NULL;
 }
 
@@ -140,8 +146,8 @@ static int open_ring(int cpu, int map_fd, int epfd)
 	r->fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (r->fd < 0)
 		return -1;
-	r->base = mmap(NULL, (env.perfbuf.pages + 1) * ctx.page, PROT_READ | PROT_WRITE,
-		       MAP_SHARED, r->fd, 0);
+	r->base = mmap(NULL, (env.perfbuf.pages + 1) * ctx.page,
+		       env.overwrite ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
 	if (r->base == MAP_FAILED) {
 		r->base = NULL;
 		return -1;
@@ -210,12 +216,64 @@ static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
 	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
 }
 
+/* Hand the record at pos to the consumer, unwrapping it if it straddles
+ * the end of the ring. */
+static void handle_at(struct rb_consumer *c, const char *data, u64 size, u64 pos)
+{
+	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
+	const struct perf_event_header *e = (const void *)(data + pos % size);
+	u64 off = pos % size, first;
+
+	if (off + e->size > size) {
+		first = size - off;
+		memcpy(wrapbuf, data + off, first);
+		memcpy((char *)wrapbuf + first, data, e->size - first);
+		e = (const void *)wrapbuf;
+	}
+	handle_event(c, e);
+}
+
+/* A write_backward ring, paused: the newest record starts at data_head and
+ * older ones follow it upwards.  Walk to the oldest whole record, then hand
+ * them over oldest first, as every other reader does. */
+static void backward_drain(struct rb_consumer *c, struct perf_ring *r)
+{
+	struct perf_event_mmap_page *meta = r->base;
+	u64 size = env.perfbuf.pages * ctx.page, head, avail, off = 0;
+	const char *data = (const char *)r->base + ctx.page;
+	u64 *offs;
+	size_t n = 0, i;
+
+	if (!r->base)
+		return;
+	ioctl(r->fd, PERF_EVENT_IOC_PAUSE_OUTPUT, 1);
+	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	avail = -head < size ? -head : size;	/* head counts down from 0 */
+	offs = calloc(size / sizeof(struct perf_event_header) + 1, sizeof(*offs));
+	while (offs && off < avail) {
+		const struct perf_event_header *e = (const void *)(data + (head + off) % size);
+
+		/* The oldest record may have lost its start to the newest. */
+		if (e->size < sizeof(*e) || e->size > RB_REC_MAX + 64 || off + e->size > avail)
+			break;
+		offs[n++] = off;
+		off += e->size;
+	}
+	for (i = n; i > 0; i--)
+		handle_at(c, data, size, head + offs[i - 1]);
+	free(offs);
+	ioctl(r->fd, PERF_EVENT_IOC_PAUSE_OUTPUT, 0);
+}
+
 static void drain_mine(struct rb_consumer *c)
 {
 	int cpu;
 
 	for (cpu = c->idx; cpu < ctx.nrings; cpu += env.consumers)
-		ring_drain(c, &ctx.rings[cpu]);
+		if (env.overwrite)
+			backward_drain(c, &ctx.rings[cpu]);
+		else
+			ring_drain(c, &ctx.rings[cpu]);
 }
 
 static void *custom_consumer(void *arg)
@@ -225,7 +283,7 @@ static void *custom_consumer(void *arg)
 	int n, i;
 
 	while (!rb_stop_consumers) {
-		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS, POLL_MS);
+		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);
 		for (i = 0; i < n; i++)
@@ -235,19 +293,9 @@ static void *custom_consumer(void *arg)
 	return NULL;
 }
 
-static void perfbuf_measure(struct bench_sample *s)
-{
-	struct rb_counters sum;
-
-	rb_read_counters(bpf_map__fd(ctx.skel->maps.rb_counters), &sum, NULL);
-	rb_consumers_total(s);
-	s->produced = sum.produced;
-	s->dropped = sum.dropped;
-}
-
 static void perfbuf_account(struct loss_accounting *a)
 {
-	rb_account_common(bpf_map__fd(ctx.skel->maps.rb_counters), a);
+	rb_account_common(rb_counters_fd, a);
 	/* Consumers drained after the producers stopped: nothing is left. */
 	a->in_buffer = 0;
 }
@@ -255,6 +303,33 @@ static void perfbuf_account(struct loss_accounting *a)
 static u64 perfbuf_bytes(void)
 {
 	return (u64)libbpf_num_possible_cpus() * (env.perfbuf.pages + 1) * sysconf(_SC_PAGESIZE);
+}
+
+/* A raw sample: 8-byte perf header, then u32 size + data padded to 8. */
+static u64 perfbuf_capacity(int ncpus)
+{
+	u64 slot = sizeof(struct perf_event_header) + ((4 + env.rec_size + 7) & ~7ull);
+
+	return (u64)ncpus * (env.perfbuf.pages * (u64)sysconf(_SC_PAGESIZE) / slot);
+}
+
+static int perfbuf_pin(const char *dir)
+{
+	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters, ctx.skel->maps.rb_perfbuf);
+}
+
+/* The perf events belonged to the loader's files: when it exited, the kernel
+ * emptied the array, so there is nothing to map and nothing to recover. */
+static int perfbuf_recover(const char *dir)
+{
+	int fd = rb_open_pinned_buf(dir);
+
+	if (fd < 0)
+		return EXIT_ENV;
+	close(fd);
+	fprintf(stderr, "note: perf buffer events died with the loader; nothing to recover\n");
+	ctx.nrings = 0;
+	return 0;
 }
 
 static void perfbuf_teardown(void)
@@ -283,15 +358,19 @@ static void perfbuf_teardown(void)
 #define PERFBUF_BENCH(_name, _desc, _setup, _consumer)		\
 	{							\
 		.name = _name,					\
+		.mechanism = "perfbuf",				\
 		.desc = _desc,					\
 		.argp = &bench_perfbuf_argp,			\
 		.validate = perfbuf_validate,			\
 		.setup = _setup,				\
 		.producer_thread = rb_producer_thread,		\
 		.consumer_thread = _consumer,			\
-		.measure = perfbuf_measure,			\
+		.measure = rb_measure_common,			\
 		.account = perfbuf_account,			\
 		.buffer_bytes = perfbuf_bytes,			\
+		.capacity = perfbuf_capacity,			\
+		.pin = perfbuf_pin,				\
+		.recover = perfbuf_recover,			\
 		.teardown = perfbuf_teardown,			\
 		.has_consumer = true,				\
 	}

@@ -23,9 +23,8 @@
 #include "rb_relay.skel.h"
 
 
-#define POLL_MS 50
-#define CAT_PERIOD_MS 100
 #define DEBUGFS "/sys/kernel/debug"
+#define RELAY_MAP_NAME "rb_relay"	/* the map in progs/rb_relay.bpf.c */
 
 extern char **environ;
 
@@ -110,6 +109,7 @@ static int load_producer(void)
 		return EXIT_ENV;
 	}
 	map = ctx.skel->maps.rb_relay;
+	rb_counters_fd = -1;
 	RB_SET_KNOBS(ctx.skel);
 	bpf_map__set_max_entries(map, env.relay.subbuf_size);
 	bpf_map__set_map_extra(map, env.relay.n_subbufs);
@@ -119,25 +119,19 @@ static int load_producer(void)
 		fprintf(stderr, "cannot load relay producer: %s\n", strerror(errno));
 		return EXIT_ENV;
 	}
+	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
 	return 0;
 }
 
-/* Ask the map for its debugfs directory, then open one file per CPU. */
-static int create_files(void)
+/* Where the CPU files are: the same in the loader and a later reader. */
+static int init_cpu_paths(void)
 {
-	char name[64] = {0};
 	int i;
 
 	if (env.relay.dir[0])
 		snprintf(ctx.dir, sizeof(ctx.dir), "%s", env.relay.dir);
 	else
-		snprintf(ctx.dir, sizeof(ctx.dir), "rb_relay_%d", getpid());
-	memcpy(name, ctx.dir, strlen(ctx.dir));
-	if (bpf_map_update_elem(bpf_map__fd(ctx.skel->maps.rb_relay), NULL, name, 0)) {
-		fprintf(stderr, "cannot create relay files %s/%s: %s\n", DEBUGFS, ctx.dir,
-			strerror(errno));
-		return EXIT_ENV;
-	}
+		snprintf(ctx.dir, sizeof(ctx.dir), "rb_relay_%d", (int)rb_main_pid);
 	ctx.ncpus = libbpf_num_possible_cpus();
 	ctx.cpus = calloc(ctx.ncpus, sizeof(*ctx.cpus));
 	if (!ctx.cpus)
@@ -149,8 +143,24 @@ static int create_files(void)
 		rc->want_seq = 1;
 		relay_stream_init(&rc->stream);
 		snprintf(rc->path, sizeof(rc->path), "%s/%s/%s%d", DEBUGFS, ctx.dir,
-			 bpf_map__name(ctx.skel->maps.rb_relay), i);
+			 RELAY_MAP_NAME, i);
 		snprintf(rc->out, sizeof(rc->out), "/tmp/rb_relay_%d_cpu%d.out", getpid(), i);
+	}
+	return 0;
+}
+
+/* Ask the map for its debugfs directory. */
+static int create_files(void)
+{
+	char name[64] = {0};
+
+	if (init_cpu_paths())
+		return EXIT_ENV;
+	memcpy(name, ctx.dir, strlen(ctx.dir));
+	if (bpf_map_update_elem(bpf_map__fd(ctx.skel->maps.rb_relay), NULL, name, 0)) {
+		fprintf(stderr, "cannot create relay files %s/%s: %s\n", DEBUGFS, ctx.dir,
+			strerror(errno));
+		return EXIT_ENV;
 	}
 	return 0;
 }
@@ -172,11 +182,30 @@ static int open_cpu(struct relay_cpu *rc)
 	return 0;
 }
 
-static int relay_setup_mode(int mode)
+static int open_cpus(void)
 {
-	int err, i;
+	int i;
 
-	ctx.mode = mode;
+	for (i = 0; ctx.mode != 2 && i < ctx.ncpus; i++)
+		if (open_cpu(&ctx.cpus[i])) {
+			fprintf(stderr, "cannot open %s: %s\n", ctx.cpus[i].path, strerror(errno));
+			return EXIT_ENV;
+		}
+	return 0;
+}
+
+static int mode_of(const char *bench_name)
+{
+	if (!strcmp(bench_name, "relay-mmap"))
+		return 0;
+	return !strcmp(bench_name, "relay-read") ? 1 : 2;
+}
+
+static int relay_setup(void)
+{
+	int err;
+
+	ctx.mode = mode_of(env.bench_name);
 	if (!rb_relay_probe()) {
 		fprintf(stderr, "kernel has no relay map (BPF_MAP_TYPE_RELAY)\n");
 		return EXIT_ENV;
@@ -186,19 +215,27 @@ static int relay_setup_mode(int mode)
 		err = load_producer();
 	if (!err)
 		err = create_files();
+	/* The no-reader loader opens nothing: the files must outlive it alone. */
+	if (!err && env.scenario != SCEN_NO_READER)
+		err = open_cpus();
 	if (err)
 		return err;
-	for (i = 0; mode != 2 && i < ctx.ncpus; i++)
-		if (open_cpu(&ctx.cpus[i])) {
-			fprintf(stderr, "cannot open %s: %s\n", ctx.cpus[i].path, strerror(errno));
-			return EXIT_ENV;
-		}
 	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp, &ctx.link);
 }
 
-static int mmap_setup(void) { return relay_setup_mode(0); }
-static int read_setup(void) { return relay_setup_mode(1); }
-static int cat_setup(void) { return relay_setup_mode(2); }
+static int relay_pin(const char *dir)
+{
+	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters, ctx.skel->maps.rb_relay);
+}
+
+/* The map lives on through its pin; its files are where the loader made them. */
+static int relay_recover(const char *dir)
+{
+	ctx.mode = mode_of(env.bench_name);
+	if (init_cpu_paths())
+		return EXIT_ENV;
+	return open_cpus();
+}
 
 /* Wait for data on the CPU files this consumer owns; counts wake-ups. */
 static void wait_files(struct rb_consumer *c)
@@ -208,7 +245,7 @@ static void wait_files(struct rb_consumer *c)
 
 	for (i = c->idx; i < ctx.ncpus && n < RB_MAX_CPUS; i += env.consumers)
 		pfds[n++] = (struct pollfd){ .fd = ctx.cpus[i].fd, .events = POLLIN };
-	if (poll(pfds, n, POLL_MS) > 0)
+	if (poll(pfds, n, env.poll_ms) > 0)
 		rb_store(&c->wakeups, c->wakeups + 1);
 }
 
@@ -221,6 +258,63 @@ static void note_status(struct rb_consumer *c, int st)
 		c->parse_errors++;
 }
 
+/* A reader that arrives late starts at the oldest sub-buffer still there. */
+static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
+{
+	size_t sz = env.relay.subbuf_size;
+	struct relay_subbuf_view v;
+	u64 oldest = 0;
+	u32 i;
+
+	for (i = 0; i < env.relay.n_subbufs; i++) {
+		relay_read_subbuf((char *)rc->map + i * sz, sz, 0, &v, NULL, NULL);
+		if (v.seq && (!oldest || v.seq < oldest))
+			oldest = v.seq;
+	}
+	if (oldest > rc->want_seq) {
+		rc->want_seq = oldest;
+		rc->from = 0;
+	}
+}
+
+/* The writer may lap us while we parse a sub-buffer: handing records over
+ * before the seq re-check would deliver torn ones.  So copy the header and
+ * [from, committed) out first, re-check the live seq, then parse the copy. */
+static int read_stable(struct rb_consumer *c, const char *live, u32 from,
+		       struct relay_subbuf_view *v)
+{
+	static __thread char *copy;
+	static __thread size_t copy_size;
+	const struct bpf_relay_subbuf_hdr *hdr = (const void *)live;
+	size_t sz = env.relay.subbuf_size;
+	u64 seq;
+	u32 committed;
+
+	if (copy_size < sz) {
+		free(copy);
+		copy = malloc(sz);
+		copy_size = copy ? sz : 0;
+		if (!copy)
+			return RELAY_TRUNCATED;
+	}
+	seq = __atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE);
+	committed = __atomic_load_n(&hdr->committed, __ATOMIC_ACQUIRE);
+	if (committed > sz - sizeof(*hdr))	/* let the parser judge the header */
+		committed = sz - sizeof(*hdr);
+	memcpy(copy, live, sizeof(*hdr));
+	((struct bpf_relay_subbuf_hdr *)copy)->seq = seq;
+	((struct bpf_relay_subbuf_hdr *)copy)->committed = committed;
+	if (from < committed)
+		memcpy(copy + sizeof(*hdr) + from, live + sizeof(*hdr) + from, committed - from);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the copy before the re-check */
+	if (seq && __atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE) != seq) {
+		memset(v, 0, sizeof(*v));
+		v->seq = seq;
+		return RELAY_TORN;
+	}
+	return relay_read_subbuf(copy, sz, from, v, on_payload, c);
+}
+
 static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 {
 	size_t sz = env.relay.subbuf_size;
@@ -230,12 +324,16 @@ static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 
 	for (guard = 0; guard < (int)n + 1; guard++) {	/* bounded: one lap */
 		idx = (rc->want_seq - 1) % n;
-		st = relay_read_subbuf((char *)rc->map + idx * sz, sz, rc->from, &v, on_payload, c);
+		st = read_stable(c, (char *)rc->map + idx * sz, rc->from, &v);
 		if (st == RELAY_EMPTY || v.seq < rc->want_seq)
 			return;			/* not written yet */
-		if (v.seq > rc->want_seq) {	/* lapped (overwrite): skip ahead */
-			rc->want_seq = v.seq;
+		if (v.seq > rc->want_seq || st == RELAY_TORN) {
+			/* Lapped (overwrite): what we wanted is gone; resume at
+			 * the oldest sub-buffer still there. */
 			rc->from = 0;
+			seek_oldest(c, rc);
+			if (st == RELAY_TORN)
+				c->torn++;
 			continue;
 		}
 		note_status(c, st);
@@ -246,8 +344,7 @@ static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 		relay_read_subbuf((char *)rc->map + idx * sz, sz, 0, &next, NULL, NULL);
 		if (next.seq != rc->want_seq + 1)
 			return;
-		st = relay_read_subbuf((char *)rc->map + ((rc->want_seq - 1) % n) * sz, sz,
-				       rc->from, &v, on_payload, c);
+		st = read_stable(c, (char *)rc->map + ((rc->want_seq - 1) % n) * sz, rc->from, &v);
 		if (v.seq == rc->want_seq)
 			note_status(c, st);
 		rc->want_seq++;
@@ -269,6 +366,8 @@ static void *mmap_consumer(void *arg)
 {
 	struct rb_consumer *c = arg;
 
+	if (rb_snapshot)
+		visit_own_cpus(c, seek_oldest);
 	while (!rb_stop_consumers) {
 		wait_files(c);
 		visit_own_cpus(c, mmap_cpu);
@@ -349,7 +448,7 @@ static void cat_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 static void *cat_consumer(void *arg)
 {
 	struct rb_consumer *c = arg;
-	struct timespec period = { 0, CAT_PERIOD_MS * 1000000L };
+	struct timespec period = { env.poll_ms / 1000, env.poll_ms % 1000 * 1000000L };
 
 	while (!rb_stop_consumers) {
 		nanosleep(&period, NULL);
@@ -360,15 +459,6 @@ static void *cat_consumer(void *arg)
 }
 
 /* ---- accounting ---- */
-static void relay_measure(struct bench_sample *s)
-{
-	struct rb_counters sum;
-
-	rb_read_counters(bpf_map__fd(ctx.skel->maps.rb_counters), &sum, NULL);
-	rb_consumers_total(s);
-	s->produced = sum.produced;
-	s->dropped = sum.dropped;
-}
 
 /* Sum the "dropped" column of <dir>/stats; -1 if unreadable. */
 static long long stats_dropped(void)
@@ -396,7 +486,7 @@ static void relay_account(struct loss_accounting *a)
 {
 	long long kdropped;
 
-	rb_account_common(bpf_map__fd(ctx.skel->maps.rb_counters), a);
+	rb_account_common(rb_counters_fd, a);
 	kdropped = stats_dropped();
 	/* The kernel's count is the reference; disagreement is a kernel or
 	 * producer bug worth shouting about. */
@@ -414,6 +504,15 @@ static void relay_account(struct loss_accounting *a)
 static u64 relay_bytes(void)
 {
 	return (u64)libbpf_num_possible_cpus() * env.relay.subbuf_size * env.relay.n_subbufs;
+}
+
+/* Each sub-buffer starts with a 32-byte header; records are 8-aligned. */
+static u64 relay_capacity(int ncpus)
+{
+	u64 slot = (sizeof(struct bpf_relay_rec_hdr) + env.rec_size + 7) & ~7ull;
+	u64 per_subbuf = (env.relay.subbuf_size - sizeof(struct bpf_relay_subbuf_hdr)) / slot;
+
+	return (u64)ncpus * env.relay.n_subbufs * per_subbuf;
 }
 
 static void relay_teardown(void)
@@ -435,27 +534,32 @@ static void relay_teardown(void)
 	/* Freeing the map removes its debugfs directory. */
 	rb_relay__destroy(ctx.skel);
 	ctx.skel = NULL;
+	rb_counters_fd = -1;
 }
 
-#define RELAY_BENCH(_name, _desc, _setup, _consumer)		\
+#define RELAY_BENCH(_name, _desc, _consumer)			\
 	{							\
 		.name = _name,					\
+		.mechanism = "relay",				\
 		.desc = _desc,					\
 		.argp = &bench_relay_argp,			\
 		.validate = relay_validate,			\
-		.setup = _setup,				\
+		.setup = relay_setup,				\
 		.producer_thread = rb_producer_thread,		\
 		.consumer_thread = _consumer,			\
-		.measure = relay_measure,			\
+		.measure = rb_measure_common,			\
 		.account = relay_account,			\
 		.buffer_bytes = relay_bytes,			\
+		.capacity = relay_capacity,			\
+		.pin = relay_pin,				\
+		.recover = relay_recover,			\
 		.teardown = relay_teardown,			\
 		.has_consumer = true,				\
 	}
 
 const struct bench bench_relay_mmap = RELAY_BENCH("relay-mmap",
-	"relay map, mmap reader with the sub-buffer header protocol", mmap_setup, mmap_consumer);
+	"relay map, mmap reader with the sub-buffer header protocol", mmap_consumer);
 const struct bench bench_relay_read = RELAY_BENCH("relay-read",
-	"relay map, read() stream per CPU file (poll)", read_setup, read_consumer);
+	"relay map, read() stream per CPU file (poll)", read_consumer);
 const struct bench bench_relay_cat = RELAY_BENCH("relay-cat",
-	"relay map, `cat FILE > out` per CPU file every 100 ms, then parse", cat_setup, cat_consumer);
+	"relay map, `cat FILE > out` per CPU file every poll period, then parse", cat_consumer);

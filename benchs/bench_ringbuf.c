@@ -12,7 +12,10 @@
 #include "bench.h"
 #include "rb_ringbuf.skel.h"
 
-#define POLL_MS 50	/* how often a blocked consumer re-checks for stop */
+/* Overwrite mode (kernel/patches, as Linux 6.19): the kernel publishes the
+ * start of the oldest record not yet overwritten in the producer page, right
+ * after producer_pos. */
+#define RB_OVERWRITE_POS_OFF 8
 
 static struct {
 	struct rb_ringbuf *skel;
@@ -23,7 +26,8 @@ static struct {
 	void *prod_area;
 	int epfd;
 	u64 page;
-} ctx = { .epfd = -1 };
+	int pinned_fd;			/* no-reader: the ring, opened from its pin */
+} ctx = { .epfd = -1, .pinned_fd = -1 };
 
 static int ringbuf_validate(void)
 {
@@ -31,8 +35,9 @@ static int ringbuf_validate(void)
 		fprintf(stderr, "ringbuf benches support exactly one consumer\n");
 		return EXIT_USAGE;
 	}
-	if (env.overwrite) {
-		fprintf(stderr, "overwrite mode is not supported by the ring buffer on this kernel\n");
+	/* libbpf's ring_buffer knows nothing of the overwrite position. */
+	if (env.overwrite && strcmp(env.bench_name, "ringbuf-custom")) {
+		fprintf(stderr, "overwrite mode needs ringbuf-custom (libbpf cannot read it)\n");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -44,8 +49,24 @@ static int on_record(void *c, void *data, size_t size)
 	return 0;
 }
 
+/* A silent probe, so a kernel without the mode gets one clear line. */
+static bool overwrite_supported(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_RB_OVERWRITE);
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rb_ow_probe", 0, 0, 4096, &opts);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static int load_producer(void)
 {
+	if (env.overwrite && !overwrite_supported()) {
+		fprintf(stderr, "kernel ring buffer has no overwrite mode (BPF_F_RB_OVERWRITE)\n");
+		return EXIT_ENV;
+	}
 	ctx.skel = rb_ringbuf__open();
 	if (!ctx.skel) {
 		fprintf(stderr, "cannot open ringbuf skeleton: %s\n", strerror(errno));
@@ -53,11 +74,14 @@ static int load_producer(void)
 	}
 	RB_SET_KNOBS(ctx.skel);
 	bpf_map__set_max_entries(ctx.skel->maps.rb_ringbuf, env.ringbuf.size);
+	if (env.overwrite)
+		bpf_map__set_map_flags(ctx.skel->maps.rb_ringbuf, BPF_F_RB_OVERWRITE);
 	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
 	if (rb_ringbuf__load(ctx.skel)) {
 		fprintf(stderr, "cannot load ringbuf producer: %s\n", strerror(errno));
 		return EXIT_ENV;
 	}
+	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
 	return 0;
 }
 
@@ -66,19 +90,24 @@ static int attach_producer(void)
 	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp, &ctx.link);
 }
 
-static int libbpf_setup(void)
+static int libbpf_open(int map_fd)
 {
-	int err = load_producer();
-
-	if (err)
-		return err;
-	ctx.rb = ring_buffer__new(bpf_map__fd(ctx.skel->maps.rb_ringbuf), on_record,
-				  &rb_consumers[0], NULL);
+	ctx.rb = ring_buffer__new(map_fd, on_record, &rb_consumers[0], NULL);
 	if (!ctx.rb) {
 		fprintf(stderr, "cannot create ring_buffer: %s\n", strerror(errno));
 		return EXIT_ENV;
 	}
-	return attach_producer();
+	return 0;
+}
+
+static int libbpf_setup(void)
+{
+	int err = load_producer();
+
+	/* The no-reader loader leaves the ring to its pin alone. */
+	if (!err && env.scenario != SCEN_NO_READER)
+		err = libbpf_open(bpf_map__fd(ctx.skel->maps.rb_ringbuf));
+	return err ? err : attach_producer();
 }
 
 static void *libbpf_consumer(void *arg)
@@ -87,7 +116,7 @@ static void *libbpf_consumer(void *arg)
 	int n;
 
 	while (!rb_stop_consumers) {
-		n = ring_buffer__poll(ctx.rb, POLL_MS);
+		n = ring_buffer__poll(ctx.rb, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
 	}
@@ -104,14 +133,10 @@ static void *busy_consumer(void *arg)
 }
 
 /* ---- own mmap reader: the ring buffer protocol, per the UAPI ---- */
-static int custom_setup(void)
+static int custom_open(int fd)
 {
-	int err = load_producer(), fd;
 	struct epoll_event ev = { .events = EPOLLIN };
 
-	if (err)
-		return err;
-	fd = bpf_map__fd(ctx.skel->maps.rb_ringbuf);
 	ctx.page = sysconf(_SC_PAGESIZE);
 	ctx.cons_page = mmap(NULL, ctx.page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	/* Data is mapped twice back to back, so no record ever wraps. */
@@ -123,7 +148,46 @@ static int custom_setup(void)
 		fprintf(stderr, "cannot map ring buffer: %s\n", strerror(errno));
 		return EXIT_ENV;
 	}
-	return attach_producer();
+	return 0;
+}
+
+static int custom_setup(void)
+{
+	int err = load_producer();
+
+	if (!err && env.scenario != SCEN_NO_READER)
+		err = custom_open(bpf_map__fd(ctx.skel->maps.rb_ringbuf));
+	return err ? err : attach_producer();
+}
+
+static u64 overwrite_pos(void)
+{
+	const char *prod_page = ctx.prod_area;
+
+	return __atomic_load_n((const u64 *)(prod_page + RB_OVERWRITE_POS_OFF), __ATOMIC_ACQUIRE);
+}
+
+/* In overwrite mode a record can be overwritten while we read it: copy it
+ * out, then check that the oldest surviving position has not passed it
+ * (kernel/README.md, "Reading a snapshot").  False if it was overwritten:
+ * its length may be garbage too, so the walk must resume at overwrite_pos. */
+static bool consume_overwritable(struct rb_consumer *c, u64 pos, const void *rec, u32 size)
+{
+	static __thread u64 copy[(RB_REC_MAX + 8) / 8];
+	bool fits = size <= sizeof(copy);
+
+	if (fits)
+		memcpy(copy, rec, size);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the copy before the re-check */
+	if (overwrite_pos() > pos) {
+		c->torn++;
+		return false;
+	}
+	if (fits)
+		consume_record(c, copy, size);
+	else
+		c->seq.corrupt++;
+	return true;
 }
 
 /* Consume everything committed; stop at a record still being written. */
@@ -136,14 +200,25 @@ static void custom_drain(struct rb_consumer *c)
 
 	prod = __atomic_load_n(prod_pos, __ATOMIC_ACQUIRE);
 	while (cons < prod) {
-		const u32 *hdr = (const u32 *)(data + (cons & mask));
-		u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
-		u32 size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+		const u32 *hdr;
+		u32 len, size;
 
+		/* Overwritten records are gone: skip to the oldest one left. */
+		if (env.overwrite && overwrite_pos() > cons)
+			cons = overwrite_pos();
+		if (cons >= prod)
+			break;
+		hdr = (const u32 *)(data + (cons & mask));
+		len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+		size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 		if (len & BPF_RINGBUF_BUSY_BIT)
 			break;
-		if (!(len & BPF_RINGBUF_DISCARD_BIT))
-			consume_record(c, hdr + 2, size);
+		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+			if (!env.overwrite)
+				consume_record(c, hdr + 2, size);
+			else if (!consume_overwritable(c, cons, hdr + 2, size))
+				continue;	/* lapped: resume at overwrite_pos */
+		}
 		cons += (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
 		/* Release: the producer may reuse the space once it sees this. */
 		__atomic_store_n(cons_pos, cons, __ATOMIC_RELEASE);
@@ -158,22 +233,12 @@ static void *custom_consumer(void *arg)
 	struct epoll_event ev;
 
 	while (!rb_stop_consumers) {
-		if (epoll_wait(ctx.epfd, &ev, 1, POLL_MS) > 0)
+		if (epoll_wait(ctx.epfd, &ev, 1, env.poll_ms) > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
 		custom_drain(c);
 	}
 	custom_drain(c);
 	return NULL;
-}
-
-static void ringbuf_measure(struct bench_sample *s)
-{
-	struct rb_counters sum;
-
-	rb_read_counters(bpf_map__fd(ctx.skel->maps.rb_counters), &sum, NULL);
-	rb_consumers_total(s);
-	s->produced = sum.produced;
-	s->dropped = sum.dropped;
 }
 
 /* Unread bytes left in the ring, in records (all records have one size). */
@@ -183,16 +248,21 @@ static u64 ringbuf_left(void)
 	const u64 *prod_pos = ctx.prod_area;
 	const u64 *cons_pos = ctx.cons_page;
 
+	u64 start;
+
 	if (ctx.rb)
 		return ring__avail_data_size(ring_buffer__ring(ctx.rb, 0)) / slot;
-	if (ctx.prod_area && ctx.prod_area != MAP_FAILED)
-		return (*prod_pos - *cons_pos) / slot;
-	return 0;
+	if (!ctx.prod_area || ctx.prod_area == MAP_FAILED)
+		return 0;
+	start = *cons_pos;
+	if (env.overwrite && overwrite_pos() > start)
+		start = overwrite_pos();
+	return (*prod_pos - start) / slot;
 }
 
 static void ringbuf_account(struct loss_accounting *a)
 {
-	rb_account_common(bpf_map__fd(ctx.skel->maps.rb_counters), a);
+	rb_account_common(rb_counters_fd, a);
 	a->in_buffer = ringbuf_left();
 	/* Records still in the ring were never seen, so the tail counted them
 	 * as lost; move them to in-buffer. */
@@ -202,6 +272,28 @@ static void ringbuf_account(struct loss_accounting *a)
 static u64 ringbuf_bytes(void)
 {
 	return env.ringbuf.size;
+}
+
+/* One shared ring: 8-byte header per record, 8-byte aligned. */
+static u64 ringbuf_capacity(int ncpus)
+{
+	return env.ringbuf.size / ((env.rec_size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull);
+}
+
+static int ringbuf_pin(const char *dir)
+{
+	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters, ctx.skel->maps.rb_ringbuf);
+}
+
+/* Open the pinned ring the way the variant reads it. */
+static int ringbuf_recover(const char *dir)
+{
+	ctx.pinned_fd = rb_open_pinned_buf(dir);
+	if (ctx.pinned_fd < 0)
+		return EXIT_ENV;
+	if (!strcmp(env.bench_name, "ringbuf-custom"))
+		return custom_open(ctx.pinned_fd);
+	return libbpf_open(ctx.pinned_fd);
 }
 
 static void ringbuf_teardown(void)
@@ -218,6 +310,9 @@ static void ringbuf_teardown(void)
 	if (ctx.epfd >= 0)
 		close(ctx.epfd);
 	ctx.epfd = -1;
+	if (ctx.pinned_fd >= 0)
+		close(ctx.pinned_fd);
+	ctx.pinned_fd = -1;
 	rb_ringbuf__destroy(ctx.skel);
 	ctx.skel = NULL;
 }
@@ -225,15 +320,19 @@ static void ringbuf_teardown(void)
 #define RINGBUF_BENCH(_name, _desc, _setup, _consumer)		\
 	{							\
 		.name = _name,					\
+		.mechanism = "ringbuf",				\
 		.desc = _desc,					\
 		.argp = &bench_ringbuf_argp,			\
 		.validate = ringbuf_validate,			\
 		.setup = _setup,				\
 		.producer_thread = rb_producer_thread,		\
 		.consumer_thread = _consumer,			\
-		.measure = ringbuf_measure,			\
+		.measure = rb_measure_common,			\
 		.account = ringbuf_account,			\
 		.buffer_bytes = ringbuf_bytes,			\
+		.capacity = ringbuf_capacity,			\
+		.pin = ringbuf_pin,				\
+		.recover = ringbuf_recover,			\
 		.teardown = ringbuf_teardown,			\
 		.has_consumer = true,				\
 	}

@@ -7,6 +7,7 @@
 
 volatile int rb_measuring;
 bool rb_count_only;
+bool rb_snapshot;
 
 void seqtrack_reset(struct seqtrack *t)
 {
@@ -26,6 +27,10 @@ void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq)
 		t->reordered++;
 		return;
 	}
+	if (!t->first[cpu])
+		t->first[cpu] = seq;
+	else if (seq != last + 1)
+		t->breaks++;
 	t->gaps += seq - last - 1;
 	t->last[cpu] = seq;
 }
@@ -69,6 +74,12 @@ bool consume_record(struct rb_consumer *c, const void *data, u64 size)
 		return false;
 	}
 	seqtrack_add(&c->seq, rec->cpu, rec->seq);
+	if (rb_snapshot) {
+		if (!c->ts_min || rec->ts_ns < c->ts_min)
+			c->ts_min = rec->ts_ns;
+		if (rec->ts_ns > c->ts_max)
+			c->ts_max = rec->ts_ns;
+	}
 	if (rb_measuring) {
 		u64 now = now_ns();
 
@@ -102,4 +113,34 @@ int loss_check(const struct loss_accounting *a, char *why, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+void snapshot_summarize(const struct seqtrack *seen, u64 ts_min, u64 ts_max, u64 t_stop,
+			const u64 *bpf_seq, int ncpus, u64 capacity, u64 recovered,
+			u64 torn, struct snapshot_summary *out)
+{
+	int cpu;
+
+	memset(out, 0, sizeof(*out));
+	out->recovered = recovered;
+	out->capacity = capacity;
+	out->retention = capacity ? (double)recovered / capacity : 0;
+	out->newest_present = recovered > 0;
+	for (cpu = 0; cpu < ncpus && cpu < RB_MAX_CPUS; cpu++) {
+		if (bpf_seq[cpu] > out->last_seq)
+			out->last_seq = bpf_seq[cpu];
+		if (bpf_seq[cpu] && seen->last[cpu] != bpf_seq[cpu])
+			out->newest_present = false;
+		if (seen->first[cpu] && (!out->oldest_seq || seen->first[cpu] < out->oldest_seq))
+			out->oldest_seq = seen->first[cpu];
+		if (seen->last[cpu] > out->newest_seq)
+			out->newest_seq = seen->last[cpu];
+	}
+	if (recovered) {
+		out->oldest_age_ns = t_stop > ts_min ? t_stop - ts_min : 0;
+		out->newest_age_ns = t_stop > ts_max ? t_stop - ts_max : 0;
+	}
+	out->torn = torn + seen->corrupt;
+	out->duplicates = seen->reordered;
+	out->seq_breaks = seen->breaks;
 }

@@ -126,6 +126,8 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_u64(j, "record_size", e->rec_size);
 	json_u64(j, "batch", e->batch);
 	json_u64(j, "rate", e->rate);
+	json_u64(j, "poll_ms", e->poll_ms);
+	json_bool(j, "external", e->external);
 	json_str(j, "trigger", e->raw_tp ? "raw_tp/sys_enter" : "tp/syscalls/sys_enter_getpgid");
 	json_bool(j, "overwrite", e->overwrite);
 	json_bool(j, "count_only", e->count_only);

@@ -183,7 +183,23 @@ const struct argp bench_relay_argp = { .options = relay_opts, .parser = relay_pa
 /* ---- common ---- */
 enum {
 	OPT_JSON = 2000, OPT_LIST, OPT_RATE, OPT_RAW_TP, OPT_COUNT_ONLY, OPT_OVERWRITE,
+	OPT_SCENARIO, OPT_POLL_MS, OPT_EXTERNAL,
 };
+
+static const char *const scenario_names[] = {
+	[SCEN_STREAM] = "stream",
+	[SCEN_HIGH_RATE] = "high-rate",
+	[SCEN_LATENCY] = "latency",
+	[SCEN_OVERWRITE] = "overwrite",
+	[SCEN_NO_READER] = "no-reader",
+};
+
+const char *scenario_name(int scenario)
+{
+	if (scenario < 0 || scenario > SCEN_NO_READER)
+		return "?";
+	return scenario_names[scenario];
+}
 
 static const struct argp_option common_opts[] = {
 	{ "warmup", 'w', "SEC", 0, "warm-up seconds, not measured (default 1)" },
@@ -196,7 +212,15 @@ static const struct argp_option common_opts[] = {
 	{ "batch", 'b', "N", 0, "records per trigger, 1..1024 (default 1)" },
 	{ "rate", OPT_RATE, "N", 0, "triggers/s per producer (default 0: unlimited)" },
 	{ "raw-tp", OPT_RAW_TP, NULL, 0, "trigger on raw_tp/sys_enter instead of tp/syscalls" },
-	{ "overwrite", OPT_OVERWRITE, NULL, 0, "overwrite mode (relay only)" },
+	{ "overwrite", OPT_OVERWRITE, NULL, 0,
+	  "overwrite mode: relay and ringbuf overwrite flag, perfbuf write_backward" },
+	{ "external", OPT_EXTERNAL, NULL, 0,
+	  "no producer threads: trace every process's trigger (traced-application overhead)" },
+	{ "poll-ms", OPT_POLL_MS, "MS", 0,
+	  "consumer poll timeout; bounds latency without wakeups (default 50; relay-cat: period, default 100)" },
+	{ "scenario", OPT_SCENARIO, "NAME", 0,
+	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), "
+	  "no-reader (loader pins and exits, reader recovers after T s)" },
 	{ "count-only", OPT_COUNT_ONLY, NULL, 0, "consumers only count (accounting overhead baseline)" },
 	{ "json", OPT_JSON, NULL, 0, "one JSON object per result on stdout" },
 	{ "list", OPT_LIST, NULL, 0, "list benches and exit" },
@@ -241,6 +265,21 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case OPT_OVERWRITE:
 		env.overwrite = true;
 		return 0;
+	case OPT_EXTERNAL:
+		env.external = true;
+		return 0;
+	case OPT_POLL_MS:
+		return opt_u32("poll-ms", arg, 1, 60000, &env.poll_ms);
+	case OPT_SCENARIO: {
+		int i;
+
+		for (i = 0; i <= SCEN_NO_READER; i++)
+			if (!strcmp(arg, scenario_names[i])) {
+				env.scenario = i;
+				return 0;
+			}
+		return fail("invalid value for --%s: '%s'", "scenario", arg);
+	}
 	case OPT_COUNT_ONLY:
 		env.count_only = true;
 		return 0;
@@ -258,6 +297,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.bench_name && !env.list)
 			return fail("no bench given (try --list)%s%s", NULL, NULL);
+		/* cat forks per period: 100 ms unless asked otherwise */
+		if (!env.poll_ms)
+			env.poll_ms = env.bench_name && !strcmp(env.bench_name, "relay-cat") ? 100 : 50;
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

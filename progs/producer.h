@@ -63,10 +63,13 @@ static __always_inline void rb_produce(void *ctx)
 		rec->cpu = bpf_get_smp_processor_id();
 		rec->len = rec_size;
 		cnt->produced++;
-		if (rb_output(ctx, rec, rec_size, rec->seq) < 0)
+		if (rb_output(ctx, rec, rec_size, rec->seq) < 0) {
 			cnt->dropped++;
-		else
+			cnt->tail_dropped++;
+		} else {
 			cnt->seq++;
+			cnt->tail_dropped = 0;
+		}
 	}
 }
 

@@ -27,6 +27,8 @@ struct rb_counters {
 	__u64 dropped;	/* outputs the mechanism refused (helper returned < 0) */
 	__u64 seq;	/* last sequence number handed out (successful outputs) */
 	__u64 triggers;	/* trigger hits that passed the filter */
+	__u64 tail_dropped;	/* drops since the last successful output: the
+				 * newest records a full buffer refused */
 };
 
 /* Ring buffer notification policy (rodata knob notify_mode). */

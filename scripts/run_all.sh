@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# scripts/run_all.sh: the main job.  Installs what is missing, builds the
-# tools, the bench and (for the VM part) the patched kernel, then runs the
-# mechanism comparison and writes results/<date>-<kernel>-<rev>/:
-#   results.jsonl  one bench JSON object per line, with its metadata
-#   results.csv    the headline columns of every result
-#   meta.json      host, kernel, CPU, tool versions, git rev, command line
-# The directory is written as DIR.partial and renamed only on success.
+# scripts/run_all.sh: the main job.  From a fresh machine: installs what is
+# missing (apt), builds the tools, the bench and (for the VM part) the patched
+# kernel, runs every scenario (scripts/scenarios/) for every mechanism, and
+# writes results/<date>-<kernel>-<rev>/ (layout and fields: results/SCHEMA.md):
+#   results.jsonl  one bench JSON object per measurement
+#   results.csv    the headline columns of every measurement
+#   meta.json      host, kernels, config hash, CPU, tool versions, git rev,
+#                  command line, schema_version
+#   overhead.jsonl traced-application overhead (hyperfine), per mechanism
+#   plots/, report.md   when scripts/plot.sh and scripts/report.sh exist
+# The directory is written as DIR.partial and renamed only when complete;
+# Ctrl-C removes the .partial directory (and the guest, and its pins).
 #
-# This first version runs the headline comparison (every mechanism, one
-# configuration); the scenarios, plots and report come with their issues.
+# Where: the relay map exists only in the patched kernel, so --vm runs the
+# full comparison (relay, ringbuf, perfbuf, percpu floor) in its qemu guest;
+# --native runs what the host kernel has (ringbuf, perfbuf, percpu).  The
+# default, --both, does both.  Compare mechanisms only within one place.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
-	echo "usage: scripts/run_all.sh [--quick|--full] [--native|--vm|--both] [--out DIR]" >&2
+	echo "usage: scripts/run_all.sh [--quick|--full] [--native|--vm|--both] [--out DIR] [--only SCENARIO,...] [--mechanisms MECH,...]" >&2
 	exit 2
 }
 die() {
@@ -25,6 +32,8 @@ cmdline="scripts/run_all.sh $*"
 mode=quick
 where=both
 out=""
+only=""
+mechs=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) mode=quick ;;
@@ -33,23 +42,21 @@ while [ $# -gt 0 ]; do
 	--vm) where=vm ;;
 	--both) where=both ;;
 	--out) [ $# -ge 2 ] || usage; out=$2; shift ;;
+	--only) [ $# -ge 2 ] || usage; only=$2; shift ;;
+	--mechanisms) [ $# -ge 2 ] || usage; mechs=$2; shift ;;
 	*) usage ;;
 	esac
 	shift
 done
 [ "$(id -u)" -eq 0 ] || die "must run as root (BPF, debugfs, qemu)"
-
-case $mode in
-quick) timing=(-w 1 -d 1 -i 3) ;;
-full) timing=(-w 2 -d 3 -i 7) ;;
-esac
+for s in ${only//,/ }; do
+	case $s in high-rate|overwrite|no-reader|latency) ;; *) echo "run_all: unknown scenario '$s'" >&2; exit 2 ;; esac
+done
+for m in ${mechs//,/ }; do
+	case $m in relay|ringbuf|perfbuf|percpu) ;; *) echo "run_all: unknown mechanism '$m'" >&2; exit 2 ;; esac
+done
 
 cd "$ROOT"
-make -s bench
-if [ "$where" != native ]; then
-	make -s kernel
-fi
-
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -z "$out" ]; then
 	out=results/$(date -u +%Y%m%d-%H%M%S)-$(uname -r)-$rev
@@ -59,15 +66,15 @@ partial=$out.partial
 if [ "$where" != native ] && [ "${out#"$ROOT"/}" = "$out" ]; then
 	die "--out must be inside $ROOT: the VM writes its results through the repo share"
 fi
-mkdir -p "$(dirname "$out")" || die "cannot create $(dirname "$out")"
 [ ! -e "$out" ] || die "$out already exists"
+mkdir -p "$(dirname "$out")" 2>/dev/null || die "cannot create $(dirname "$out")"
 rm -rf "$partial"
 mkdir "$partial" 2>/dev/null || die "cannot write $partial"
-touch "$partial/results.jsonl" || die "cannot write $partial"
+touch "$partial/results.jsonl" 2>/dev/null || die "cannot write $partial"
 
 cleanup() {
 	local rc=$?
-	if [ $rc -ne 0 ]; then
+	if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
 		rm -rf "$partial"
 		echo "run_all: failed or interrupted; removed $partial" >&2
 	fi
@@ -76,69 +83,88 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-bench=$ROOT/build/bench
-native_benches=(ringbuf-libbpf ringbuf-custom perfbuf-libbpf perfbuf-custom percpu)
-vm_benches=(relay-read relay-mmap relay-cat ringbuf-libbpf ringbuf-custom perfbuf-libbpf perfbuf-custom percpu)
-total=0
-[ "$where" = vm ] || total=$((total + ${#native_benches[@]}))
-[ "$where" = native ] || total=$((total + ${#vm_benches[@]}))
-step=0
-started=$(date +%s)
+make -s bench
+if [ "$where" != native ]; then
+	make -s kernel
+fi
 
-progress() {
-	local now eta=""
-	step=$((step + 1))
-	now=$(date +%s)
-	if [ "$step" -gt 1 ]; then
-		eta=" ETA $(((now - started) * (total - step + 1) / (step - 1)))s"
-	fi
-	echo "[$step/$total] $*$eta" >&2
-}
+bench=$ROOT/build/bench
+runner=$ROOT/scripts/scenarios/run.sh
+args=(--bench "$bench" --mode "$mode")
+[ -z "$only" ] || args+=(--only "$only")
+[ -z "$mechs" ] || args+=(--mechanisms "$mechs")
+failed=0
 
 if [ "$where" != vm ]; then
-	for b in "${native_benches[@]}"; do
-		progress "native $b"
-		"$bench" "$b" "${timing[@]}" --json >>"$partial/results.jsonl"
-	done
+	echo "run_all: native run on $(uname -r): the host has no relay map, relay is skipped there" >&2
+	"$runner" "${args[@]}" --out "$partial/native.jsonl" || { rc=$?; [ $rc -eq 3 ] || exit $rc; failed=1; }
 fi
-
 if [ "$where" != native ]; then
-	# One boot runs every VM bench; the guest writes into the shared repo.
-	script=$partial/vm-benches.sh
-	{
-		echo "set -e"
-		for b in "${vm_benches[@]}"; do
-			extra=""
-			[ "$b" = relay-mmap ] && extra="--overwrite"
-			echo "echo '[vm] $b' >&2"
-			echo "'$bench' $b ${timing[*]} $extra --json >> '$partial/results.jsonl'"
-		done
-	} >"$script"
-	progress "vm: ${vm_benches[*]} (one boot)"
-	step=$((step + ${#vm_benches[@]} - 1))
-	"$ROOT/scripts/vm.sh" --smp 2 --timeout 3000 -- sh "$script"
-	rm -f "$script"
+	echo "run_all: VM run on the patched kernel (qemu TCG, 2 vCPUs): every mechanism" >&2
+	rc=0
+	"$ROOT/scripts/vm.sh" --smp 2 --timeout 5400 -- \
+		"$runner" "${args[@]}" --out "$partial/vm.jsonl" || rc=$?
+	case $rc in 0) ;; 3) failed=1 ;; *) exit "$rc" ;; esac
 fi
+# Traced-application overhead (hyperfine), where each mechanism runs.
+if [ -z "$only" ] && [ -z "$mechs" ]; then
+	runs=10
+	[ "$mode" = quick ] || runs=30
+	if [ "$where" != vm ]; then
+		"$ROOT/scripts/overhead.sh" --out "$partial/overhead-native.jsonl" --runs "$runs" --where native
+	fi
+	if [ "$where" != native ]; then
+		"$ROOT/scripts/vm.sh" --smp 2 --timeout 1800 -- \
+			"$ROOT/scripts/overhead.sh" --out "$partial/overhead-vm.jsonl" --runs "$runs" --where vm
+	fi
+	cat "$partial"/overhead-*.jsonl >"$partial/overhead.jsonl"
+	rm -f "$partial"/overhead-*.jsonl
+fi
+cat "$partial"/native.jsonl "$partial"/vm.jsonl 2>/dev/null >"$partial/results.jsonl" || true
+rm -f "$partial"/native.jsonl "$partial"/vm.jsonl
+[ -s "$partial/results.jsonl" ] || die "no results were produced"
 
-jq -r '[.bench, .meta.where, .params.record_size, .params.batch,
+jq -r '[.meta.where, .scenario, .mechanism, .bench, .policy, .params.producers,
+	.params.record_size, .params.batch, .params.rate, .params.overwrite, .memory.buffer_bytes,
 	.throughput.events_per_s.median, .throughput.events_per_s.stddev,
-	.latency_ns.p50, .latency_ns.p99, .loss.produced, .loss.consumed,
-	.loss.dropped, .loss.lost, .cpu.producer_ns_per_event.median,
-	.memory.buffer_bytes] | @csv' "$partial/results.jsonl" |
+	.throughput.produced_per_s.median, .latency_ns.p50, .latency_ns.p99,
+	.loss.produced, .loss.consumed, .loss.dropped, .loss.lost, .loss.ok,
+	.cpu.producer_ns_per_event.median, .cpu.producer_ns_per_event.stddev,
+	.cpu.consumer_cpu_pct.median, .wakeups_per_s.median,
+	(.snapshot.recovered // ""), (.snapshot.retention // ""),
+	(if .snapshot then .snapshot.newest_present else "" end), (.snapshot.newest_age_ns // ""),
+	(.snapshot.oldest_age_ns // "")] | @csv' "$partial/results.jsonl" |
 	{
-		echo "bench,where,record_size,batch,events_per_s_median,events_per_s_stddev,lat_p50_ns,lat_p99_ns,produced,consumed,dropped,lost,producer_ns_per_event,buffer_bytes"
+		echo "where,scenario,mechanism,bench,policy,producers,record_size,batch,rate,overwrite,buffer_bytes,events_per_s_median,events_per_s_stddev,produced_per_s_median,lat_p50_ns,lat_p99_ns,produced,consumed,dropped,lost,loss_ok,producer_ns_per_event_median,producer_ns_per_event_stddev,consumer_cpu_pct_median,wakeups_per_s_median,snapshot_recovered,snapshot_retention,snapshot_newest_present,snapshot_newest_age_ns,snapshot_oldest_age_ns"
 		cat
 	} >"$partial/results.csv"
 
+vm_config=""
+if [ "$where" != native ]; then
+	vm_config=$(sha256sum <"$("$ROOT/kernel/build.sh" path kernel)/.config" | cut -c1-64)
+fi
 jq -n --arg host "$(hostname)" --arg kernel "$(uname -r)" \
 	--arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
 	--argjson nproc "$(nproc)" --arg rev "$rev" --arg mode "$mode" --arg where "$where" \
-	--arg cmdline "$cmdline" \
-	--arg vm_kernel "$([ "$where" = native ] || cat "$("$ROOT/kernel/build.sh" path kernel)/.config" | sha256sum | cut -c1-64)" \
+	--arg cmdline "$cmdline" --arg vm_config "$vm_config" \
+	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	--arg clang "$(clang-19 --version | head -1)" --arg qemu "$(qemu-system-x86_64 --version | head -1)" \
-	'{host: $host, host_kernel: $kernel, cpu: $cpu, nproc: $nproc, git_rev: $rev,
-	  mode: $mode, where: $where, command: $cmdline, vm_kernel_config_sha256: $vm_kernel,
-	  tools: {clang: $clang, qemu: $qemu}}' >"$partial/meta.json"
+	--arg gcc "$(gcc --version | head -1)" --arg gnuplot "$(gnuplot --version 2>/dev/null || echo none)" \
+	'{schema_version: 1, date: $date, host: $host, host_kernel: $kernel, cpu: $cpu, nproc: $nproc,
+	  git_rev: $rev, mode: $mode, where: $where, command: $cmdline,
+	  vm: {kernel_config_sha256: $vm_config, smp: 2, accel: "tcg"},
+	  tools: {clang: $clang, gcc: $gcc, qemu: $qemu, gnuplot: $gnuplot}}' >"$partial/meta.json"
+
+if [ -x "$ROOT/scripts/plot.sh" ]; then
+	"$ROOT/scripts/plot.sh" "$partial" || die "plotting failed"
+fi
+if [ -x "$ROOT/scripts/report.sh" ]; then
+	"$ROOT/scripts/report.sh" "$partial" || die "report failed"
+fi
 
 mv "$partial" "$out"
 echo "run_all: results in $out" >&2
+if [ "$failed" -ne 0 ]; then
+	echo "run_all: some measurements failed (see the log above and loss.ok in results.jsonl)" >&2
+	exit 3
+fi

@@ -149,7 +149,7 @@ shq() {
 } >"$run/cmd.sh"
 
 # ----------------------------------------------------------------- qemu
-cmdline="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 pci=noacpi"
+cmdline="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 pci=noacpi no_timer_check"
 cmdline+=" rootfstype=9p root=root rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 cmdline+=" init=$INIT rb_share=$share rb_run=$run"
 if [ "$kmemleak" = 1 ]; then

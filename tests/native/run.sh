@@ -18,7 +18,8 @@ passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 nok() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+# check WHAT CMD...: CMD's stdout is discarded, so callers need no redirection
+check() { local what=$1; shift; if "$@" >/dev/null; then ok "$what"; else nok "$what"; fi; }
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "tests/native/run.sh: must be run as root" >&2
@@ -52,14 +53,72 @@ for b in ringbuf-libbpf ringbuf-busy ringbuf-custom perfbuf-libbpf perfbuf-custo
 	rc=$?
 	check "$b exits 0" [ "$rc" -eq 0 ]
 	check "$b prints one json line" [ "$(wc -l <"$out")" -eq 1 ]
-	check "$b invariants and metadata" jq -e "$JQ_ASSERT" "$out" >/dev/null
+	check "$b invariants and metadata" jq -e "$JQ_ASSERT" "$out"
 	check "$b no violation on stderr" bash -c "! grep -q 'LOSS ACCOUNTING VIOLATION' '$TMP/$b.err'"
 done
 # latency is measured where there is a consumer
-check "ringbuf-libbpf has latency samples" jq -e '.latency_ns.count > 0 and .latency_ns.p99 >= .latency_ns.p50' "$TMP/ringbuf-libbpf.json" >/dev/null
+check "ringbuf-libbpf has latency samples" jq -e '.latency_ns.count > 0 and .latency_ns.p99 >= .latency_ns.p50' "$TMP/ringbuf-libbpf.json"
 # batch and raw_tp paths
 "$BENCH" ringbuf-custom -w 0.1 -d 0.3 -i 1 -b 8 -s 256 --raw-tp --json >"$TMP/opt.json" 2>/dev/null
-check "raw-tp + batch 8 + 256 B records" jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8' "$TMP/opt.json" >/dev/null
+check "raw-tp + batch 8 + 256 B records" jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8' "$TMP/opt.json"
+
+# ---- scenarios: snapshot readers on the host's mechanisms ----
+pins_left() { ls -d /sys/fs/bpf/relaybench-* 2>/dev/null | wc -l; }
+snap() {	# snap NAME BENCH ARGS...: run a scenario, JSON into $TMP/NAME.json
+	local name=$1; shift
+	"$BENCH" "$@" -w 0.2 -d 0.4 -i 2 --json >"$TMP/$name.json" 2>"$TMP/$name.err"
+	check "$name exits 0" [ $? -eq 0 ]
+}
+# A full no-overwrite ring keeps the oldest records, whole and in order, and
+# says the newest were refused.
+snap ow-ringbuf ringbuf-custom --scenario overwrite --rb-size 65536
+check "ringbuf overwrite scenario keeps the oldest, full, intact" jq -e '
+	.scenario == "overwrite" and .mechanism == "ringbuf" and .loss.ok and
+	.snapshot.recovered == .loss.consumed and .snapshot.oldest_seq == 1 and
+	.snapshot.recovered == .snapshot.capacity_records and
+	.snapshot.newest_present == false and .snapshot.newest_dropped > 0 and
+	.loss.dropped > 0 and .snapshot.torn == 0 and .snapshot.duplicates == 0 and
+	.snapshot.seq_breaks == 0' "$TMP/ow-ringbuf.json"
+# A backward perf ring keeps the newest records.
+snap ow-perfbuf perfbuf-custom --scenario overwrite --overwrite --pb-pages 8
+check "perfbuf backward keeps the newest, intact" jq -e '
+	.loss.ok and .loss.dropped == 0 and .snapshot.recovered > 0 and
+	.snapshot.newest_present and .snapshot.newest_seq == .snapshot.last_seq and
+	.snapshot.oldest_seq > 1 and .snapshot.torn == 0 and .snapshot.duplicates == 0 and
+	.snapshot.seq_breaks == 0 and .loss.lost == .loss.produced - .snapshot.recovered' \
+	"$TMP/ow-perfbuf.json"
+# no-reader: the pinned ring survives its loader; the perf buffer does not.
+snap nr-ringbuf ringbuf-libbpf --scenario no-reader --rb-size 65536
+check "ringbuf no-reader recovers from the pinned ring" jq -e '
+	.scenario == "no-reader" and .loss.ok and .snapshot.recovered > 0 and
+	.snapshot.oldest_seq == 1 and .snapshot.torn == 0' "$TMP/nr-ringbuf.json"
+snap nr-perfbuf perfbuf-custom --scenario no-reader
+check "perfbuf no-reader recovers nothing, every record refused" jq -e '
+	.loss.ok and .loss.produced > 0 and .snapshot.recovered == 0 and
+	.loss.dropped == .loss.produced' "$TMP/nr-perfbuf.json"
+snap nr-percpu percpu --scenario no-reader -p 2 -a
+check "percpu no-reader: the newest record of each CPU" jq -e '
+	.loss.ok and .snapshot.recovered == .snapshot.capacity_records and
+	.snapshot.newest_present' "$TMP/nr-percpu.json"
+check "no pins left after no-reader runs" [ "$(pins_left)" -eq 0 ]
+
+# ---- traced-application overhead: --external traces another process ----
+"$BENCH" percpu --external -w 0.5 -d 1 -i 1 --json >"$TMP/ext.json" 2>/dev/null &
+pid=$!
+sleep 0.3
+"$BUILD/rb_workload" 20000
+wait "$pid"
+check "--external counts another process's triggers" jq -e '
+	.params.external and .loss.produced >= 20000' "$TMP/ext.json"
+if command -v hyperfine >/dev/null; then
+	"$ROOT/scripts/overhead.sh" --out "$TMP/ovh.jsonl" --runs 2 --calls 2000 --benchs percpu 2>/dev/null
+	check "overhead.sh: no tracer and the percpu tracer, timed" jq -se '
+		length == 2 and .[0].config == "none" and .[0].overhead_pct == 0 and
+		all(.runs == 2 and .mean_s > 0 and (.overhead_pct | type) == "number")' \
+		"$TMP/ovh.jsonl"
+fi
+expect_ovh() { "$ROOT/scripts/overhead.sh" "$@" >/dev/null 2>&1; [ $? -eq 2 ]; }
+check "overhead.sh: bad input exits 2" expect_ovh --runs x --out "$TMP/x"
 
 # ---- bad input: exit code and exactly one line on stderr ----
 expect() {
@@ -79,6 +138,14 @@ expect 2 "record size too small" percpu -s 8
 expect 2 "record size too large" percpu -s 5000
 expect 2 "unknown option" percpu --bogus
 expect 2 "two consumers on ringbuf" ringbuf-libbpf -c 2
+expect 2 "unknown scenario" percpu --scenario sideways
+expect 2 "libbpf ring buffer cannot overwrite" ringbuf-libbpf --overwrite
+expect 2 "perf buffer backward needs a snapshot" perfbuf-custom --overwrite
+expect 2 "count-only snapshot" ringbuf-custom --scenario overwrite --count-only
+if ! "$BENCH" ringbuf-custom --overwrite -w 0.1 -d 0.1 -i 1 >/dev/null 2>&1; then
+	# the host ring buffer lacks the 6.19 overwrite mode: one line, exit 1
+	expect 1 "ring buffer overwrite on a kernel without it" ringbuf-custom --overwrite -w 0.1 -d 0.1 -i 1
+fi
 if ! "$BENCH" --list | grep -q . ; then nok "--list prints benches"; else ok "--list prints benches"; fi
 # --help prints usage and exits 0 without running anything, wherever it is
 if out=$(timeout 5 "$BENCH" ringbuf-libbpf --help) && grep -q "^Usage: bench" <<<"$out" &&
@@ -95,25 +162,49 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 fi
 
 # ---- SIGINT mid-run leaves nothing behind ----
-ours() {
-	{ "$BPFTOOL" prog show; "$BPFTOOL" map show; "$BPFTOOL" link show; } 2>/dev/null |
-		grep -cE 'name (rb_|rb_ringb|rb_perfb|rb_percp|rb_relay)' || true
+# The BPF objects a process holds, from its fdinfo ("prog 12", "map 7", ...).
+# Ids, not names: other benches may run on the same machine meanwhile.
+held_ids() {
+	grep -hoE '^(prog_id|map_id|link_id):[[:space:]]*[0-9]+' /proc/"$1"/fdinfo/* 2>/dev/null |
+		sed -E 's/_id:[[:space:]]*/ /' | sort -u
+}
+# How many of those objects still exist.
+still_there() {
+	local kind id n=0
+	while read -r kind id; do
+		[ -n "$kind" ] || continue
+		"$BPFTOOL" "$kind" show id "$id" >/dev/null 2>&1 && n=$((n + 1))
+	done <<<"$1"
+	echo "$n"
 }
 if [ -x "$BPFTOOL" ]; then
-	before=$(ours)
-	for b in ringbuf-libbpf perfbuf-custom percpu; do
-		"$BENCH" "$b" -w 1 -d 5 -i 3 >/dev/null 2>"$TMP/int.err" &
+	for b in ringbuf-libbpf perfbuf-custom percpu "ringbuf-custom --scenario no-reader"; do
+		# shellcheck disable=SC2086 # the scenario rides in $b on purpose
+		"$BENCH" $b -w 1 -d 5 -i 3 >/dev/null 2>"$TMP/int.err" &
 		pid=$!
 		sleep 1.5
-		during=$(ours)
+		during=$(held_ids "$pid")
 		kill -INT "$pid"
 		wait "$pid"
 		rc=$?
-		after=$(ours)
 		check "$b: SIGINT exits non-zero (rc $rc)" [ "$rc" -ne 0 ]
-		check "$b: objects existed while running ($during)" [ "$during" -gt "$before" ]
-		check "$b: nothing left after SIGINT ($after vs $before before)" [ "$after" -eq "$before" ]
+		check "$b: held programs and maps while running ($(wc -l <<<"$during"))" \
+			grep -q '^prog ' <<<"$during"
+		check "$b: none of them left after SIGINT" [ "$(still_there "$during")" -eq 0 ]
 	done
+	check "no pins left after SIGINT" [ "$(pins_left)" -eq 0 ]
+	# SIGKILL cannot be cleaned up by the victim: the next run removes its pins.
+	"$BENCH" percpu --scenario no-reader -w 1 -d 5 -i 3 >/dev/null 2>&1 &
+	pid=$!
+	sleep 1.5
+	during=$(held_ids "$pid")
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	check "SIGKILL leaves pins behind" [ "$(pins_left)" -eq 1 ]
+	"$BENCH" percpu --scenario no-reader -w 0.1 -d 0.1 -i 1 >/dev/null 2>"$TMP/stale.err"
+	check "the next no-reader run removes stale pins" grep -q "removing stale pins" "$TMP/stale.err"
+	check "nothing of the killed run left after the stale cleanup" \
+		[ "$(still_there "$during")" -eq 0 ] && [ "$(pins_left)" -eq 0 ]
 else
 	nok "bpftool not found (set TOOLS_DIR): cannot check for leftovers"
 fi

@@ -33,6 +33,44 @@ static void test_gaps(void **state)
 	assert_int_equal(seqtrack_tail_lost(&t, bpf_seq, 2), 2);
 }
 
+/* CPU 0 kept its newest 3 of 10 (overwrite); CPU 1 kept 1..4 of 6 with a
+ * hole at 3 (no overwrite, and a break). */
+static void test_snapshot_summary(void **state)
+{
+	u64 bpf_seq[RB_MAX_CPUS] = { 10, 6 };
+	struct snapshot_summary s;
+	struct seqtrack t;
+
+	seqtrack_reset(&t);
+	seqtrack_add(&t, 0, 8);
+	seqtrack_add(&t, 0, 9);
+	seqtrack_add(&t, 0, 10);
+	seqtrack_add(&t, 1, 1);
+	seqtrack_add(&t, 1, 2);
+	seqtrack_add(&t, 1, 4);
+	seqtrack_add(&t, 1, 4);		/* duplicate */
+	assert_int_equal(t.first[0], 8);
+	assert_int_equal(t.breaks, 1);
+	snapshot_summarize(&t, 1000, 5000, 6000, bpf_seq, 2, 12, 6, 1, &s);
+	assert_int_equal(s.recovered, 6);
+	assert_true(s.retention > 0.49 && s.retention < 0.51);
+	assert_false(s.newest_present);	/* CPU 1 lost 5 and 6 */
+	assert_int_equal(s.oldest_seq, 1);
+	assert_int_equal(s.newest_seq, 10);
+	assert_int_equal(s.last_seq, 10);
+	assert_int_equal(s.oldest_age_ns, 5000);
+	assert_int_equal(s.newest_age_ns, 1000);
+	assert_int_equal(s.duplicates, 1);
+	assert_int_equal(s.seq_breaks, 1);
+	assert_int_equal(s.torn, 1);
+	bpf_seq[1] = 4;
+	snapshot_summarize(&t, 1000, 5000, 6000, bpf_seq, 2, 12, 6, 0, &s);
+	assert_true(s.newest_present);
+	snapshot_summarize(&t, 0, 0, 6000, bpf_seq, 2, 12, 0, 0, &s);
+	assert_false(s.newest_present);	/* nothing recovered */
+	assert_int_equal(s.oldest_age_ns, 0);
+}
+
 static void test_consume_record(void **state)
 {
 	unsigned char buf[128] = {0};
@@ -94,6 +132,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gaps),
+		cmocka_unit_test(test_snapshot_summary),
 		cmocka_unit_test(test_consume_record),
 		cmocka_unit_test(test_latency_only_when_measuring),
 		cmocka_unit_test(test_loss_invariant),

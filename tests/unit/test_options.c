@@ -79,12 +79,33 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("-w", "1"), "no bench");
 }
 
+static void test_scenario(void **state)
+{
+	assert_int_equal(PARSE("percpu"), 0);
+	assert_int_equal(env.scenario, SCEN_STREAM);
+	assert_int_equal(PARSE("--scenario", "no-reader", "--overwrite", "relay-mmap"), 0);
+	assert_int_equal(env.scenario, SCEN_NO_READER);
+	assert_true(env.overwrite);
+	assert_true(scenario_is_snapshot(env.scenario));
+	assert_string_equal(scenario_name(env.scenario), "no-reader");
+	assert_int_equal(PARSE("--scenario", "high-rate", "percpu"), 0);
+	assert_false(scenario_is_snapshot(env.scenario));
+	expect_usage(PARSE("--scenario", "sometimes", "percpu"), "--scenario");
+	assert_int_equal(PARSE("relay-cat"), 0);
+	assert_int_equal(env.poll_ms, 100);
+	assert_int_equal(PARSE("--poll-ms", "5", "relay-mmap"), 0);
+	assert_int_equal(env.poll_ms, 5);
+	expect_usage(PARSE("--poll-ms", "0", "percpu"), "--poll-ms");
+	expect_usage(PARSE("--scenario", "", "percpu"), "--scenario");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_scenario),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # tests/vm/run.sh [--debug|--kernel BZIMAGE] [--only NAME]: boots the
 # patched kernel (the release one, or with --debug the KASAN + lockdep +
-# kmemleak one) and runs tests/vm/suite.sh inside it: the relay map
-# selftests, with NMIs injected from here through QMP while the
-# nmi_injected selftest runs, a short bpf(2) fuzz run and, on the release
-# kernel, every bench variant, or on the debug kernel a one-minute soak
-# (tests/vm/relay_soak.c; the bench variants test user space, and the
-# debug kernel is about 15x slower).  --only NAME runs the selftests whose name
-# contains NAME and nothing else.  --kernel boots another image (a debug
-# one if a .config with KASAN lies beside it, see scripts/vm.sh).
+# kmemleak one) and runs tests/vm/suite.sh inside it: the relay map and
+# ringbuf overwrite-mode selftests, with NMIs injected from here through
+# QMP while the nmi_injected selftest runs, a short bpf(2) fuzz run and, on
+# the debug kernel, a one-minute soak (tests/vm/relay_soak.c).  On the
+# release kernel it then runs every bench variant and every scenario in
+# its short mode, each in its own boot (they test user space, and the
+# debug kernel is about 15x slower).  --only NAME runs the selftests whose
+# name contains NAME and nothing else.  --kernel boots another image (a
+# debug one if a .config with KASAN lies beside it, see scripts/vm.sh).
 # Exit status: the suite's, or non-zero if the guest console shows a
 # kernel warning, BUG or splat (or, on the debug kernel, a kmemleak report).
 #
@@ -44,9 +45,9 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-suite=all
+suite=release
 if [ ${#flavour[@]} -gt 0 ]; then
-	suite=kernel
+	suite=debug
 fi
 if [ -n "$only" ]; then
 	suite=$only
@@ -105,5 +106,13 @@ rc=0
 if [ "$rc" = 0 ] && [ ! -e "$nmi_dir/done" ] && [ -z "$only" ]; then
 	echo "run.sh: the NMI injector never ran" >&2
 	rc=1
+fi
+if [ "$suite" = release ]; then
+	echo "== every bench variant in the release kernel VM"
+	"$ROOT/scripts/vm.sh" --smp 2 --timeout 900 -- \
+		"$ROOT/tests/vm/bench_smoke.sh" "$BUILD/bench" || rc=$?
+	echo "== every scenario, short, in the release kernel VM"
+	"$ROOT/scripts/vm.sh" --smp 2 --timeout 900 -- \
+		"$ROOT/tests/vm/scenarios.sh" "$BUILD/bench" || rc=$?
 fi
 exit "$rc"

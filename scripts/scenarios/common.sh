@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# scripts/scenarios/common.sh: what every scenario file uses.  Sourced by the
+# scenario runner (scripts/scenarios/run.sh), natively or inside the VM.
+#
+# A scenario file defines one function, scenario_<name>, that calls
+# `rb_run BENCH ARGS...` once per measurement.  Parameters that are common to
+# a scenario are written once there; only the mechanism differs between runs.
+#
+# Inputs (environment): BENCH (the bench binary), OUT (JSON lines appended
+# here), MODE (smoke|quick|full), NCPUS (online CPUs), DRY (set: only count).
+
+case ${MODE:-quick} in
+smoke) TIMING=(-w 0.2 -d 0.3 -i 2) ;;
+quick) TIMING=(-w 0.5 -d 0.5 -i 3) ;;
+full) TIMING=(-w 2 -d 2 -i 7) ;;
+*) echo "scenarios: unknown MODE '$MODE'" >&2; return 2 ;;
+esac
+
+RB_STEP=0
+RB_TOTAL=${RB_TOTAL:-0}
+RB_FAILED=0
+RB_STARTED=${RB_STARTED:-$(date +%s)}
+RB_SCENARIO=""
+
+# The mechanism of a bench variant: the part of its name before the dash.
+mech_of() {
+	echo "${1%%-*}"
+}
+
+# Largest power of two <= $1 (ring sizes must be powers of two).
+pow2_floor() {
+	local n=$1 p=1
+	while [ $((p * 2)) -le "$n" ]; do p=$((p * 2)); done
+	echo "$p"
+}
+
+# buffer_args BENCH BYTES: options giving the mechanism BYTES of buffer in
+# total, so every mechanism gets the same memory.  Per-CPU mechanisms split
+# it over the CPUs; relay keeps 64 KiB sub-buffers while there are >= 4.
+buffer_args() {
+	local per=$(($2 / NCPUS)) subbuf=65536
+	case $(mech_of "$1") in
+	ringbuf) echo "--rb-size $(pow2_floor "$2")" ;;
+	perfbuf) echo "--pb-pages $(pow2_floor $((per / 4096)))" ;;
+	relay)
+		while [ $((per / subbuf)) -lt 4 ] && [ "$subbuf" -gt 4096 ]; do
+			subbuf=$((subbuf / 2))
+		done
+		echo "--relay-subbuf $subbuf --relay-nsubbufs $((per / subbuf))"
+		;;
+	*) echo "" ;;
+	esac
+}
+
+progress() {
+	local now eta=""
+	now=$(date +%s)
+	if [ "$RB_STEP" -gt 1 ] && [ "$RB_TOTAL" -ge "$RB_STEP" ]; then
+		eta=" … ETA $(((now - RB_STARTED) * (RB_TOTAL - RB_STEP + 1) / (RB_STEP - 1)))s"
+	fi
+	echo "[$RB_STEP/$RB_TOTAL] $RB_SCENARIO $*$eta" >&2
+}
+
+# rb_run BENCH ARGS...: one measurement of the current scenario.  A kernel
+# that lacks a mechanism (no relay map, no ring buffer overwrite) skips it;
+# any other failure is counted, and its JSON kept when the bench printed one
+# (a loss-accounting violation exits 3 after printing its result).
+rb_run() {
+	local err out rc
+	# --mechanisms: only the listed mechanisms run
+	if [ -n "${RB_MECHS:-}" ] && ! [[ ",$RB_MECHS," == *",$(mech_of "$1"),"* ]]; then
+		return 0
+	fi
+	RB_STEP=$((RB_STEP + 1))
+	[ -z "${DRY:-}" ] || return 0
+	progress "$*"
+	err=$(mktemp)
+	out=$("$BENCH" "$@" --scenario "$RB_SCENARIO" "${TIMING[@]}" --json 2>"$err")
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -qE "has no relay map|has no overwrite mode" "$err"; then
+		echo "  skipped: $(head -1 "$err")" >&2
+	else
+		[ -z "$out" ] || echo "$out" >>"$OUT"
+		if [ "$rc" -ne 0 ]; then
+			RB_FAILED=$((RB_FAILED + 1))
+			echo "  failed (exit $rc): $(grep -v '^libbpf' "$err" | tail -1)" >&2
+		fi
+	fi
+	rm -f "$err"
+}
+
+# Saturation for the latency scenario: the median events/s of the first
+# high-rate result of BENCH in $OUT, which is its base point (unlimited rate,
+# one producer, batch 1, default size and buffer); 0 if there is none.
+saturation_of() {	# BENCH
+	[ -s "$OUT" ] || { echo 0; return; }
+	jq -s --arg b "$1" '[.[] | select(.bench == $b and .scenario == "high-rate" and
+		.params.rate == 0)][0].throughput.events_per_s.median // 0 | floor' "$OUT"
+}
+
+# rb_run_every_cpu BYTES VARIANT...: each variant with producers pinned on
+# every CPU and BYTES of buffer (the snapshot scenarios' common shape).
+rb_run_every_cpu() {
+	local bytes=$1 v
+	shift
+	for v in "$@"; do
+		# shellcheck disable=SC2046,SC2086 # variant and buffer are word lists
+		rb_run $v -p "$NCPUS" -a $(buffer_args "$v" "$bytes")
+	done
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# scripts/scenarios/run.sh: runs scenarios with the bench, appending one JSON
+# object per measurement to OUT.  Used by scripts/run_all.sh natively and
+# inside the VM, and by the scenario tests (MODE smoke).
+#   scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full]
+#                            [--only SCENARIO,...] [--mechanisms MECH,...]
+# Exit: 0 when every measurement ran, 3 when some failed (their JSON, if
+# any, is kept), 2 on bad input.
+set -uo pipefail
+
+DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ALL=(high-rate overwrite no-reader latency)	# latency reuses high-rate's saturation
+usage() {
+	echo "usage: scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full] [--only SCENARIO,...] [--mechanisms MECH,...]" >&2
+	exit 2
+}
+die() { echo "scenarios: $*" >&2; exit 2; }
+
+BENCH="" OUT="" MODE=quick only="" RB_MECHS=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--bench) [ $# -ge 2 ] || usage; BENCH=$2; shift ;;
+	--out) [ $# -ge 2 ] || usage; OUT=$2; shift ;;
+	--mode) [ $# -ge 2 ] || usage; MODE=$2; shift ;;
+	--only) [ $# -ge 2 ] || usage; only=$2; shift ;;
+	--mechanisms) [ $# -ge 2 ] || usage; RB_MECHS=$2; shift ;;
+	*) usage ;;
+	esac
+	shift
+done
+[ -x "$BENCH" ] || die "bench binary '$BENCH' not found (run make)"
+[ -n "$OUT" ] || usage
+touch "$OUT" 2>/dev/null || die "cannot write $OUT"
+case $MODE in smoke|quick|full) ;; *) die "unknown mode '$MODE'" ;; esac
+for m in ${RB_MECHS//,/ }; do
+	case $m in relay|ringbuf|perfbuf|percpu) ;; *) die "unknown mechanism '$m'" ;; esac
+done
+selected=()
+for s in "${ALL[@]}"; do
+	if [ -z "$only" ] || [[ ",$only," == *",$s,"* ]]; then selected+=("$s"); fi
+done
+for s in ${only//,/ }; do
+	[[ " ${ALL[*]} " == *" $s "* ]] || die "unknown scenario '$s' (${ALL[*]})"
+done
+NCPUS=$(nproc)
+export BENCH OUT MODE NCPUS RB_MECHS
+
+# shellcheck source=scripts/scenarios/common.sh
+. "$DIR/common.sh" || exit 2
+for s in "${selected[@]}"; do
+	# shellcheck source=/dev/null
+	. "$DIR/$s.sh"
+done
+
+run_selected() {
+	local s
+	for s in "${selected[@]}"; do
+		RB_SCENARIO=$s
+		"scenario_${s//-/_}"
+	done
+}
+
+# A dry pass counts the steps, so progress can show an ETA.
+DRY=1 run_selected
+RB_TOTAL=$RB_STEP RB_STEP=0 RB_STARTED=$(date +%s)
+run_selected
+echo "scenarios: $RB_STEP measurements, $RB_FAILED failed, $(($(date +%s) - RB_STARTED)) s" >&2
+[ "$RB_FAILED" -eq 0 ] || exit 3
