@@ -5,7 +5,7 @@ BUILD ?= $(CURDIR)/build
 export BUILD
 
 .PHONY: all deps tools kernel kernel-debug bench test test-unit test-fuzz test-native test-kernel \
-	test-vm test-vm-debug soak clean
+	test-vm test-vm-debug test-scripts soak clean
 
 all: bench
 
@@ -24,7 +24,7 @@ kernel-debug: deps
 bench: tools
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)"
 
-test: test-unit test-fuzz test-native test-kernel test-vm test-vm-debug
+test: test-unit test-fuzz test-native test-scripts test-kernel test-vm test-vm-debug
 
 test-unit: bench
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)" test-unit
@@ -35,6 +35,11 @@ test-fuzz: tools
 
 test-native: bench
 	tests/native/run.sh
+
+# compare.sh on synthetic inputs; plot.sh and report.sh on a short native
+# run; tune_subbuf.sh on a 2 x 2 sweep in the VM
+test-scripts: bench kernel
+	@fail=0; for t in tests/scripts/test_*.sh; do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
 test-kernel: tools
 	tests/kernel/checkpatch.sh

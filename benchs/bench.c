@@ -57,11 +57,13 @@ struct snap {
 	u64 run_ns, run_cnt;		/* BPF_ENABLE_STATS */
 	u64 cons_ns, cons_ctxsw;	/* libperf, consumer threads */
 	u64 sys_busy, sys_total;	/* /proc/stat */
+	struct hist lat;		/* every consumer's latencies so far */
 };
 
 struct iter {
 	double events_s, mb_s, produced_s, dropped_s, wakeups_s;
 	double prod_ns_event, cons_cpu_pct, cons_ctxsw_s, sys_cpu_pct;
+	double lat_p99_ns;
 };
 
 #define NR_ITER_FIELDS (sizeof(struct iter) / sizeof(double))
@@ -107,7 +109,11 @@ void *rb_producer_thread(void *arg)
 	struct timespec ts;
 
 	if (env.affinity)
-		pin_to(idx);
+		pin_to(env.cons_first ? env.consumers + idx : idx);
+	if (env.back2back) {	/* the first batch; consumers fire the rest */
+		syscall(__NR_getpgid, 0);
+		return NULL;
+	}
 	while (!rb_stop_producers) {
 		syscall(__NR_getpgid, 0);	/* the trigger */
 		if (!period)
@@ -124,13 +130,19 @@ void *rb_producer_thread(void *arg)
 	return NULL;
 }
 
+void rb_b2b_trigger(void)
+{
+	if (env.back2back && !rb_stop_producers)
+		syscall(__NR_getpgid, 0);
+}
+
 static void *consumer_trampoline(void *arg)
 {
 	struct rb_consumer *c = arg;
 
 	c->tid = (pid_t)syscall(SYS_gettid);
 	if (env.affinity)
-		pin_to(env.producers + c->idx);
+		pin_to(env.cons_first ? c->idx : env.producers + c->idx);
 	__atomic_fetch_add(&consumers_started, 1, __ATOMIC_RELEASE);
 	return bench->consumer_thread(c);
 }
@@ -413,6 +425,35 @@ static void prog_stats(u64 *run_ns, u64 *run_cnt)
 	}
 }
 
+/* Consumers keep adding while this reads: hist_add() stores each bucket
+ * atomically and this loads it atomically. */
+static void latency_snap(struct hist *h)
+{
+	u32 b;
+	int i;
+
+	hist_reset(h);
+	for (i = 0; bench->has_consumer && i < env.consumers; i++)
+		for (b = 0; b < HIST_NBUCKETS; b++)
+			h->buckets[b] += rb_load(&rb_consumers[i].lat.buckets[b]);
+}
+
+/* p99 of the latencies recorded between two snaps.  The window's max is
+ * unknown, so this is the upper edge of the p99 bucket (~3 % wide). */
+static double window_p99(const struct hist *a, const struct hist *b)
+{
+	struct hist d;
+	u32 i;
+
+	hist_reset(&d);
+	for (i = 0; i < HIST_NBUCKETS; i++) {
+		d.buckets[i] = b->buckets[i] - a->buckets[i];
+		d.count += d.buckets[i];
+	}
+	d.max = UINT64_MAX;
+	return d.count ? (double)hist_percentile(&d, 99) : NAN;
+}
+
 static void take_snap(struct snap *sn, struct cons_counters *cc)
 {
 	memset(sn, 0, sizeof(*sn));
@@ -422,6 +463,7 @@ static void take_snap(struct snap *sn, struct cons_counters *cc)
 	if (cc)
 		counters_read(cc, &sn->cons_ns, &sn->cons_ctxsw);
 	sys_cpu_read(&sn->sys_busy, &sn->sys_total);
+	latency_snap(&sn->lat);
 }
 
 static double per(u64 num, u64 den)
@@ -443,6 +485,7 @@ static void iter_from(const struct snap *a, const struct snap *b, struct iter *i
 	it->cons_cpu_pct = (b->cons_ns - a->cons_ns) / 1e9 / secs * 100;
 	it->cons_ctxsw_s = (b->cons_ctxsw - a->cons_ctxsw) / secs;
 	it->sys_cpu_pct = 100.0 * per(b->sys_busy - a->sys_busy, b->sys_total - a->sys_total);
+	it->lat_p99_ns = window_p99(&a->lat, &b->lat);
 }
 
 static void print_iter(int i, const struct iter *it)
@@ -492,7 +535,29 @@ static void summary_json(struct json *j, const char *key, const struct summary *
 	json_end(j);
 }
 
-static void latency_json(struct json *j, const struct hist *h)
+/* [upper_ns, cumulative fraction] of every non-empty bucket; upper_ns is
+ * what hist_percentile() reports for that bucket. */
+static void latency_cdf_json(struct json *j, const struct hist *h)
+{
+	u64 seen = 0, high;
+	u32 i;
+
+	json_begin_array(j, "cdf");
+	for (i = 0; i < HIST_NBUCKETS && seen < h->count; i++) {
+		if (!h->buckets[i])
+			continue;
+		seen += h->buckets[i];
+		high = hist_bucket_high(i);
+		json_begin_array(j, NULL);
+		json_u64(j, NULL, high < h->max ? high : h->max);
+		/* enough digits that no two points round to the same value */
+		json_dbl_digits(j, NULL, (double)seen / (double)h->count, 12);
+		json_end_array(j);
+	}
+	json_end_array(j);
+}
+
+static void latency_json(struct json *j, const struct hist *h, const struct summary *p99_iter)
 {
 	json_begin(j, "latency_ns");
 	json_u64(j, "count", h->count);
@@ -501,6 +566,8 @@ static void latency_json(struct json *j, const struct hist *h)
 	json_u64(j, "p99", hist_percentile(h, 99));
 	json_u64(j, "p99_9", hist_percentile(h, 99.9));
 	json_u64(j, "max", h->count ? h->max : 0);
+	summary_json(j, "p99_per_iteration", p99_iter);
+	latency_cdf_json(j, h);
 	json_end(j);
 }
 
@@ -571,6 +638,8 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 	json_str(&j, "scenario", scenario_name(env.scenario));
 	policy_str(policy, sizeof(policy));
 	json_str(&j, "policy", policy);
+	if (env.compat)
+		json_str(&j, "compat", env.compat);
 	params_json(&j, &env);
 	meta_json(&j, m);
 	json_begin(&j, "throughput");
@@ -579,7 +648,7 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 	summary_json(&j, "produced_per_s", &r->f[FIELD(produced_s)]);
 	summary_json(&j, "dropped_per_s", &r->f[FIELD(dropped_s)]);
 	json_end(&j);
-	latency_json(&j, &r->lat);
+	latency_json(&j, &r->lat, &r->f[FIELD(lat_p99_ns)]);
 	loss_json(&j, r);
 	json_begin(&j, "cpu");
 	summary_json(&j, "producer_ns_per_event", &r->f[FIELD(prod_ns_event)]);

@@ -48,8 +48,12 @@ struct bench_env {
 	u64 rate;		/* triggers/s per producer, 0 = as fast as possible */
 	u32 poll_ms;		/* consumers' poll timeout (relay-cat: period) */
 	bool external;		/* trace every process; no producer threads */
-	u32 rec_size;
+	u32 rec_size;		/* total bytes: header + payload (-s) */
 	u32 batch;
+	u32 producer_work;	/* extra bpf_loop() steps per record (slowdown knob) */
+	const char *compat;	/* --compat mode, NULL if not given */
+	bool back2back;		/* consumers trigger the next batch (--compat b2b) */
+	bool cons_first;	/* with -a: consumers on CPUs 0.., producers after */
 	struct {
 		u64 size;
 		int notify;	/* enum rb_notify */
@@ -72,7 +76,8 @@ extern const struct argp bench_perfbuf_argp;
 extern const struct argp bench_relay_argp;
 
 /* Parse argv into env; 0 on success, EXIT_USAGE with a one-line message in
- * err on bad input.  Does not exit, so unit tests can call it. */
+ * err on bad input.  Does not exit, so unit tests can call it.  --compat
+ * fills in every knob the command line did not set. */
 int bench_parse_args(int argc, char **argv, char *err, size_t errlen);
 void bench_env_defaults(struct bench_env *e);
 int parse_u64(const char *s, u64 min, u64 max, u64 *out);
@@ -245,9 +250,12 @@ void json_init(struct json *j);
 void json_free(struct json *j);
 void json_begin(struct json *j, const char *key);	/* key NULL at top */
 void json_end(struct json *j);
+void json_begin_array(struct json *j, const char *key);
+void json_end_array(struct json *j);
 void json_str(struct json *j, const char *key, const char *val);
 void json_u64(struct json *j, const char *key, u64 val);
 void json_dbl(struct json *j, const char *key, double val);
+void json_dbl_digits(struct json *j, const char *key, double val, int digits);
 void json_bool(struct json *j, const char *key, bool val);
 
 /* ---- metadata (meta.c) ---- */
@@ -322,6 +330,9 @@ extern int rb_counters_fd;	/* the producer's rb_counters map */
 extern pid_t rb_main_pid;	/* the process whose getpgid() calls count */
 
 void *rb_producer_thread(void *arg);		/* shared getpgid() loop */
+/* --compat b2b: a consumer fires the next batch itself once it has drained
+ * the last one (until producers are told to stop). */
+void rb_b2b_trigger(void);
 void rb_consumers_total(struct bench_sample *s);
 /* Attach the selected trigger program, enable run-time stats bookkeeping. */
 struct bpf_program;
@@ -360,6 +371,7 @@ static inline u64 rb_load(const u64 *p)
 	(skel)->rodata->batch = env.batch;				\
 	(skel)->rodata->notify_mode = env.ringbuf.notify;		\
 	(skel)->rodata->notify_every = env.ringbuf.sample;		\
+	(skel)->rodata->producer_work = env.producer_work;		\
 } while (0)
 
 #endif /* RB_BENCH_H */

@@ -129,6 +129,7 @@ static void *libbpf_consumer(void *arg)
 		n = perf_buffer__poll(ctx.pb, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);	/* rings that woke us */
+		rb_b2b_trigger();
 	}
 	if (ctx.pb)	/* no-reader: nothing survived the loader */
 		perf_buffer__consume(ctx.pb);
@@ -283,6 +284,7 @@ static void *custom_consumer(void *arg)
 	int n, i;
 
 	while (!rb_stop_consumers) {
+		rb_b2b_trigger();
 		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);

@@ -119,6 +119,7 @@ static void *libbpf_consumer(void *arg)
 		n = ring_buffer__poll(ctx.rb, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
+		rb_b2b_trigger();
 	}
 	ring_buffer__consume(ctx.rb);	/* drain */
 	return NULL;
@@ -233,6 +234,7 @@ static void *custom_consumer(void *arg)
 	struct epoll_event ev;
 
 	while (!rb_stop_consumers) {
+		rb_b2b_trigger();
 		if (epoll_wait(ctx.epfd, &ev, 1, env.poll_ms) > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
 		custom_drain(c);

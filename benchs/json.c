@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* json.c: a tiny append-only JSON writer; enough for flat result objects. */
+/* json.c: a tiny append-only JSON writer; enough for result objects;
+ * a NULL key writes an array element. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,6 +81,19 @@ void json_end(struct json *j)
 	j->need_comma = true;
 }
 
+void json_begin_array(struct json *j, const char *k)
+{
+	key(j, k);
+	put(j, "[");
+	j->need_comma = false;
+}
+
+void json_end_array(struct json *j)
+{
+	put(j, "]");
+	j->need_comma = true;
+}
+
 void json_str(struct json *j, const char *k, const char *val)
 {
 	key(j, k);
@@ -92,13 +106,18 @@ void json_u64(struct json *j, const char *k, u64 val)
 	put(j, "%llu", (unsigned long long)val);
 }
 
-void json_dbl(struct json *j, const char *k, double val)
+void json_dbl_digits(struct json *j, const char *k, double val, int digits)
 {
 	key(j, k);
 	if (isfinite(val))
-		put(j, "%.6g", val);
+		put(j, "%.*g", digits, val);
 	else
 		put(j, "null");
+}
+
+void json_dbl(struct json *j, const char *k, double val)
+{
+	json_dbl_digits(j, k, val, 6);
 }
 
 void json_bool(struct json *j, const char *k, bool val)

@@ -109,9 +109,9 @@ void meta_json(struct json *j, const struct bench_meta *m)
 
 static const char *notify_name(int n)
 {
-	static const char *const names[] = { "default", "none", "force", "sampled" };
+	static const char *const names[] = { "default", "none", "force", "sampled", "avail" };
 
-	return n >= 0 && n < 4 ? names[n] : "?";
+	return n >= 0 && n < 5 ? names[n] : "?";
 }
 
 void params_json(struct json *j, const struct bench_env *e)
@@ -124,7 +124,9 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_u64(j, "consumers", e->consumers);
 	json_bool(j, "affinity", e->affinity);
 	json_u64(j, "record_size", e->rec_size);
+	json_u64(j, "payload_size", e->rec_size - RB_HDR_SIZE);
 	json_u64(j, "batch", e->batch);
+	json_u64(j, "producer_work", e->producer_work);
 	json_u64(j, "rate", e->rate);
 	json_u64(j, "poll_ms", e->poll_ms);
 	json_bool(j, "external", e->external);

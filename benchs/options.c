@@ -13,6 +13,28 @@ struct bench_env env;
 static char *parse_err;
 static size_t parse_errlen;
 
+/* Options given on the command line: --compat only fills in the others. */
+static int given_keys[64];
+static int n_given;
+
+static bool given(int key)
+{
+	int i;
+
+	for (i = 0; i < n_given; i++)
+		if (given_keys[i] == key)
+			return true;
+	return false;
+}
+
+/* Called by every parser; argp's own keys (ARGP_KEY_*) are not options. */
+static void note_given(int key)
+{
+	if (key > 0 && key < ARGP_KEY_END && !given(key) &&
+	    n_given < (int)(sizeof(given_keys) / sizeof(given_keys[0])))
+		given_keys[n_given++] = key;
+}
+
 static int fail(const char *fmt, const char *opt, const char *arg)
 {
 	if (parse_err && !parse_err[0])
@@ -82,17 +104,17 @@ enum { OPT_RB_SIZE = 1000, OPT_RB_NOTIFY, OPT_RB_SAMPLE };
 
 static const struct argp_option ringbuf_opts[] = {
 	{ "rb-size", OPT_RB_SIZE, "BYTES", 0, "ring buffer size, power of 2 pages (default 1 MiB)" },
-	{ "rb-notify", OPT_RB_NOTIFY, "POLICY", 0, "default|none|force|sampled" },
-	{ "rb-sample", OPT_RB_SAMPLE, "N", 0, "with sampled: force a wakeup every N records (default 64)" },
+	{ "rb-notify", OPT_RB_NOTIFY, "POLICY", 0, "default|none|force|sampled|avail" },
+	{ "rb-sample", OPT_RB_SAMPLE, "N", 0, "sampled: force a wakeup every N records; avail: once N are unread (default 64)" },
 	{},
 };
 
 static int parse_notify(const char *arg)
 {
-	static const char *const names[] = { "default", "none", "force", "sampled" };
+	static const char *const names[] = { "default", "none", "force", "sampled", "avail" };
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if (!strcmp(arg, names[i]))
 			return i;
 	return -1;
@@ -100,6 +122,7 @@ static int parse_notify(const char *arg)
 
 static error_t ringbuf_parse(int key, char *arg, struct argp_state *state)
 {
+	note_given(key);
 	switch (key) {
 	case OPT_RB_SIZE:
 		if (opt_u64("rb-size", arg, 4096, 1ull << 30, &env.ringbuf.size))
@@ -130,6 +153,7 @@ static const struct argp_option perfbuf_opts[] = {
 
 static error_t perfbuf_parse(int key, char *arg, struct argp_state *state)
 {
+	note_given(key);
 	switch (key) {
 	case OPT_PB_PAGES:
 		if (opt_u32("pb-pages", arg, 1, 1u << 18, &env.perfbuf.pages))
@@ -158,6 +182,7 @@ static const struct argp_option relay_opts[] = {
 
 static error_t relay_parse(int key, char *arg, struct argp_state *state)
 {
+	note_given(key);
 	switch (key) {
 	case OPT_RELAY_SUBBUF:
 		if (opt_u32("relay-subbuf", arg, 4096, 64u << 20, &env.relay.subbuf_size))
@@ -180,10 +205,82 @@ static error_t relay_parse(int key, char *arg, struct argp_state *state)
 
 const struct argp bench_relay_argp = { .options = relay_opts, .parser = relay_parse };
 
+/* ---- --compat: the settings of the kernel's own bench ----
+ * tools/testing/selftests/bpf/benchs/bench_ringbufs.c as driven by
+ * run_bench_ringbufs.sh (bench -w3 -d10 -a -c1 [--rb-sampled] [--rb-b2b]):
+ * one producer, one consumer, consumer pinned to CPU 0 and producer to
+ * CPU 1, 500 records per getpgid() trigger, a 512 KiB ring buffer, 128
+ * perf pages per CPU.  Sampled: the ring buffer forces a wakeup once 500
+ * records are unread (else none), the perf buffer wakes every 500 records.
+ * Back-to-back: the producer thread fires one batch, then the consumer
+ * fires the next after each drain.  Its records are 8 bytes; ours cannot be
+ * smaller than the header plus the smallest payload (40 bytes). */
+static const char *const compat_modes[] = { "parallel", "sampled", "b2b", "b2b-sampled" };
+static const char *const compat_benchs[] = {
+	"ringbuf-libbpf", "ringbuf-custom", "perfbuf-libbpf", "perfbuf-custom",
+};
+#define COMPAT_BATCH	500
+#define COMPAT_SAMPLE	500
+
+static int compat_mode(const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(compat_modes) / sizeof(compat_modes[0]); i++)
+		if (!strcmp(arg, compat_modes[i])) {
+			env.compat = compat_modes[i];
+			return 0;
+		}
+	return fail("invalid value for --%s: '%s' (parallel|sampled|b2b|b2b-sampled)", "compat", arg);
+}
+
+static int compat_apply(void)
+{
+	bool sampled = strstr(env.compat, "sampled"), b2b = !strncmp(env.compat, "b2b", 3);
+	bool known = false;
+	size_t i;
+
+	for (i = 0; i < sizeof(compat_benchs) / sizeof(compat_benchs[0]); i++)
+		known |= !strcmp(env.bench_name, compat_benchs[i]);
+	if (!known)
+		return fail("--compat applies to ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf and perfbuf-custom, not '%s%s'",
+			    env.bench_name, NULL);
+	if (!given('w'))
+		env.warmup_s = 3;
+	if (!given('d'))
+		env.duration_s = 1;	/* the kernel bench samples once a second */
+	if (!given('i'))
+		env.iterations = 10;
+	if (!given('p'))
+		env.producers = 1;
+	if (!given('c'))
+		env.consumers = 1;
+	env.affinity = true;
+	env.cons_first = true;
+	if (!given('s'))
+		env.rec_size = RB_REC_MIN;
+	if (!given('b'))
+		env.batch = COMPAT_BATCH;
+	if (!given(OPT_RB_SIZE))
+		env.ringbuf.size = 512 * 1024;
+	if (!given(OPT_RB_NOTIFY))
+		env.ringbuf.notify = sampled ? RB_NOTIFY_AVAIL : RB_NOTIFY_DEFAULT;
+	if (!given(OPT_RB_SAMPLE))
+		env.ringbuf.sample = COMPAT_SAMPLE;
+	if (!given(OPT_PB_PAGES))
+		env.perfbuf.pages = 128;
+	if (!given(OPT_PB_WAKEUP))
+		env.perfbuf.wakeup = sampled ? COMPAT_SAMPLE : 1;
+	env.back2back = b2b;
+	if (b2b && env.producers != 1)
+		return fail("--compat %s needs exactly one producer%s", env.compat, NULL);
+	return 0;
+}
+
 /* ---- common ---- */
 enum {
 	OPT_JSON = 2000, OPT_LIST, OPT_RATE, OPT_RAW_TP, OPT_COUNT_ONLY, OPT_OVERWRITE,
-	OPT_SCENARIO, OPT_POLL_MS, OPT_EXTERNAL,
+	OPT_SCENARIO, OPT_POLL_MS, OPT_EXTERNAL, OPT_PRODUCER_WORK, OPT_COMPAT,
 };
 
 static const char *const scenario_names[] = {
@@ -208,7 +305,7 @@ static const struct argp_option common_opts[] = {
 	{ "producers", 'p', "N", 0, "producer threads (default 1)" },
 	{ "consumers", 'c', "N", 0, "consumer threads (default 1)" },
 	{ "affinity", 'a', NULL, 0, "pin producers to CPUs 0.., consumers after them" },
-	{ "size", 's', "BYTES", 0, "record size incl. 24-byte header, 24..4096 (default 64)" },
+	{ "size", 's', "BYTES", 0, "payload bytes after the 24-byte record header, 16..4096 (default 40)" },
 	{ "batch", 'b', "N", 0, "records per trigger, 1..1024 (default 1)" },
 	{ "rate", OPT_RATE, "N", 0, "triggers/s per producer (default 0: unlimited)" },
 	{ "raw-tp", OPT_RAW_TP, NULL, 0, "trigger on raw_tp/sys_enter instead of tp/syscalls" },
@@ -222,13 +319,16 @@ static const struct argp_option common_opts[] = {
 	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), "
 	  "no-reader (loader pins and exits, reader recovers after T s)" },
 	{ "count-only", OPT_COUNT_ONLY, NULL, 0, "consumers only count (accounting overhead baseline)" },
+	{ "producer-work", OPT_PRODUCER_WORK, "N", 0, "extra work steps per record, 0..1048576 (slowdown injection, default 0)" },
 	{ "json", OPT_JSON, NULL, 0, "one JSON object per result on stdout" },
 	{ "list", OPT_LIST, NULL, 0, "list benches and exit" },
+	{ "compat", OPT_COMPAT, "MODE", 0, "the kernel selftests bench's settings: parallel|sampled|b2b|b2b-sampled (ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf, perfbuf-custom; other options still override)" },
 	{},
 };
 
 static error_t common_parse(int key, char *arg, struct argp_state *state)
 {
+	note_given(key);
 	switch (key) {
 	case 'w':
 		return parse_seconds(arg, &env.warmup_s) ? fail("invalid value for --%s: '%s'", "warmup", arg) : 0;
@@ -250,9 +350,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 
 		if (parse_u64(arg, 0, UINT32_MAX, &v))
 			return fail("invalid value for --%s: '%s'", "size", arg);
-		if (v < RB_REC_MIN || v > RB_REC_MAX)
-			return fail("record size out of range: '%s%s' (24..4096 bytes)", arg, NULL);
-		env.rec_size = (u32)v;
+		if (v < RB_PAYLOAD_MIN || v > RB_PAYLOAD_MAX)
+			return fail("payload size out of range: '%s%s' (16..4096 bytes)", arg, NULL);
+		env.rec_size = RB_HDR_SIZE + (u32)v;
 		return 0;
 	}
 	case 'b':
@@ -283,12 +383,16 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case OPT_COUNT_ONLY:
 		env.count_only = true;
 		return 0;
+	case OPT_PRODUCER_WORK:
+		return opt_u32("producer-work", arg, 0, 1u << 20, &env.producer_work);
 	case OPT_JSON:
 		env.json = true;
 		return 0;
 	case OPT_LIST:
 		env.list = true;
 		return 0;
+	case OPT_COMPAT:
+		return compat_mode(arg);
 	case ARGP_KEY_ARG:
 		if (env.bench_name)
 			return fail("unexpected argument '%s%s'", arg, NULL);
@@ -300,7 +404,7 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		/* cat forks per period: 100 ms unless asked otherwise */
 		if (!env.poll_ms)
 			env.poll_ms = env.bench_name && !strcmp(env.bench_name, "relay-cat") ? 100 : 50;
-		return 0;
+		return env.compat && env.bench_name ? compat_apply() : 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -344,6 +448,7 @@ int bench_parse_args(int argc, char **argv, char *err, size_t errlen)
 	int ret;
 
 	bench_env_defaults(&env);
+	n_given = 0;
 	err[0] = '\0';
 	/* ARGP_NO_ERRS also silences argp's own --help: handle it here. */
 	for (ret = 1; ret < argc; ret++) {

@@ -19,6 +19,9 @@ const volatile __u32 rec_size = 64;	/* total bytes per record, header incl. */
 const volatile __u32 batch = 1;		/* records per trigger */
 const volatile __u32 notify_mode = RB_NOTIFY_DEFAULT;
 const volatile __u32 notify_every = 1;
+/* Fault injection for scripts/validate_compare.sh: bpf_loop() steps of
+ * cheap work per record, so a known slowdown can be dialled in. */
+const volatile __u32 producer_work = 0;
 
 struct rb_scratch_buf {
 	__u8 data[RB_REC_MAX];
@@ -42,10 +45,21 @@ struct {
 static __always_inline long rb_output(void *ctx, struct rb_record *rec,
 				      __u32 size, __u64 seq);
 
+/* One step of producer_work; the state escapes to bpf_loop(), so the
+ * compiler cannot drop it, and the verifier checks the callback once. */
+static long rb_work_step(__u64 i, void *state)
+{
+	__u64 *acc = state;
+
+	*acc = *acc * 6364136223846793005ull + i;
+	return 0;
+}
+
 static __always_inline void rb_produce(void *ctx)
 {
 	struct rb_counters *cnt;
 	struct rb_record *rec;
+	__u64 work_state = 0;
 	__u32 zero = 0, i;
 
 	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
@@ -62,6 +76,8 @@ static __always_inline void rb_produce(void *ctx)
 		rec->ts_ns = bpf_ktime_get_ns();
 		rec->cpu = bpf_get_smp_processor_id();
 		rec->len = rec_size;
+		if (producer_work)
+			bpf_loop(producer_work, rb_work_step, &work_state, 0);
 		cnt->produced++;
 		if (rb_output(ctx, rec, rec_size, rec->seq) < 0) {
 			cnt->dropped++;

@@ -7,6 +7,12 @@ struct {
 	__uint(max_entries, 1 << 20);	/* resized by the bench before load */
 } rb_ringbuf SEC(".maps");
 
+/* Bytes one record takes in the ring: 8-byte header, 8-byte aligned. */
+static __always_inline __u64 rb_slot(void)
+{
+	return (rec_size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
+}
+
 static __always_inline __u64 rb_notify_flags(__u64 seq)
 {
 	switch (notify_mode) {
@@ -16,6 +22,10 @@ static __always_inline __u64 rb_notify_flags(__u64 seq)
 		return BPF_RB_FORCE_WAKEUP;
 	case RB_NOTIFY_SAMPLED:
 		return seq % notify_every ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+	case RB_NOTIFY_AVAIL:
+		/* Unread bytes, counting the record about to be written. */
+		return bpf_ringbuf_query(&rb_ringbuf, BPF_RB_AVAIL_DATA) + rb_slot() >=
+		       (__u64)notify_every * rb_slot() ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	default:
 		return 0;
 	}

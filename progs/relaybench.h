@@ -16,9 +16,13 @@ struct rb_record {
 	__u32 len;	/* total record bytes, header included */
 };
 
-/* Record size bounds, header included: the smallest record is the header. */
-#define RB_REC_MIN	((__u32)sizeof(struct rb_record))
-#define RB_REC_MAX	4096u
+/* The user chooses the payload (bytes after the header); producers and
+ * consumers work with the total record size, header included. */
+#define RB_HDR_SIZE	((__u32)sizeof(struct rb_record))
+#define RB_PAYLOAD_MIN	16u
+#define RB_PAYLOAD_MAX	4096u
+#define RB_REC_MIN	(RB_HDR_SIZE + RB_PAYLOAD_MIN)
+#define RB_REC_MAX	(RB_HDR_SIZE + RB_PAYLOAD_MAX)
 #define RB_BATCH_MAX	1024u
 
 /* Per-CPU counters kept by every producer, in the percpu array rb_counters. */
@@ -37,6 +41,9 @@ enum rb_notify {
 	RB_NOTIFY_NONE = 1,	/* BPF_RB_NO_WAKEUP always */
 	RB_NOTIFY_FORCE = 2,	/* BPF_RB_FORCE_WAKEUP always */
 	RB_NOTIFY_SAMPLED = 3,	/* force a wakeup every notify_every records */
+	RB_NOTIFY_AVAIL = 4,	/* force a wakeup once notify_every records are
+				 * unread, else none (the kernel bench's
+				 * --rb-sampled) */
 };
 
 #define RB_GETPGID_NR 121	/* __NR_getpgid on x86_64, for the raw_tp filter */

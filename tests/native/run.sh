@@ -20,6 +20,7 @@ ok() { passed=$((passed + 1)); echo "ok   $*"; }
 nok() { failed=$((failed + 1)); echo "FAIL $*"; }
 # check WHAT CMD...: CMD's stdout is discarded, so callers need no redirection
 check() { local what=$1; shift; if "$@" >/dev/null; then ok "$what"; else nok "$what"; fi; }
+quiet() { "$@" >/dev/null; }	# (check already hides CMD's stdout)
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "tests/native/run.sh: must be run as root" >&2
@@ -45,6 +46,7 @@ JQ_ASSERT='
 	(.meta.where == "native" or .meta.where == "vm") and
 	(.meta.git_rev | length) > 0 and
 	.params.record_size == 64 and
+	.params.payload_size == 40 and
 	.memory.buffer_bytes > 0 and
 	(.wakeups_per_s.median | type) == "number"'
 for b in ringbuf-libbpf ringbuf-busy ringbuf-custom perfbuf-libbpf perfbuf-custom percpu; do
@@ -58,9 +60,70 @@ for b in ringbuf-libbpf ringbuf-busy ringbuf-custom perfbuf-libbpf perfbuf-custo
 done
 # latency is measured where there is a consumer
 check "ringbuf-libbpf has latency samples" jq -e '.latency_ns.count > 0 and .latency_ns.p99 >= .latency_ns.p50' "$TMP/ringbuf-libbpf.json"
+# the CDF is the histogram: rising, ends at 1, and p99 is its first point >= 0.99
+check "ringbuf-libbpf latency cdf agrees with p99" jq -e '.latency_ns as $l | $l.cdf as $c |
+	($c | length) > 0 and $c[-1][1] == 1 and
+	([range(1; $c | length) | select($c[.][0] <= $c[. - 1][0] or $c[.][1] <= $c[. - 1][1])] | length) == 0 and
+	([$c[] | select(.[1] >= 0.99)][0][0] == $l.p99) and
+	$l.p99_per_iteration.median > 0 and $l.p99_per_iteration.min <= $l.p99_per_iteration.max' \
+	"$TMP/ringbuf-libbpf.json"
+check "percpu has no latency and an empty cdf" jq -e '.latency_ns.count == 0 and .latency_ns.cdf == [] and
+	.latency_ns.p99_per_iteration.median == null' "$TMP/percpu.json"
 # batch and raw_tp paths
 "$BENCH" ringbuf-custom -w 0.1 -d 0.3 -i 1 -b 8 -s 256 --raw-tp --json >"$TMP/opt.json" 2>/dev/null
-check "raw-tp + batch 8 + 256 B records" jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8' "$TMP/opt.json"
+check "raw-tp + batch 8 + 256 B payload" quiet jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8 and
+	.params.payload_size == 256 and .params.record_size == 280 and
+	(.throughput.mb_per_s.median * 1e6 / .throughput.events_per_s.median - 280 | fabs) < 0.5' "$TMP/opt.json"
+# the smallest and largest payloads reach the consumer whole
+for s in 16 4096; do
+	"$BENCH" perfbuf-custom -w 0.1 -d 0.3 -i 1 -s "$s" --json >"$TMP/size.json" 2>/dev/null
+	check "perfbuf-custom with a $s B payload" quiet jq -e --argjson s "$s" '.loss.ok and .loss.consumed > 0 and
+		.loss.corrupt == 0 and .params.payload_size == $s and .params.record_size == $s + 24' "$TMP/size.json"
+done
+
+# ---- --compat: the kernel bench's settings, briefly, every mode ----
+# Timing options given explicitly must win; everything else follows the mode.
+# Every trigger writes a batch of 500.  Back-to-back: the producer thread
+# fires one batch and the consumer the rest, one batch in flight at a time,
+# so more than one batch arrives and nothing is dropped.
+JQ_COMPAT='
+	.compat == $mode and .loss.ok and .loss.consumed > 0 and
+	.loss.produced == .loss.consumed + .loss.dropped + .loss.lost + .loss.in_buffer and
+	.loss.produced % 500 == 0 and
+	.params.warmup_s == 0.2 and .params.iterations == 2 and
+	.params.producers == 1 and .params.consumers == 1 and .params.affinity and
+	.params.batch == 500 and .params.payload_size == 16 and .params.record_size == 40 and
+	.params.rb_size == 524288 and .params.pb_pages == 128 and
+	(if ($mode | endswith("sampled")) then .params.rb_notify == "avail" and
+		.params.rb_sample == 500 and .params.pb_wakeup == 500
+	 else .params.rb_notify == "default" and .params.pb_wakeup == 1 end) and
+	(if ($mode | startswith("b2b")) then .loss.consumed > 500 and .loss.dropped == 0
+	 else true end)'
+for mode in parallel sampled b2b b2b-sampled; do
+	for b in ringbuf-libbpf ringbuf-custom perfbuf-libbpf perfbuf-custom; do
+		out=$TMP/compat.json
+		"$BENCH" "$b" --compat "$mode" -w 0.2 -d 0.3 -i 2 --json >"$out" 2>"$TMP/compat.err"
+		rc=$?
+		check "$b --compat $mode exits 0 with one json line" \
+			[ "$rc" -eq 0 -a "$(wc -l <"$out")" -eq 1 ]
+		check "$b --compat $mode settings and loss invariant" \
+			quiet jq -e --arg mode "$mode" "$JQ_COMPAT" "$out"
+	done
+done
+
+# ---- the kernel's own bench, rebuilt with a tracepoint trigger ----
+# Only that it builds and its rb-libbpf producer fires; speed is not checked.
+if kbench=$("$ROOT/scripts/kernel_bench.sh" build 2>"$TMP/kbench.err"); then
+	ok "scripts/kernel_bench.sh builds the kernel bench"
+	"$kbench" -w1 -d1 -a -c1 rb-libbpf >"$TMP/kbench.out" 2>&1
+	rc=$?
+	hits=$(sed -nE 's/^Summary: hits +([0-9.]+) .*/\1/p' "$TMP/kbench.out")
+	check "kernel bench rb-libbpf runs on the tracepoint trigger (rc $rc, hits ${hits:-none} M/s)" \
+		awk -v rc="$rc" -v h="${hits:-0}" 'BEGIN { exit !(rc == 0 && h > 0) }'
+else
+	nok "scripts/kernel_bench.sh: $(tail -n 3 "$TMP/kbench.err")"
+fi
+
 
 # ---- scenarios: snapshot readers on the host's mechanisms ----
 pins_left() { ls -d /sys/fs/bpf/relaybench-* 2>/dev/null | wc -l; }
@@ -134,8 +197,10 @@ expect() {
 }
 expect 2 "unknown bench" no-such-bench
 expect 2 "bad number" percpu -d abc
-expect 2 "record size too small" percpu -s 8
-expect 2 "record size too large" percpu -s 5000
+expect 2 "payload too small" percpu -s 15
+expect 2 "payload too large" percpu -s 4097
+expect 2 "unknown compat mode" ringbuf-libbpf --compat fast
+expect 2 "compat on a bench the kernel bench lacks" percpu --compat parallel
 expect 2 "unknown option" percpu --bogus
 expect 2 "two consumers on ringbuf" ringbuf-libbpf -c 2
 expect 2 "unknown scenario" percpu --scenario sideways

@@ -20,9 +20,12 @@ static void test_defaults(void **state)
 	assert_int_equal(PARSE("ringbuf-libbpf"), 0);
 	assert_string_equal(env.bench_name, "ringbuf-libbpf");
 	assert_int_equal(env.iterations, 3);
-	assert_int_equal(env.rec_size, 64);
+	assert_int_equal(env.rec_size, 64);	/* 24-byte header + 40 */
 	assert_int_equal(env.batch, 1);
+	assert_int_equal(env.producer_work, 0);
 	assert_false(env.json);
+	assert_null(env.compat);
+	assert_false(env.back2back || env.cons_first);
 }
 
 static void test_valid(void **state)
@@ -36,7 +39,7 @@ static void test_valid(void **state)
 	assert_int_equal(env.producers, 2);
 	assert_true(env.affinity && env.json && env.raw_tp);
 	assert_int_equal(env.iterations, 5);
-	assert_int_equal(env.rec_size, 4096);
+	assert_int_equal(env.rec_size, RB_HDR_SIZE + 4096);
 	assert_int_equal(env.batch, 16);
 	assert_int_equal(env.rate, 1000);
 	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_SAMPLED);
@@ -46,7 +49,82 @@ static void test_valid(void **state)
 	assert_int_equal(env.relay.n_subbufs, 4);
 	assert_int_equal(PARSE("--list"), 0);
 	assert_true(env.list);
+	assert_int_equal(PARSE("-s", "16", "percpu"), 0);
+	assert_int_equal(env.rec_size, 40);
 	assert_int_equal(PARSE("-s", "24", "percpu"), 0);
+	assert_int_equal(env.rec_size, 48);
+	assert_int_equal(PARSE("--producer-work", "1048576", "percpu"), 0);
+	assert_int_equal(env.producer_work, 1048576);
+	assert_int_equal(PARSE("--rb-notify", "avail", "ringbuf-libbpf"), 0);
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_AVAIL);
+}
+
+/* What every --compat mode shares: the kernel bench's fixed settings. */
+static void assert_compat_common(void)
+{
+	assert_float_equal(env.warmup_s, 3, 0);
+	assert_float_equal(env.duration_s, 1, 0);
+	assert_int_equal(env.iterations, 10);
+	assert_int_equal(env.producers, 1);
+	assert_int_equal(env.consumers, 1);
+	assert_true(env.affinity && env.cons_first);
+	assert_int_equal(env.rec_size, RB_REC_MIN);
+	assert_int_equal(env.batch, 500);
+	assert_int_equal(env.ringbuf.size, 512 * 1024);
+	assert_int_equal(env.perfbuf.pages, 128);
+}
+
+static void test_compat_modes(void **state)
+{
+	assert_int_equal(PARSE("--compat", "parallel", "ringbuf-libbpf"), 0);
+	assert_string_equal(env.compat, "parallel");
+	assert_compat_common();
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_DEFAULT);
+	assert_int_equal(env.perfbuf.wakeup, 1);
+	assert_false(env.back2back);
+
+	assert_int_equal(PARSE("perfbuf-custom", "--compat=sampled"), 0);
+	assert_string_equal(env.compat, "sampled");
+	assert_compat_common();
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_AVAIL);
+	assert_int_equal(env.ringbuf.sample, 500);
+	assert_int_equal(env.perfbuf.wakeup, 500);
+	assert_false(env.back2back);
+
+	assert_int_equal(PARSE("--compat", "b2b", "ringbuf-custom"), 0);
+	assert_compat_common();
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_DEFAULT);
+	assert_int_equal(env.perfbuf.wakeup, 1);
+	assert_true(env.back2back);
+
+	assert_int_equal(PARSE("--compat", "b2b-sampled", "perfbuf-libbpf"), 0);
+	assert_compat_common();
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_AVAIL);
+	assert_int_equal(env.perfbuf.wakeup, 500);
+	assert_true(env.back2back);
+}
+
+/* Options given explicitly win over --compat, before or after it. */
+static void test_compat_overrides(void **state)
+{
+	assert_int_equal(PARSE("-w", "0.2", "--compat", "sampled", "-d", "0.5", "-i", "2",
+			       "-s", "64", "-b", "7", "--rb-sample", "9", "--pb-wakeup", "3",
+			       "--rb-size", "65536", "perfbuf-libbpf"), 0);
+	assert_float_equal(env.warmup_s, 0.2, 0);
+	assert_float_equal(env.duration_s, 0.5, 0);
+	assert_int_equal(env.iterations, 2);
+	assert_int_equal(env.rec_size, RB_HDR_SIZE + 64);
+	assert_int_equal(env.batch, 7);
+	assert_int_equal(env.ringbuf.sample, 9);
+	assert_int_equal(env.perfbuf.wakeup, 3);
+	assert_int_equal(env.ringbuf.size, 65536);
+	/* untouched knobs still follow the mode */
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_AVAIL);
+	assert_int_equal(env.perfbuf.pages, 128);
+	assert_true(env.affinity && env.cons_first);
+	/* a second parse starts from scratch: nothing is remembered */
+	assert_int_equal(PARSE("--compat", "parallel", "ringbuf-libbpf"), 0);
+	assert_compat_common();
 }
 
 static void expect_usage(int ret, const char *needle)
@@ -64,8 +142,9 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("-d", "-1", "percpu"), "--duration");
 	expect_usage(PARSE("-p", "0", "percpu"), "--producers");
 	expect_usage(PARSE("-i", "12x", "percpu"), "--iterations");
-	expect_usage(PARSE("-s", "16", "percpu"), "record size out of range");
-	expect_usage(PARSE("-s", "4097", "percpu"), "record size out of range");
+	expect_usage(PARSE("-s", "15", "percpu"), "payload size out of range");
+	expect_usage(PARSE("-s", "0", "percpu"), "payload size out of range");
+	expect_usage(PARSE("-s", "4097", "percpu"), "payload size out of range");
 	expect_usage(PARSE("-s", "big", "percpu"), "--size");
 	expect_usage(PARSE("-b", "0", "percpu"), "--batch");
 	expect_usage(PARSE("--rb-size", "5000", "percpu"), "power of 2");
@@ -73,10 +152,19 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("--relay-subbuf", "5000", "percpu"), "page multiple");
 	expect_usage(PARSE("--relay-subbuf", "1000", "percpu"), "--relay-subbuf");
 	expect_usage(PARSE("--relay-nsubbufs", "1", "percpu"), "--relay-nsubbufs");
+	expect_usage(PARSE("--producer-work", "1048577", "percpu"), "--producer-work");
+	expect_usage(PARSE("--producer-work", "-3", "percpu"), "--producer-work");
 	expect_usage(PARSE("--relay-dir", "a/b", "percpu"), "--relay-dir");
 	expect_usage(PARSE("--no-such-option", "percpu"), "unknown");
 	expect_usage(PARSE("percpu", "extra"), "unexpected argument");
 	expect_usage(PARSE("-w", "1"), "no bench");
+	expect_usage(PARSE("--compat", "fast", "ringbuf-libbpf"), "--compat");
+	expect_usage(PARSE("--compat", "", "ringbuf-libbpf"), "--compat");
+	expect_usage(PARSE("--compat", "parallel", "percpu"), "--compat applies to");
+	expect_usage(PARSE("--compat", "parallel", "ringbuf-busy"), "--compat applies to");
+	expect_usage(PARSE("--compat", "b2b", "-p", "2", "perfbuf-custom"), "exactly one producer");
+	expect_usage(PARSE("--compat", "b2b-sampled", "-p", "2", "ringbuf-custom"), "exactly one producer");
+	expect_usage(PARSE("--compat"), "unknown or malformed");
 }
 
 static void test_scenario(void **state)
@@ -106,6 +194,8 @@ int main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_scenario),
+		cmocka_unit_test(test_compat_modes),
+		cmocka_unit_test(test_compat_overrides),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

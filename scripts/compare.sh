@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# scripts/compare.sh: compare two result directories (scripts/run_all.sh
+# output) metric by metric and decide, noise-aware, whether NEW regressed.
+#
+# usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP]
+#                           [--sigma K] [--json]
+#
+# Results are paired by configuration: where (native/vm), scenario, bench and
+# every param except the timing ones (warmup_s, duration_s, iterations), the
+# derived payload_size, and producer_work (a fault-injection knob that stands
+# for a code change, see scripts/validate_compare.sh).  The k-th result of a
+# configuration in BASE is paired with the k-th one in NEW.
+#
+# Gated metrics and their bad direction:
+#   throughput    throughput.events_per_s              down is bad   relative
+#   producer      cpu.producer_ns_per_event            up is bad     relative
+#   p99 latency   latency_ns.p99_per_iteration         up is bad     relative
+#   loss          100*(dropped+lost)/produced, spread  up is bad     points
+#                 from throughput.dropped_per_s (not gated in overwrite mode
+#                 or the overwrite and no-reader scenarios, where losing
+#                 records is the design)
+# Each is a per-iteration summary {median, stddev, min, max} over
+# n = params.iterations.
+#
+# Decision.  A metric regressed when all three hold:
+#   1. it is worse by at least PCT % of the baseline median (loss: PP
+#      percentage points) -- the change is big enough to matter;
+#   2. the medians differ by at least K standard errors of the difference,
+#      se = sqrt(sd_base^2/n_base + sd_new^2/n_new) (Welch) -- the change is
+#      unlikely to be iteration noise;
+#   3. the new median lies outside the baseline's [min, max] over its
+#      iterations -- a distribution-free check that keeps one wild iteration
+#      or a stddev that underestimates the spread (few, quantised
+#      iterations) from deciding alone.
+# Mirrored, the same rule reports an improvement.  A change that passes 1 but
+# not 2 and 3 is "noise"; below 1 it is "same".  With fewer than 2
+# iterations on either side there is no spread: the row is "no-spread" and
+# never gates (a warning says so).  1 keeps run-to-run drift that the
+# within-run spread cannot see from firing; 2 and 3 keep a noisy metric from
+# firing on a large but unsupported difference.  scripts/validate_compare.sh
+# measures the detection and false-alarm rates of these defaults.
+#
+# Exit: 1 when any metric regressed, 0 otherwise, 2 on bad input (one line on
+# stderr): unknown option, missing directory, unreadable or invalid file,
+# schema mismatch (different meta.json schema_version, or a result without a
+# required field), nothing in common.
+set -uo pipefail
+
+usage() {
+	echo "usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP] [--sigma K] [--json]" >&2
+	exit 2
+}
+die() {
+	echo "compare: $*" >&2
+	exit 2
+}
+
+threshold=5
+loss_threshold=1
+sigma=3
+json=0
+dirs=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--threshold|--loss-threshold|--sigma)
+		[ $# -ge 2 ] || die "$1 needs a value"
+		[[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! $2 =~ ^0+([.]0+)?$ ]] ||
+			die "invalid value for $1: '$2' (a positive number)"
+		case $1 in
+		--threshold) threshold=$2 ;;
+		--loss-threshold) loss_threshold=$2 ;;
+		--sigma) sigma=$2 ;;
+		esac
+		shift
+		;;
+	--json) json=1 ;;
+	-h|--help) usage ;;
+	-*) die "unknown option '$1'" ;;
+	*) dirs+=("$1") ;;
+	esac
+	shift
+done
+[ ${#dirs[@]} -eq 2 ] || usage
+command -v jq >/dev/null || { echo "compare: jq not found (scripts/deps.sh installs it)" >&2; exit 2; }
+
+# Every result must have these (paths; the value may be null where the bench
+# could not measure it, e.g. no latency without a consumer).
+REQUIRED='[["bench"],["params","iterations"],["meta","where"],
+	["throughput","events_per_s","median"],["throughput","events_per_s","stddev"],
+	["throughput","events_per_s","min"],["throughput","events_per_s","max"],
+	["throughput","produced_per_s","median"],["throughput","dropped_per_s","median"],
+	["throughput","dropped_per_s","stddev"],["throughput","dropped_per_s","min"],
+	["throughput","dropped_per_s","max"],
+	["cpu","producer_ns_per_event","median"],["cpu","producer_ns_per_event","stddev"],
+	["cpu","producer_ns_per_event","min"],["cpu","producer_ns_per_event","max"],
+	["latency_ns","p99"],["latency_ns","p99_per_iteration","median"],
+	["latency_ns","p99_per_iteration","stddev"],["latency_ns","p99_per_iteration","min"],
+	["latency_ns","p99_per_iteration","max"],
+	["loss","produced"],["loss","dropped"],["loss","lost"]]'
+
+# check_dir LABEL DIR: prints nothing, dies with one line on bad input.
+check_dir() {
+	local label=$1 dir=$2 f err
+	[ -d "$dir" ] || die "$label directory '$dir' not found"
+	for f in results.jsonl meta.json; do
+		[ -f "$dir/$f" ] && [ -r "$dir/$f" ] || die "cannot read $dir/$f"
+	done
+	jq -e 'type == "object"' "$dir/meta.json" >/dev/null 2>&1 || die "$dir/meta.json is not a json object"
+	jq -e '.schema_version | type == "number"' "$dir/meta.json" >/dev/null ||
+		die "schema mismatch: $dir/meta.json has no schema_version"
+	jq -e -s 'all(type == "object")' "$dir/results.jsonl" >/dev/null 2>&1 ||
+		die "$dir/results.jsonl is not json lines (one object per line)"
+	err=$(jq -r -s --argjson req "$REQUIRED" '
+		def haspath($p): if ($p | length) == 0 then true
+			else type == "object" and has($p[0]) and (.[$p[0]] | haspath($p[1:])) end;
+		if length == 0 then "has no results" else
+		[to_entries[] | .key as $i | .value as $r |
+		 $req[] | select(. as $p | $r | haspath($p) | not) |
+		 "result \($i + 1) lacks .\(join("."))"][0] // empty end' "$dir/results.jsonl") ||
+		die "cannot parse $dir/results.jsonl"
+	[ "$err" != "has no results" ] || die "$dir/results.jsonl has no results"
+	[ -z "$err" ] || die "schema mismatch: $dir/results.jsonl $err"
+}
+
+base=${dirs[0]%/}
+new=${dirs[1]%/}
+check_dir baseline "$base"
+check_dir new "$new"
+vb=$(jq '.schema_version' "$base/meta.json")
+vn=$(jq '.schema_version' "$new/meta.json")
+[ "$vb" = "$vn" ] || die "schema mismatch: $base has schema_version $vb, $new has $vn"
+
+# The comparison, as one JSON document; the table is printed from it.
+report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.jsonl" \
+	--argjson thr "$threshold" --argjson lthr "$loss_threshold" --argjson sigma "$sigma" \
+	--argjson version "$vb" --arg base "$base" --arg new "$new" '
+	def cfgparams: .params | del(.warmup_s, .duration_s, .iterations, .payload_size, .producer_work)
+		| to_entries | sort_by(.key) | from_entries;
+	def group: {where: .meta.where, scenario: (.scenario // "stream"), bench};
+	def key: [group, cfgparams] | tojson;
+	# k-th occurrence of a configuration, in file order
+	def keyed: to_entries | map(.value + {_i: .key, _k: (.value | key)})
+		| group_by(._k) | map(sort_by(._i) | to_entries | map(.value + {_occ: .key})) | flatten
+		| map(. + {_id: "\(._k)#\(._occ)"});
+	def stat($m): . as $r |
+		if $m == "throughput" then .throughput.events_per_s
+		elif $m == "producer" then .cpu.producer_ns_per_event
+		elif $m == "p99" then .latency_ns.p99_per_iteration
+		else (.loss.produced) as $p | .throughput.produced_per_s.median as $rate |
+			if $p == 0 or $rate == null or $rate <= 0 then null else
+			(100 * (.loss.dropped + .loss.lost) / $p) as $c |
+			.throughput.dropped_per_s as $d |
+			{median: $c, stddev: (100 * $d.stddev / $rate),
+			 min: ([$c, 100 * $d.min / $rate] | min), max: ([$c, 100 * $d.max / $rate] | max)}
+			end
+		end
+		| if . == null or .median == null or .stddev == null or .min == null or .max == null
+		  then null else {median, sd: .stddev, min, max, n: $r.params.iterations} end;
+	def metrics: [
+		{metric: "throughput", unit: "events/s", better: "higher", kind: "rel"},
+		{metric: "producer", unit: "ns/event", better: "lower", kind: "rel"},
+		{metric: "p99", unit: "ns", better: "lower", kind: "rel"},
+		{metric: "loss", unit: "%", better: "lower", kind: "points"}];
+	def finite: if . == null or isinfinite or isnan then null else . end;
+	def judge($b; $w; $m):
+		($w.median - $b.median) as $d
+		| (if $m.better == "higher" then -$d else $d end) as $worse
+		| (if $m.kind == "points" then $d
+		   elif $b.median != 0 then 100 * $d / ($b.median | fabs)
+		   elif $d == 0 then 0 else null end) as $chg
+		| ((($b.sd * $b.sd / $b.n) + ($w.sd * $w.sd / $w.n)) | sqrt) as $se
+		| (if $se > 0 then $d / $se elif $d == 0 then 0
+		   elif $d > 0 then infinite else -infinite end) as $z
+		| (if $m.kind == "points" then ($d | fabs) >= $lthr
+		   else ($chg == null or ($chg | fabs) >= $thr) end) as $big
+		| ($w.median < $b.min or $w.median > $b.max) as $outside
+		| {change: ($chg | finite), z: ($z | finite),
+		   verdict: (if $b.n < 2 or $w.n < 2 then "no-spread"
+			elif ($big | not) then "same"
+			elif ($z | fabs) >= $sigma and $outside then
+				(if $worse > 0 then "regression" else "improvement" end)
+			else "noise" end)};
+	($b | keyed) as $B | ($n | keyed) as $N
+	| ($N | map({key: ._id, value: .}) | from_entries) as $Nmap
+	| ($B | map(._id)) as $bids
+	# params that vary within one bench, to label sweeps
+	| ([$B[], $N[]] | group_by(group) | map({key: (.[0] | group | tojson),
+		value: ([.[] | cfgparams | to_entries[]] | group_by(.key)
+			| map(select((map(.value) | unique | length) > 1) | .[0].key))})
+		| from_entries) as $vary
+	| def cfglabel: (group | tojson) as $g | cfgparams as $p
+		| "\(.bench) [\(.scenario // "stream"), \(.meta.where)]" +
+		  ([$vary[$g][] | " \(.)=\($p[.])"] | join(""));
+	[$B[] | select($Nmap[._id] != null) | . as $r | $Nmap[._id] as $w |
+	 metrics[] | . as $m |
+	 ($r | stat($m.metric)) as $bs | ($w | stat($m.metric)) as $ws |
+	 select($bs != null and $ws != null) |
+	 {config: ($r | cfglabel), where: $r.meta.where, scenario: ($r.scenario // "stream"),
+	  bench: $r.bench, params: ($r | cfgparams), occurrence: $r._occ,
+	  metric: $m.metric, unit: $m.unit, better: $m.better,
+	  base: $bs, new: $ws} +
+	 (judge($bs; $ws; $m)) |
+	 if .metric == "loss" and (.scenario == "overwrite" or .scenario == "no-reader" or .params.overwrite)
+	 then .verdict = "info" else . end] as $rows
+	| {schema_version: $version, base: $base, new: $new,
+	   threshold_pct: $thr, loss_threshold_points: $lthr, sigma: $sigma,
+	   configurations: ($rows | map(.config) | unique | length),
+	   regressions: ($rows | map(select(.verdict == "regression")) | length),
+	   improvements: ($rows | map(select(.verdict == "improvement")) | length),
+	   no_spread: ($rows | map(select(.verdict == "no-spread")) | length),
+	   only_in_base: [$B[] | select($Nmap[._id] == null) | cfglabel],
+	   only_in_new: [$N[] | select(._id as $i | $bids | index($i) | not) | cfglabel],
+	   rows: $rows}') || die "cannot compare $base and $new (jq failed)"
+
+[ "$(jq '.configurations' <<<"$report")" -gt 0 ] ||
+	die "no configuration of $base is in $new"
+
+if [ "$json" -eq 1 ]; then
+	echo "$report"
+else
+	jq -r '.rows[] | [.config, .metric, .unit, .base.median, .base.sd, .base.n,
+		.new.median, .new.sd, .new.n, (.change // "inf"), (.z // "inf"), .verdict] | @tsv' <<<"$report" |
+	awk -F'\t' '
+	function si(x,   a) {
+		a = x < 0 ? -x : x
+		if (a >= 1e9) return sprintf("%.3gG", x / 1e9)
+		if (a >= 1e6) return sprintf("%.3gM", x / 1e6)
+		if (a >= 1e3) return sprintf("%.3gk", x / 1e3)
+		return sprintf("%.3g", x)
+	}
+	function num(x) { return x == "inf" ? x : sprintf("%+.1f", x) }
+	BEGIN { printf "  %-10s %-10s %-22s %-22s %9s %7s  %s\n", "metric", "unit", "base median ± sd (n)",
+		"new median ± sd (n)", "change", "z", "verdict" }
+	$1 != last { print "" ; print $1; last = $1 }
+	{
+		chg = $10 == "inf" ? "inf" : sprintf("%+.1f%s", $10, $2 == "loss" ? "pt" : "%")
+		printf "  %-10s %-10s %-22s %-22s %9s %7s  %s\n", $2, $3,
+			si($4) " ± " si($5) " (" $6 ")", si($7) " ± " si($8) " (" $9 ")", chg, num($11), $12
+	}'
+	jq -r '"",
+		"\(.configurations) configurations, \(.rows | length) metrics: \(.regressions) regressions, \(.improvements) improvements" +
+		" (threshold \(.threshold_pct)% / \(.loss_threshold_points) loss points, \(.sigma) sigma, outside the baseline range)",
+		(.only_in_base[] | "only in base: \(.)"), (.only_in_new[] | "only in new: \(.)")' <<<"$report"
+fi
+ns=$(jq '.no_spread' <<<"$report")
+[ "$ns" -eq 0 ] || echo "compare: warning: $ns metrics have fewer than 2 iterations on a side and were not judged" >&2
+[ "$(jq '.regressions' <<<"$report")" -eq 0 ]

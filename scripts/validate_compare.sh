@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# scripts/validate_compare.sh: measure how well scripts/compare.sh separates a
+# real slowdown from run-to-run noise, natively.
+#
+# usage: scripts/validate_compare.sh [--bench NAME] [--trials N] [--target PCT]
+#                                    [--work N] [--out DIR] [-- COMPARE-OPTIONS]
+#
+# 1. Calibrate: find the --producer-work N that makes the producer's
+#    ns/event rise by about --target % (default 10) over N = 0, by a linear
+#    fit between N = 0 and a large N, then measure the slowdown at that N
+#    (skipped with --work N).
+# 2. --trials times (default 20), interleaved so both see the same drift:
+#    a baseline run and an unchanged rerun, compared (exit 1 = false alarm);
+#    a baseline run and a slowed run, compared (exit 1 = detection).
+# Every run is `bench NAME -w 1 -d 1 -i 5 --json` in its own result dir.
+# Prints the detection rate, the false-alarm rate, N, the measured slowdown
+# and /proc/loadavg before and after; writes them to DIR/validation.json,
+# with every run kept under DIR (default build/validate-<date>).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+usage() {
+	echo "usage: scripts/validate_compare.sh [--bench NAME] [--trials N] [--target PCT] [--work N] [--out DIR] [-- COMPARE-OPTIONS]" >&2
+	exit 2
+}
+die() {
+	echo "validate_compare: $*" >&2
+	exit "${2:-1}"
+}
+posint() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "invalid value for $1: '$2'" 2; }
+
+bench_name=percpu
+trials=20
+target=10
+work=""
+out=""
+compare_opts=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--bench) [ $# -ge 2 ] || usage; bench_name=$2; shift ;;
+	--trials) [ $# -ge 2 ] || usage; posint "$1" "$2"; trials=$2; shift ;;
+	--target) [ $# -ge 2 ] || usage; posint "$1" "$2"; target=$2; shift ;;
+	--work) [ $# -ge 2 ] || usage; posint "$1" "$2"; work=$2; shift ;;
+	--out) [ $# -ge 2 ] || usage; out=$2; shift ;;
+	--) shift; compare_opts=("$@"); break ;;
+	*) die "unknown option '$1'" 2 ;;
+	esac
+	shift
+done
+[ "$(id -u)" -eq 0 ] || die "must run as root (BPF)"
+
+cd "$ROOT"
+make -s bench
+BENCH=$ROOT/build/bench
+"$BENCH" --list | grep -q "^$bench_name " || die "unknown bench '$bench_name' (try build/bench --list)" 2
+[ -n "$out" ] || out=$ROOT/build/validate-$(date -u +%Y%m%d-%H%M%S)
+mkdir -p "$out" || die "cannot create $out"
+TIMING=(-w 1 -d 1 -i 5)
+
+# run DIR WORK: one bench run as a result dir compare.sh accepts.  The
+# schema_version is the one results/SCHEMA.md documents.
+run() {
+	local dir=$out/$1
+	mkdir -p "$dir"
+	"$BENCH" "$bench_name" "${TIMING[@]}" --producer-work "$2" --json >"$dir/results.jsonl" ||
+		die "bench $bench_name --producer-work $2 failed"
+	jq -n --arg k "$(uname -r)" '{schema_version: 1, where: "native", host_kernel: $k}' >"$dir/meta.json"
+}
+# which metrics regressed, and the producer change %, in a compare --json output
+fired() { jq -r '[.rows[] | select(.verdict == "regression") | .metric] | join(",")' "$1"; }
+change() { jq -r '.rows[] | select(.metric == "producer") | .change' "$1"; }
+ns_per_event() { jq '.cpu.producer_ns_per_event.median' "$out/$1/results.jsonl"; }
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "validate_compare: $bench_name, ${TIMING[*]}, $trials trials, load $load_before" >&2
+
+# ---- 1. calibration ----
+if [ -z "$work" ]; then
+	probe=200
+	for i in 1 2 3; do
+		run "cal-0-$i" 0
+		run "cal-$probe-$i" $probe
+	done
+	base_ns=$(for i in 1 2 3; do ns_per_event "cal-0-$i"; done | sort -g | sed -n 2p)
+	probe_ns=$(for i in 1 2 3; do ns_per_event "cal-$probe-$i"; done | sort -g | sed -n 2p)
+	work=$(awk -v b="$base_ns" -v p="$probe_ns" -v n=$probe -v t="$target" \
+		'BEGIN { step = (p - b) / n; w = step > 0 ? t / 100 * b / step : 0;
+			 printf "%d", w < 1 ? 1 : w + 0.5 }')
+	echo "validate_compare: ${base_ns} ns/event at 0, ${probe_ns} at $probe: --producer-work $work" >&2
+fi
+
+# ---- 2. trials ----
+: >"$out/trials.tsv"
+for t in $(seq 1 "$trials"); do
+	run "t$t-base" 0
+	run "t$t-same" 0
+	run "t$t-base2" 0
+	run "t$t-slow" "$work"
+	rc_same=0
+	"$ROOT/scripts/compare.sh" "$out/t$t-base" "$out/t$t-same" --json "${compare_opts[@]}" \
+		>"$out/t$t-same.cmp.json" 2>>"$out/compare.err" || rc_same=$?
+	rc_slow=0
+	"$ROOT/scripts/compare.sh" "$out/t$t-base2" "$out/t$t-slow" --json "${compare_opts[@]}" \
+		>"$out/t$t-slow.cmp.json" 2>>"$out/compare.err" || rc_slow=$?
+	[ "$rc_same" -le 1 ] && [ "$rc_slow" -le 1 ] || die "compare.sh failed in trial $t (see $out/compare.err)"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$rc_same" "$(fired "$out/t$t-same.cmp.json")" \
+		"$(change "$out/t$t-same.cmp.json")" "$rc_slow" "$(fired "$out/t$t-slow.cmp.json")" \
+		"$(change "$out/t$t-slow.cmp.json")" >>"$out/trials.tsv"
+	echo "[$t/$trials] rerun: exit $rc_same, slowed: exit $rc_slow" >&2
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# columns: trial, rerun exit, rerun regressions, rerun producer change %,
+# slowed exit, slowed regressions, slowed producer change %
+jq -R -s --argjson work "$work" --arg bench "$bench_name" --arg timing "${TIMING[*]}" \
+	--arg before "$load_before" --arg after "$load_after" --argjson target "$target" \
+	--arg opts "${compare_opts[*]}" '
+	def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
+		else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+	[split("\n")[] | select(length > 0) | split("\t")
+	 | {trial: (.[0] | tonumber), rerun_exit: (.[1] | tonumber), rerun_fired: .[2],
+	    rerun_change: (.[3] | tonumber? // null), slowed_exit: (.[4] | tonumber),
+	    slowed_fired: .[5], slowed_change: (.[6] | tonumber? // null)}] as $t
+	| {bench: $bench, timing: $timing, compare_options: $opts, producer_work: $work,
+	   target_slowdown_pct: $target, trials: ($t | length),
+	   detection_rate: (([$t[] | select(.slowed_exit == 1)] | length) / ($t | length)),
+	   false_alarm_rate: (([$t[] | select(.rerun_exit == 1)] | length) / ($t | length)),
+	   slowdown_pct_median: ([$t[].slowed_change | select(. != null)] | median),
+	   slowdown_pct_min: ([$t[].slowed_change | select(. != null)] | min),
+	   slowdown_pct_max: ([$t[].slowed_change | select(. != null)] | max),
+	   rerun_change_pct_median: ([$t[].rerun_change | select(. != null)] | median),
+	   rerun_change_pct_min: ([$t[].rerun_change | select(. != null)] | min),
+	   rerun_change_pct_max: ([$t[].rerun_change | select(. != null)] | max),
+	   loadavg_before: $before, loadavg_after: $after, trial_results: $t}' \
+	"$out/trials.tsv" >"$out/validation.json"
+jq -r '"validate_compare: \(.trials) trials of \(.bench) \(.timing), --producer-work \(.producer_work)",
+	"  measured producer slowdown: median \(.slowdown_pct_median * 10 | round / 10) % (min \(.slowdown_pct_min * 10 | round / 10), max \(.slowdown_pct_max * 10 | round / 10))",
+	"  unchanged reruns: producer change median \(.rerun_change_pct_median * 10 | round / 10) % (min \(.rerun_change_pct_min * 10 | round / 10), max \(.rerun_change_pct_max * 10 | round / 10))",
+	"  detection rate \(.detection_rate * 100) %, false-alarm rate \(.false_alarm_rate * 100) %",
+	"  loadavg before \(.loadavg_before), after \(.loadavg_after)"' "$out/validation.json"
+echo "validate_compare: details in $out" >&2

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# tests/scripts/test_compare.sh: scripts/compare.sh on synthetic result
+# directories built here: a clear regression, noise only, an improvement,
+# direction awareness, pairing, schema mismatches and bad input.  No root,
+# no kernel: the inputs are made up on purpose (never used as results).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+COMPARE=$ROOT/scripts/compare.sh
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+nok() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# One result line with every field compare.sh requires; each argument is a
+# jq update applied on top, e.g. '.cpu.producer_ns_per_event.median = 130'.
+result() {
+	local upd
+	upd=$(printf ' | %s' "$@")
+	jq -nc "{
+		bench: \"percpu\", scenario: \"stream\", mechanism: \"percpu\",
+		params: {warmup_s: 1, duration_s: 1, iterations: 5, producers: 1, consumers: 1,
+			record_size: 64, batch: 1, rate: 0, producer_work: 0},
+		meta: {kernel: \"test\", where: \"native\"},
+		throughput: {events_per_s: {median: 1000000, stddev: 10000, min: 980000, max: 1020000},
+			produced_per_s: {median: 1000000, stddev: 10000, min: 980000, max: 1020000},
+			dropped_per_s: {median: 0, stddev: 0, min: 0, max: 0}},
+		cpu: {producer_ns_per_event: {median: 100, stddev: 1, min: 98, max: 102}},
+		latency_ns: {p99: 5000, p99_per_iteration: {median: 5000, stddev: 100, min: 4800, max: 5200}},
+		loss: {produced: 5000000, consumed: 5000000, dropped: 0, lost: 0}
+	} $upd"
+}
+
+# mkdir_result DIR [jq updates...]: a result dir with one result
+mkresult() {
+	local dir=$TMP/$1
+	shift
+	mkdir -p "$dir"
+	echo '{"schema_version": 1, "where": "native"}' >"$dir/meta.json"
+	if [ $# -gt 0 ]; then result "$@" >"$dir/results.jsonl"; else result '.' >"$dir/results.jsonl"; fi
+}
+
+# expect RC NAME ARGS...: runs compare.sh, keeps stdout/stderr in $TMP/out, $TMP/err
+expect() {
+	local want=$1 what=$2 rc
+	shift 2
+	"$COMPARE" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$what (exit $rc)"; else nok "$what: exit $rc, want $want: $(head -c 400 "$TMP/err")"; fi
+}
+# expect_error NAME PATTERN ARGS...: exit 2, exactly one lower-case line matching PATTERN
+expect_error() {
+	local what=$1 pat=$2
+	shift 2
+	expect 2 "$what" "$@"
+	if [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q -- "$pat" "$TMP/err" && ! grep -q '^[A-Z]' "$TMP/err"; then
+		ok "$what: one line: $(cat "$TMP/err")"
+	else
+		nok "$what: want one line matching '$pat', got: $(head -c 400 "$TMP/err")"
+	fi
+}
+verdict() {	# verdict METRIC -> the verdict of that metric in the last --json output
+	jq -r --arg m "$1" '.rows[] | select(.metric == $m) | .verdict' "$TMP/out"
+}
+
+mkresult base
+
+# ---- a clear regression: producer 100 +- 1 ns -> 130 +- 1 ns ----
+mkresult slow '.cpu.producer_ns_per_event = {median: 130, stddev: 1, min: 128, max: 132}'
+expect 1 "clear regression exits 1" "$TMP/base" "$TMP/slow"
+grep -q 'producer.*regression' "$TMP/out" && ok "table names the producer regression" || nok "table: $(cat "$TMP/out")"
+expect 1 "clear regression, --json" "$TMP/base" "$TMP/slow" --json
+[ "$(verdict producer)" = regression ] && [ "$(jq '.regressions' "$TMP/out")" -eq 1 ] &&
+	[ "$(verdict throughput)" = same ] && ok "json: one regression, producer" || nok "json: $(cat "$TMP/out")"
+
+# ---- noise only: +8 % median shift, well inside a 10 % spread ----
+mkresult noisy_base '.throughput.events_per_s = {median: 1000000, stddev: 100000, min: 850000, max: 1150000}'
+mkresult noisy_new '.throughput.events_per_s = {median: 920000, stddev: 100000, min: 800000, max: 1080000}'
+expect 0 "noise only exits 0" "$TMP/noisy_base" "$TMP/noisy_new" --json
+[ "$(verdict throughput)" = noise ] && ok "an 8 % drop inside the spread is noise" || nok "noise: $(verdict throughput)"
+# the same drop with a tight spread is a regression: the spread decides, not the percentage
+mkresult tight_new '.throughput.events_per_s = {median: 920000, stddev: 10000, min: 900000, max: 940000}'
+expect 1 "the same drop with a tight spread exits 1" "$TMP/base" "$TMP/tight_new" --json
+[ "$(verdict throughput)" = regression ] && ok "throughput down is a regression" || nok "tight: $(verdict throughput)"
+# significant but below the threshold: same
+mkresult small_new '.cpu.producer_ns_per_event = {median: 103, stddev: 0.5, min: 102.5, max: 103.5}'
+expect 0 "a significant 3 % change under a 5 % threshold exits 0" "$TMP/base" "$TMP/small_new" --json
+[ "$(verdict producer)" = same ] && ok "3 % is the same" || nok "small: $(verdict producer)"
+expect 1 "... and exits 1 with --threshold 2" "$TMP/base" "$TMP/small_new" --threshold 2
+# outside the sigma test but inside the baseline's range: noise
+mkresult wide_base '.cpu.producer_ns_per_event = {median: 100, stddev: 1, min: 99, max: 140}'
+mkresult wide_new '.cpu.producer_ns_per_event = {median: 110, stddev: 1, min: 109, max: 111}'
+expect 0 "a new median inside the baseline's [min, max] exits 0" "$TMP/wide_base" "$TMP/wide_new" --json
+[ "$(verdict producer)" = noise ] && ok "inside the baseline range is noise" || nok "range: $(verdict producer)"
+
+# ---- an improvement: exit 0, reported as such ----
+mkresult fast '.throughput.events_per_s = {median: 1300000, stddev: 10000, min: 1280000, max: 1320000}' \
+	'.cpu.producer_ns_per_event = {median: 70, stddev: 1, min: 69, max: 71}'
+expect 0 "improvement exits 0" "$TMP/base" "$TMP/fast"
+grep -q 'throughput.*improvement' "$TMP/out" && grep -q 'producer.*improvement' "$TMP/out" &&
+	ok "table reports both improvements" || nok "improvement table: $(cat "$TMP/out")"
+# and backwards it is a regression on both
+expect 1 "the reverse comparison exits 1" "$TMP/fast" "$TMP/base" --json
+[ "$(jq '.regressions' "$TMP/out")" -eq 2 ] && ok "reverse: two regressions" || nok "reverse: $(jq -c '.rows' "$TMP/out")"
+
+# ---- latency and loss directions ----
+mkresult laggy '.latency_ns.p99_per_iteration = {median: 9000, stddev: 100, min: 8800, max: 9200}'
+expect 1 "p99 up exits 1" "$TMP/base" "$TMP/laggy" --json
+[ "$(verdict p99)" = regression ] && ok "p99 up is a regression" || nok "p99: $(verdict p99)"
+mkresult lossy '.throughput.dropped_per_s = {median: 50000, stddev: 1000, min: 48000, max: 52000}' \
+	'.loss.dropped = 250000' '.loss.consumed = 4750000'
+expect 1 "loss 0 -> 5 points exits 1" "$TMP/base" "$TMP/lossy" --json
+[ "$(verdict loss)" = regression ] && [ "$(jq '.rows[] | select(.metric == "loss") | .change' "$TMP/out")" = 5 ] &&
+	ok "loss up 5 points is a regression" || nok "loss: $(jq -c '.rows' "$TMP/out")"
+mkresult ow_base '.params.overwrite = true'
+mkresult ow_lossy '.params.overwrite = true' '.throughput.dropped_per_s = {median: 50000, stddev: 1000, min: 48000, max: 52000}' \
+	'.loss.dropped = 250000' '.loss.consumed = 4750000'
+expect 0 "loss in overwrite mode does not gate" "$TMP/ow_base" "$TMP/ow_lossy" --json
+[ "$(verdict loss)" = info ] && ok "overwrite-mode loss is info" || nok "overwrite loss: $(verdict loss)"
+expect 0 "loss 5 -> 0 points exits 0" "$TMP/lossy" "$TMP/base" --json
+[ "$(verdict loss)" = improvement ] && ok "loss down is an improvement" || nok "loss down: $(verdict loss)"
+# the percpu floor has no consumer: null latency is not compared
+mkresult nolat '.latency_ns.p99_per_iteration = {median: null, stddev: null, min: null, max: null}'
+expect 0 "null latency on one side exits 0" "$TMP/nolat" "$TMP/laggy" --json
+[ -z "$(verdict p99)" ] && ok "a null metric is left out" || nok "null: $(verdict p99)"
+
+# ---- pairing ----
+# producer_work stands for a code change: it does not split configurations
+mkresult worked '.params.producer_work = 40' '.cpu.producer_ns_per_event = {median: 130, stddev: 1, min: 128, max: 132}'
+expect 1 "producer_work does not split a configuration" "$TMP/base" "$TMP/worked"
+mkresult other '.params.record_size = 256'
+expect_error "nothing in common" "no configuration" "$TMP/base" "$TMP/other"
+# two configurations, one only in base: compared on the common one, listed
+mkdir -p "$TMP/two"
+cp "$TMP/base/meta.json" "$TMP/two/"
+{ result '.'; result '.params.record_size = 256'; } >"$TMP/two/results.jsonl"
+expect 0 "extra configuration in base" "$TMP/two" "$TMP/base" --json
+[ "$(jq '.only_in_base | length' "$TMP/out")" -eq 1 ] && [ "$(jq '.configurations' "$TMP/out")" -eq 1 ] &&
+	jq -e '.only_in_base[0] | test("record_size=256")' "$TMP/out" >/dev/null &&
+	ok "the unmatched configuration is listed by its varying param" || nok "pairing: $(cat "$TMP/out")"
+# native and vm results of one bench are different configurations
+mkresult vm '.meta.where = "vm"'
+expect_error "native vs vm is not paired" "no configuration" "$TMP/base" "$TMP/vm"
+# one iteration: no spread, never gates, says so
+mkresult one '.params.iterations = 1' '.cpu.producer_ns_per_event = {median: 100, stddev: 0, min: 100, max: 100}'
+mkresult one_slow '.params.iterations = 1' '.cpu.producer_ns_per_event = {median: 200, stddev: 0, min: 200, max: 200}'
+expect 0 "one iteration: not judged" "$TMP/one" "$TMP/one_slow" --json
+[ "$(verdict producer)" = no-spread ] && grep -q 'fewer than 2 iterations' "$TMP/err" &&
+	ok "no-spread, with a warning" || nok "no-spread: $(verdict producer) $(cat "$TMP/err")"
+
+# ---- bad input: exit 2, one line ----
+expect_error "missing baseline" "baseline directory" "$TMP/nope" "$TMP/base"
+expect_error "missing new dir" "new directory" "$TMP/base" "$TMP/nope"
+expect_error "unknown option" "unknown option '--bogus'" "$TMP/base" "$TMP/slow" --bogus
+expect_error "bad threshold" "invalid value for --threshold" "$TMP/base" "$TMP/slow" --threshold ten
+expect_error "zero sigma" "invalid value for --sigma" "$TMP/base" "$TMP/slow" --sigma 0
+expect 2 "one directory only" "$TMP/base"
+mkresult nometa
+rm "$TMP/nometa/meta.json"
+expect_error "missing meta.json" "cannot read .*meta.json" "$TMP/base" "$TMP/nometa"
+mkresult garbled
+echo '{"bench": ' >>"$TMP/garbled/results.jsonl"
+expect_error "invalid json" "not json lines" "$TMP/base" "$TMP/garbled"
+mkresult v2
+echo '{"schema_version": 2}' >"$TMP/v2/meta.json"
+expect_error "different schema_version" "schema mismatch: .* schema_version 1, .* 2" "$TMP/base" "$TMP/v2"
+mkresult v0
+echo '{"where": "native"}' >"$TMP/v0/meta.json"
+expect_error "no schema_version" "schema mismatch: .*has no schema_version" "$TMP/v0" "$TMP/base"
+mkresult lacking 'del(.cpu.producer_ns_per_event)'
+expect_error "a result lacking a field" "schema mismatch: .*lacks .cpu.producer_ns_per_event.median" "$TMP/base" "$TMP/lacking"
+mkresult empty
+: >"$TMP/empty/results.jsonl"
+expect_error "no results" "has no results" "$TMP/empty" "$TMP/base"
+mkresult unreadable
+rm "$TMP/unreadable/results.jsonl"
+mkdir "$TMP/unreadable/results.jsonl"	# unreadable as a file, even for root
+expect_error "unreadable results" "cannot read .*results.jsonl" "$TMP/base" "$TMP/unreadable"
+
+echo "test_compare: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# tests/scripts/test_report.sh: scripts/plot.sh and scripts/report.sh on a
+# short real native run (root, build/bench): the plots whose data exists are
+# drawn as PNG and SVG, the others are skipped with a note, report.md embeds
+# every plot file that exists and has the headline table; bad input gets one
+# line and exit 2.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BENCH=${BUILD:-$ROOT/build}/bench
+PLOT=$ROOT/scripts/plot.sh
+REPORT=$ROOT/scripts/report.sh
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+nok() { failed=$((failed + 1)); echo "FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "test_report: must be run as root (the bench loads BPF)" >&2
+	exit 1
+fi
+[ -x "$BENCH" ] || { echo "test_report: $BENCH missing; run make bench" >&2; exit 1; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# ---- a small real result dir: two producer counts, two sizes, two rates, a snapshot ----
+run_dir=$TMP/run
+mkdir -p "$run_dir"
+T=(-w 0.1 -d 0.2 -i 2)
+{
+	for b in ringbuf-libbpf percpu; do
+		"$BENCH" "$b" "${T[@]}" -p 1 --json
+		"$BENCH" "$b" "${T[@]}" -p 2 --json
+		"$BENCH" "$b" "${T[@]}" -s 256 --json
+	done
+	"$BENCH" ringbuf-libbpf "${T[@]}" --rate 2000 --json
+	"$BENCH" ringbuf-libbpf "${T[@]}" --rate 20000 --json
+	"$BENCH" percpu "${T[@]}" --scenario no-reader --json
+} >"$run_dir/results.jsonl" 2>"$TMP/bench.err"
+check "bench runs for the test data" [ "$(wc -l <"$run_dir/results.jsonl")" -eq 9 ]
+echo '{"schema_version": 1, "where": "native", "command": "tests/scripts/test_report.sh"}' >"$run_dir/meta.json"
+
+"$PLOT" "$run_dir" 2>"$TMP/plot.err"
+check "plot.sh exits 0" [ $? -eq 0 ]
+for p in producer_cpu throughput_vs_producers throughput_vs_size latency_cdf loss_vs_rate overwrite; do
+	png=$run_dir/plots/$p-native.png
+	svg=$run_dir/plots/$p-native.svg
+	check "$p drawn as png" bash -c "[ \"\$(head -c 8 '$png' | od -An -tx1 | tr -d ' \n')\" = 89504e470d0a1a0a ]"
+	check "$p drawn as svg" grep -q '<svg' "$svg"
+done
+check "the relay heatmap is skipped natively, with a note" grep -q 'skip subbuf_heatmap-native' "$TMP/plot.err"
+check "producer plot is titled and marks the percpu floor" \
+	bash -c "grep -q 'Producer CPU per record' '$run_dir/plots/producer_cpu-native.svg' && grep -q 'percpu floor' '$run_dir/plots/producer_cpu-native.svg'"
+check "latency CDF has a line for ringbuf-libbpf" grep -q 'ringbuf-libbpf notify=default' "$run_dir/plots/latency_cdf-native.svg"
+
+"$REPORT" "$run_dir" 2>"$TMP/report.err"
+check "report.sh exits 0" [ $? -eq 0 ]
+md=$run_dir/report.md
+missing=0
+for f in "$run_dir"/plots/*; do
+	grep -qF "(plots/$(basename "$f"))" "$md" || { missing=1; echo "     report.md does not reference $(basename "$f")"; }
+done
+check "report.md references every plot file that exists" [ "$missing" -eq 0 ]
+check "report.md references no plot that does not exist" bash -c "
+	for r in \$(grep -o 'plots/[^)]*' '$md'); do [ -f '$run_dir'/\$r ] || exit 1; done"
+check "headline: ringbuf-libbpf is the 1.00x reference in stream" \
+	grep -qE '^\| ringbuf-libbpf \| [0-9.]+ [kM]? ?\(1\.00×\)' "$md"
+check "headline: percpu floor row with its ratio" grep -qE '^\| percpu \| .*\([0-9.]+×\)' "$md"
+check "headline: the no-reader snapshot table" grep -q '^| bench | retention' "$md"
+check "metadata: meta.json command and the bench's kernel" \
+	bash -c "grep -q 'tests/scripts/test_report.sh' '$md' && grep -q \"| native | $(uname -r) |\" '$md'"
+check "no report.md.tmp left" [ ! -e "$md.tmp" ]
+
+# ---- less data: stale plots go, the missing ones are skipped ----
+sed -n 4p "$run_dir/results.jsonl" >"$TMP/one.jsonl"	# percpu, 1 producer
+mv "$TMP/one.jsonl" "$run_dir/results.jsonl"
+"$PLOT" "$run_dir" 2>"$TMP/plot.err"
+check "one result: only the producer plot remains" \
+	bash -c "[ \"\$(cd '$run_dir/plots' && ls | tr '\n' ' ')\" = 'producer_cpu-native.png producer_cpu-native.svg ' ]"
+check "one result: the sweeps are skipped with a note" \
+	bash -c "[ \"\$(grep -c '^plot: skip' '$TMP/plot.err')\" -eq 6 ]"
+"$REPORT" "$run_dir" 2>/dev/null
+check "report.md follows the plots that exist" \
+	bash -c "grep -q 'plots/producer_cpu-native.png' '$md' && ! grep -q 'throughput_vs_producers' '$md'"
+
+# ---- bad input: exit 2, one lower-case line ----
+expect_error() {
+	local what=$1 pat=$2 rc
+	shift 2
+	"$@" >/dev/null 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q -- "$pat" "$TMP/err" &&
+		! grep -q '^[A-Z]' "$TMP/err"; then
+		ok "$what -> exit 2: $(cat "$TMP/err")"
+	else
+		nok "$what: rc $rc, $(head -c 300 "$TMP/err")"
+	fi
+}
+expect_error "plot: missing dir" "not found" "$PLOT" "$TMP/nope"
+expect_error "plot: unknown option" "unknown option" "$PLOT" --svg-only
+expect_error "plot: no argument" "usage" "$PLOT"
+mkdir -p "$TMP/empty"
+expect_error "plot: no results.jsonl" "cannot read" "$PLOT" "$TMP/empty"
+echo 'not json' >"$TMP/empty/results.jsonl"
+expect_error "plot: garbage results" "not json lines" "$PLOT" "$TMP/empty"
+expect_error "report: missing dir" "not found" "$REPORT" "$TMP/nope"
+rm "$run_dir/meta.json"
+expect_error "report: no meta.json" "cannot read .*meta.json" "$REPORT" "$run_dir"
+
+echo "test_report: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
