@@ -4,7 +4,8 @@ SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
 export BUILD
 
-.PHONY: all deps tools kernel kernel-debug bench test test-unit test-native test-kernel test-vm test-scripts clean
+.PHONY: all deps tools kernel kernel-debug bench test test-unit test-fuzz test-native test-kernel \
+	test-vm test-vm-debug test-scripts soak clean
 
 all: bench
 
@@ -23,10 +24,14 @@ kernel-debug: deps
 bench: tools
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)"
 
-test: test-unit test-native test-scripts test-kernel test-vm
+test: test-unit test-fuzz test-native test-scripts test-kernel test-vm test-vm-debug
 
 test-unit: bench
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)" test-unit
+
+# libFuzzer on the bench's relay reader, 60 s by default.
+test-fuzz: tools
+	tests/fuzz/run.sh
 
 test-native: bench
 	tests/native/run.sh
@@ -41,6 +46,14 @@ test-kernel: tools
 
 test-vm: bench kernel
 	tests/vm/run.sh
+
+# The same tests on the KASAN + lockdep + kmemleak kernel: any report fails.
+test-vm-debug: bench kernel-debug
+	tests/vm/run.sh --debug
+
+# Not part of test: 10 minutes of the relay soak on the debug kernel.
+soak: bench kernel-debug
+	tests/vm/soak.sh
 
 clean:
 	rm -rf $(BUILD)

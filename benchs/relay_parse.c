@@ -63,11 +63,13 @@ static int walk_records(const unsigned char *data, u32 from, u32 end,
 			return RELAY_TRUNCATED;
 		if (!padding_is_zero(data + off + REC_HDR + rh.len, size - REC_HDR - rh.len))
 			return RELAY_BAD_RECORD;
+		/* counted as handed to fn even if fn finds it corrupt, as in
+		 * the stream parser */
+		view->records++;
 		if (fn && !fn(ctx, data + off + REC_HDR, rh.len))
 			return RELAY_BAD_RECORD;
 		off += size;
 		view->end = off;
-		view->records++;
 	}
 	return RELAY_OK;
 }

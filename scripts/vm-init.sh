@@ -5,6 +5,7 @@
 # command line carries (as environment variables for init):
 #   rb_share=<abs path>   where to mount the read-write 9p share "share"
 #   rb_run=<abs path>     run directory inside the share: cmd.sh in, status out
+#   rb_kmemleak=1         (optional) scan for leaks after CMD, into kmemleak.log
 # This script mounts the usual pseudo file systems, runs cmd.sh as root,
 # records its exit status in $rb_run/status and powers the guest off.
 
@@ -67,6 +68,20 @@ fi
 cd /tmp || true
 sh "$rb_run/cmd.sh"
 rc=$?
+
+# rb_kmemleak=1: list what kmemleak finds once CMD is done.  It never
+# reports an object younger than 5 s, and an object that changed since the
+# previous scan is rescanned rather than reported: wait, then scan twice.
+# kmemleak.done tells vm.sh that the scan really ran.
+if [ "${rb_kmemleak:-}" = 1 ]; then
+	sleep 6
+	if echo scan >/sys/kernel/debug/kmemleak && echo scan >/sys/kernel/debug/kmemleak &&
+		cat /sys/kernel/debug/kmemleak >"$rb_run/kmemleak.log"; then
+		: >"$rb_run/kmemleak.done"
+	else
+		echo "vm-init: kmemleak cannot scan" >&2
+	fi
+fi
 
 # The whole kernel log, so that vm.sh can check it for splats printed
 # below the console log level.

@@ -79,6 +79,29 @@ static void test_normal(void **state)
 	assert_int_equal(s.last_seq, 3);
 }
 
+/* Refuses the second record it is handed. */
+static bool refuse_second(void *ctx, const void *payload, u32 len)
+{
+	int *calls = ctx;
+
+	return ++*calls != 2;
+}
+
+/* Found by tests/fuzz: a record the callback refused was handed to it but
+ * not counted in view.records (the stream parser counts it). */
+static void test_refused_record_counted(void **state)
+{
+	struct relay_subbuf_view v;
+	int calls = 0;
+
+	build_subbuf(sb, 1, 3, 60);
+	assert_int_equal(relay_read_subbuf(sb, SUBBUF, 0, &v, refuse_second, &calls),
+			 RELAY_BAD_RECORD);
+	assert_int_equal(calls, 2);
+	assert_int_equal(v.records, 2);
+	assert_int_equal(v.end, 72);	/* resume point: after the first record */
+}
+
 static void test_empty(void **state)
 {
 	struct relay_subbuf_view v;
@@ -238,6 +261,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normal),
+		cmocka_unit_test(test_refused_record_counted),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_overwritten_during_read),
 		cmocka_unit_test(test_truncated),

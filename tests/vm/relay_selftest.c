@@ -106,6 +106,21 @@ static bool wait_gone(const char *dir)
 	return false;
 }
 
+/* The directory goes before relay_close() marks the buffers finalized:
+ * give POLLERR a moment to follow. */
+static bool wait_pollerr(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 static int online_cpus(void)
 {
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -821,7 +836,6 @@ static int test_free_while_open(void)
 	const char *path = DEBUGFS "/rt_free/rt_relay0";
 	struct relay_test_bpf *skel;
 	struct rt_recs recs = {};
-	struct pollfd pfd;
 	int rfd, mfd, ofd, map_fd;
 	uint8_t buf[1 << 16];
 	ssize_t len;
@@ -859,9 +873,7 @@ static int test_free_while_open(void)
 	rt_recs_reset(&recs);
 	CHECK(read(rfd, buf, sizeof(buf)) == 0, "then end of data");
 
-	pfd = (struct pollfd){ .fd = ofd, .events = POLLIN };
-	CHECK(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR),
-	      "poll reports the closed channel");
+	CHECK(wait_pollerr(ofd), "poll reports the closed channel");
 	close(ofd);
 	close(rfd);
 	if (map != MAP_FAILED)
@@ -1026,6 +1038,78 @@ static int test_bpftool_knows_relay(void)
 	return TEST_PASS;
 }
 
+struct nmi_totals {
+	__u64 attempts, ok, busy;
+};
+
+/*
+ * After writers in several contexts shared an overwrite map of n_subbufs
+ * sub-buffers of subbuf bytes: per CPU, the stats match the BPF-side
+ * outcome counts, only NMI writes were refused (busy), and the mapped
+ * buffer holds whole records in per-source order.  Adds up the NMI
+ * outcomes of every CPU.
+ */
+static void check_writers(struct relay_test_bpf *skel, const char *dir,
+			  int ncpu, __u32 subbuf, __u32 n_subbufs,
+			  struct nmi_totals *nmi)
+{
+	struct relay_stats st[8];
+	int cpu, src;
+
+	memset(nmi, 0, sizeof(*nmi));
+	CHECK(read_stats(dir, st, 8) == ncpu, "stats");
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		struct relay_test_counts c[RT_NR_SRC];
+		__u64 ok = 0, failed = 0;
+		struct rt_recs recs = {};
+		char path[128];
+		void *map;
+		int fd;
+
+		for (src = 0; src < RT_NR_SRC; src++) {
+			CHECK(read_counts(skel, src, cpu, &c[src]) == 0, "counts");
+			ok += c[src].ok;
+			failed += c[src].ebusy + c[src].enospc + c[src].other;
+			CHECK(c[src].enospc == 0 && c[src].other == 0,
+			      "cpu %d src %d unexpected failures", cpu, src);
+		}
+		/* Only an NMI can land inside a write: irqs are off there. */
+		CHECK(c[RT_SRC_SYSCALL].ebusy == 0 && c[RT_SRC_HARDIRQ].ebusy == 0,
+		      "cpu %d: busy outside NMI", cpu);
+		CHECK(c[RT_SRC_SYSCALL].ok > 0, "cpu %d: no task write", cpu);
+		CHECK(st[cpu].written == ok && st[cpu].dropped == failed,
+		      "cpu %d: written %llu/%llu dropped %llu/%llu", cpu,
+		      st[cpu].written, (unsigned long long)ok,
+		      st[cpu].dropped, (unsigned long long)failed);
+		nmi->attempts += c[RT_SRC_NMI].attempts;
+		nmi->ok += c[RT_SRC_NMI].ok;
+		nmi->busy += c[RT_SRC_NMI].ebusy;
+
+		snprintf(path, sizeof(path), DEBUGFS "/%s/rt_relay%d", dir, cpu);
+		fd = open(path, O_RDONLY);
+		map = mmap(NULL, (size_t)n_subbufs * subbuf, PROT_READ,
+			   MAP_SHARED, fd, 0);
+		if (CHECK(map != MAP_FAILED, "mmap cpu %d", cpu)) {
+			rt_parse_mmap(map, subbuf, n_subbufs, &recs);
+			CHECK(recs.torn == 0 && recs.framing == 0 && recs.n > 0,
+			      "cpu %d: %zu records, torn %llu framing %llu", cpu,
+			      recs.n, (unsigned long long)recs.torn,
+			      (unsigned long long)recs.framing);
+			for (src = 0; src < RT_NR_SRC; src++) {
+				uint64_t f, l, g;
+				int ordered;
+
+				rt_count(&recs, cpu, src, &f, &l, &ordered, &g);
+				CHECK(ordered, "cpu %d src %d out of order", cpu,
+				      src);
+			}
+			munmap(map, (size_t)n_subbufs * subbuf);
+		}
+		close(fd);
+		rt_recs_free(&recs);
+	}
+}
+
 /* Writers in task, hard-irq and NMI context share one CPU's buffer. */
 static int test_nested_writers(void)
 {
@@ -1039,14 +1123,13 @@ static int test_nested_writers(void)
 		.config = PERF_COUNT_SW_CPU_CLOCK,
 		.sample_period = 100000,	/* ns: 10 kHz per CPU */
 	};
-	int ncpu = online_cpus(), cpu, src, sysrq, round;
+	int ncpu = online_cpus(), cpu, sysrq, round;
 	struct bpf_link *perf_links[8] = {};
 	struct producer_arg pa[8];
 	pthread_t thr[8];
 	volatile bool stop = false;
 	struct relay_test_bpf *skel;
-	struct relay_stats st[8];
-	__u64 nmi_attempts = 0, nmi_ok = 0, nmi_busy = 0;
+	struct nmi_totals nmi;
 
 	if (ncpu > 8)
 		ncpu = 8;
@@ -1088,65 +1171,146 @@ static int test_nested_writers(void)
 	for (cpu = 0; cpu < ncpu; cpu++)
 		bpf_link__destroy(perf_links[cpu]);
 
-	CHECK(read_stats("rt_nest", st, 8) == ncpu, "stats");
+	check_writers(skel, "rt_nest", ncpu, 16 * PAGE, 8, &nmi);
 	for (cpu = 0; cpu < ncpu; cpu++) {
-		struct relay_test_counts c[RT_NR_SRC];
-		__u64 ok = 0, failed = 0;
-		struct rt_recs recs = {};
-		char path[128];
-		void *map;
-		int fd;
+		struct relay_test_counts c;
 
-		for (src = 0; src < RT_NR_SRC; src++) {
-			CHECK(read_counts(skel, src, cpu, &c[src]) == 0, "counts");
-			ok += c[src].ok;
-			failed += c[src].ebusy + c[src].enospc + c[src].other;
-			CHECK(c[src].enospc == 0 && c[src].other == 0,
-			      "cpu %d src %d unexpected failures", cpu, src);
-		}
-		/* Only an NMI can land inside a write: irqs are off there. */
-		CHECK(c[RT_SRC_SYSCALL].ebusy == 0 && c[RT_SRC_HARDIRQ].ebusy == 0,
-		      "cpu %d: busy outside NMI", cpu);
-		CHECK(c[RT_SRC_SYSCALL].ok > 0 && c[RT_SRC_HARDIRQ].ok > 0,
-		      "cpu %d: task %llu hardirq %llu writes", cpu,
-		      (unsigned long long)c[RT_SRC_SYSCALL].ok,
-		      (unsigned long long)c[RT_SRC_HARDIRQ].ok);
-		CHECK(st[cpu].written == ok && st[cpu].dropped == failed,
-		      "cpu %d: written %llu/%llu dropped %llu/%llu", cpu,
-		      st[cpu].written, (unsigned long long)ok,
-		      st[cpu].dropped, (unsigned long long)failed);
-		nmi_attempts += c[RT_SRC_NMI].attempts;
-		nmi_ok += c[RT_SRC_NMI].ok;
-		nmi_busy += c[RT_SRC_NMI].ebusy;
-
-		snprintf(path, sizeof(path), DEBUGFS "/rt_nest/rt_relay%d", cpu);
-		fd = open(path, O_RDONLY);
-		map = mmap(NULL, 8 * 16 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
-		if (CHECK(map != MAP_FAILED, "mmap cpu %d", cpu)) {
-			rt_parse_mmap(map, 16 * PAGE, 8, &recs);
-			CHECK(recs.torn == 0 && recs.framing == 0 && recs.n > 0,
-			      "cpu %d: %zu records, torn %llu framing %llu", cpu,
-			      recs.n, (unsigned long long)recs.torn,
-			      (unsigned long long)recs.framing);
-			for (src = 0; src < RT_NR_SRC; src++) {
-				uint64_t f, l, g;
-				int ordered;
-
-				rt_count(&recs, cpu, src, &f, &l, &ordered, &g);
-				CHECK(ordered, "cpu %d src %d out of order", cpu,
-				      src);
-			}
-			munmap(map, 8 * 16 * PAGE);
-		}
-		close(fd);
-		rt_recs_free(&recs);
+		CHECK(read_counts(skel, RT_SRC_HARDIRQ, cpu, &c) == 0 && c.ok > 0,
+		      "cpu %d: no hard-irq write", cpu);
 	}
 	printf("    nmi writes: %llu attempted, %llu ok, %llu refused busy\n",
-	       (unsigned long long)nmi_attempts, (unsigned long long)nmi_ok,
-	       (unsigned long long)nmi_busy);
-	CHECK(nmi_attempts > 0, "no NMI-context write happened");
+	       (unsigned long long)nmi.attempts, (unsigned long long)nmi.ok,
+	       (unsigned long long)nmi.busy);
+	CHECK(nmi.attempts > 0, "no NMI-context write happened");
 	relay_test_bpf__destroy(skel);
 	CHECK(wait_gone("rt_nest"), "dir removed");
+	return TEST_PASS;
+}
+
+/* NMIs CPU 0 has taken so far: the "NMI:" row of /proc/interrupts. */
+static long long nmi_count_cpu0(void)
+{
+	long long n = -1;
+	char line[4096];
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " NMI: %lld", &n) == 1)
+			break;
+		n = -1;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Waits for the host's "injected N" in path; returns N, or -1. */
+static long wait_injected(const char *path, int timeout_s)
+{
+	long n = -1;
+	int i;
+
+	for (i = 0; i < timeout_s * 10; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (f) {
+			if (fscanf(f, "injected %ld", &n) != 1)
+				n = -1;
+			fclose(f);
+			if (n >= 0)
+				return n;
+		}
+		usleep(100000);
+	}
+	return -1;
+}
+
+/*
+ * NMIs from outside the guest (QMP inject-nmi, sent by the host side of
+ * tests/vm/run.sh) while a task writer runs flat out on every CPU and a
+ * program on nmi_handler writes to the same map.  The handshake goes
+ * through files in $RELAYBENCH_NMI_DIR, on the shared directory: the guest
+ * creates "ready" once the writers run, the host injects its NMIs and
+ * writes "injected N" to "done".
+ */
+static int test_nmi_injected(void)
+{
+	const struct producer_opts o = {
+		.subbuf = 16 * PAGE, .n_subbufs = 8, .flags = BPF_F_OVERWRITE,
+		.batch = 16, .raw_tp = true, .irq_writers = true,
+	};
+	const char *dir = getenv("RELAYBENCH_NMI_DIR");
+	int ncpu = online_cpus(), cpu;
+	struct relay_test_counts before, after, nmi0;
+	long long nmis_before, nmis;
+	struct producer_arg pa[8];
+	pthread_t thr[8];
+	volatile bool stop = false;
+	struct relay_test_bpf *skel;
+	struct nmi_totals nmi;
+	char path[512];
+	long injected;
+	FILE *f;
+
+	if (!dir) {
+		skip("no NMI injector (RELAYBENCH_NMI_DIR unset; tests/vm/run.sh sets it)");
+		return TEST_SKIP;
+	}
+	if (ncpu > 8)
+		ncpu = 8;
+	skel = start_producer(&o, "rt_nmiq");
+	if (!skel)
+		return TEST_FAIL;
+	skel->links.rt_nmi = bpf_program__attach(skel->progs.rt_nmi);
+	CHECK(skel->links.rt_nmi, "attach nmi_handler");
+	skel->bss->irq_writers_enabled = 1;
+	nmis_before = nmi_count_cpu0();
+	CHECK(nmis_before >= 0, "no NMI row in /proc/interrupts");
+
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		pa[cpu] = (struct producer_arg){ .cpu = cpu, .stop = &stop };
+		pthread_create(&thr[cpu], NULL, producer_thread, &pa[cpu]);
+	}
+	snprintf(path, sizeof(path), "%s/ready", dir);
+	f = fopen(path, "w");
+	if (CHECK(f, "create %s", path))
+		fclose(f);
+	snprintf(path, sizeof(path), "%s/done", dir);
+	injected = f ? wait_injected(path, 300) : -1;
+	stop = true;
+	for (cpu = 0; cpu < ncpu; cpu++)
+		pthread_join(thr[cpu], NULL);
+	skel->bss->irq_writers_enabled = 0;
+	nmis = nmi_count_cpu0() - nmis_before;
+
+	CHECK(injected > 0, "the host injected no NMI");
+	check_writers(skel, "rt_nmiq", ncpu, 16 * PAGE, 8, &nmi);
+	CHECK(read_counts(skel, RT_SRC_NMI, 0, &nmi0) == 0, "counts");
+	/* QMP's NMI goes to CPU 0 (LINT1); two close ones may merge. */
+	CHECK(nmis > 0 && nmis <= injected, "cpu 0 took %lld NMIs of %ld",
+	      nmis, injected);
+	/* Every NMI ran the program, and nothing else did. */
+	CHECK(nmi0.attempts == (__u64)nmis && nmi.attempts == nmi0.attempts,
+	      "nmi_handler ran %llu times on cpu 0, %llu in all, for %lld NMIs",
+	      (unsigned long long)nmi0.attempts,
+	      (unsigned long long)nmi.attempts, nmis);
+	CHECK(nmi.ok + nmi.busy == nmi.attempts, "NMI writes failed otherwise");
+
+	/* No write was left half-done: the busy count is back to zero. */
+	pin_to_cpu(0);
+	CHECK(read_counts(skel, RT_SRC_SYSCALL, 0, &before) == 0, "counts");
+	trigger(10);
+	CHECK(read_counts(skel, RT_SRC_SYSCALL, 0, &after) == 0 &&
+	      after.ok == before.ok + 10 * o.batch,
+	      "cpu 0 writes after the NMIs: %llu of %u",
+	      (unsigned long long)(after.ok - before.ok), 10 * o.batch);
+	unpin();
+	printf("    %ld NMIs injected, %lld taken; nmi writes: %llu ok, %llu refused busy\n",
+	       injected, nmis, (unsigned long long)nmi.ok,
+	       (unsigned long long)nmi.busy);
+	relay_test_bpf__destroy(skel);
+	CHECK(wait_gone("rt_nmiq"), "dir removed");
 	return TEST_PASS;
 }
 
@@ -1173,6 +1337,7 @@ static const struct selftest selftests[] = {
 	{ "verifier_ties_map_and_helper", test_verifier_ties_map_and_helper },
 	{ "bpftool_knows_relay", test_bpftool_knows_relay },
 	{ "nested_writers", test_nested_writers },
+	{ "nmi_injected", test_nmi_injected },
 };
 
 int main(int argc, char **argv)
