@@ -245,6 +245,7 @@ struct producer_opts {
 	__u32 batch;
 	bool raw_tp;
 	bool irq_writers;
+	bool slow_switch;	/* kprobe that stretches sub-buffer switches */
 };
 
 /* Opens and loads the test programs with a given relay geometry. */
@@ -263,6 +264,7 @@ static struct relay_test_bpf *load_producer(const struct producer_opts *o)
 	bpf_program__set_autoload(skel->progs.rt_sys_enter_raw, o->raw_tp);
 	bpf_program__set_autoload(skel->progs.rt_nmi, o->irq_writers);
 	bpf_program__set_autoload(skel->progs.rt_cpu_clock, o->irq_writers);
+	bpf_program__set_autoload(skel->progs.rt_slow_switch, o->slow_switch);
 	if (relay_test_bpf__load(skel)) {
 		relay_test_bpf__destroy(skel);
 		return NULL;
@@ -729,19 +731,28 @@ static void *producer_thread(void *p)
 	return NULL;
 }
 
-/* Reads everything read() has to give right now, appending to *buf. */
-static void drain_fd(int fd, uint8_t **buf, size_t *cap, size_t *len)
+/*
+ * Reads everything read() has to give right now, appending to *buf, at
+ * most chunk bytes per read() (0: as much as fits).
+ */
+static void drain_fd(int fd, uint8_t **buf, size_t *cap, size_t *len,
+		     size_t chunk)
 {
 	ssize_t r;
 
 	do {
+		size_t want;
+
 		if (*cap - *len < 65536) {
 			*cap *= 2;
 			*buf = realloc(*buf, *cap);
 			if (!*buf)
 				abort();
 		}
-		r = read(fd, *buf + *len, *cap - *len);
+		want = *cap - *len;
+		if (chunk && chunk < want)
+			want = chunk;
+		r = read(fd, *buf + *len, want);
 		if (r > 0)
 			*len += r;
 	} while (r > 0);
@@ -750,10 +761,20 @@ static void drain_fd(int fd, uint8_t **buf, size_t *cap, size_t *len)
 /*
  * 20000 writes into two one-page sub-buffers, read back with read() either
  * between bursts of 500 writes or while the producer runs on another CPU.
+ * small_reads makes the reader poll without pause and stop in the middle
+ * of sub-buffers (and of records) all the time, with read() sizes that
+ * cycle through odd values: it overlaps the writer's sub-buffer switches
+ * as often as it can.
  */
-static int check_accounting_with_reader(bool concurrent)
+static int check_accounting_with_reader(bool concurrent, bool small_reads,
+					bool slow_switch)
 {
-	const struct producer_opts o = { .subbuf = PAGE, .n_subbufs = 2 };
+	static const size_t chunks[] = { 0, 1000, 24, 4096, 333 };
+	unsigned int reads = 0;
+	const struct producer_opts o = {
+		.subbuf = PAGE, .n_subbufs = 2,
+		.raw_tp = slow_switch, .slow_switch = slow_switch,
+	};
 	const int cpu = online_cpus() > 1 ? 1 : 0;
 	struct producer_arg pa = { .cpu = cpu, .n = concurrent ? 20000 : 500 };
 	struct relay_test_bpf *skel;
@@ -771,6 +792,13 @@ static int check_accounting_with_reader(bool concurrent)
 	skel = start_producer(&o, "rt_live");
 	if (!skel || !CHECK(buf, "allocate"))
 		return TEST_FAIL;
+	if (slow_switch) {
+		skel->links.rt_slow_switch =
+			bpf_program__attach(skel->progs.rt_slow_switch);
+		CHECK(skel->links.rt_slow_switch, "attach kprobe: %s",
+		      strerror(errno));
+		skel->bss->switch_delay_loops = 20000;
+	}
 	snprintf(path, sizeof(path), DEBUGFS "/rt_live/rt_relay%d", cpu);
 	fd = open(path, O_RDONLY);
 	CHECK(fd >= 0, "open");
@@ -780,16 +808,18 @@ static int check_accounting_with_reader(bool concurrent)
 		for (;;) {
 			int done = pthread_tryjoin_np(thr, NULL) == 0;
 
-			drain_fd(fd, &buf, &cap, &len);
+			drain_fd(fd, &buf, &cap, &len,
+				 small_reads ? chunks[reads++ % 5] : 0);
 			if (done)
 				break;
-			usleep(200);
+			if (!small_reads)
+				usleep(200);
 		}
 	} else {
 		for (round = 0; round < 40; round++) {
 			pthread_create(&thr, NULL, producer_thread, &pa);
 			pthread_join(thr, NULL);
-			drain_fd(fd, &buf, &cap, &len);
+			drain_fd(fd, &buf, &cap, &len, 0);
 		}
 	}
 	close(fd);
@@ -811,7 +841,9 @@ static int check_accounting_with_reader(bool concurrent)
 	      "gaps %llu dropped %llu", (unsigned long long)gaps,
 	      st[cpu].dropped);
 	printf("    %s reader: produced %llu, read %zu, dropped %llu\n",
-	       concurrent ? "concurrent" : "interleaved",
+	       !concurrent ? "interleaved" :
+	       slow_switch ? "concurrent slow-switch" :
+	       small_reads ? "concurrent small-read" : "concurrent",
 	       (unsigned long long)c.attempts, n, st[cpu].dropped);
 	free(buf);
 	rt_recs_reset(&recs);
@@ -822,12 +854,22 @@ static int check_accounting_with_reader(bool concurrent)
 
 static int test_accounting_interleaved_reader(void)
 {
-	return check_accounting_with_reader(false);
+	return check_accounting_with_reader(false, false, false);
 }
 
 static int test_accounting_concurrent_reader(void)
 {
-	return check_accounting_with_reader(true);
+	return check_accounting_with_reader(true, false, false);
+}
+
+static int test_accounting_concurrent_small_reads(void)
+{
+	return check_accounting_with_reader(true, true, false);
+}
+
+static int test_accounting_concurrent_slow_switch(void)
+{
+	return check_accounting_with_reader(true, true, true);
 }
 
 static int test_free_while_open(void)
@@ -1332,6 +1374,10 @@ static const struct selftest selftests[] = {
 	{ "accounting_interleaved_reader", test_accounting_interleaved_reader },
 	{ "accounting_concurrent_reader", test_accounting_concurrent_reader,
 	  "relay read() racing a writer on another CPU can repeat or lose a sub-buffer" },
+	{ "accounting_concurrent_small_reads", test_accounting_concurrent_small_reads,
+	  "relay read() racing a writer on another CPU can repeat or lose a sub-buffer" },
+	{ "accounting_concurrent_slow_switch", test_accounting_concurrent_slow_switch,
+	  "relay read() acts on a sub-buffer switch half seen (kernel/README.md)" },
 	{ "free_while_open_or_mapped", test_free_while_open },
 	{ "unprivileged_create", test_unprivileged_create },
 	{ "verifier_ties_map_and_helper", test_verifier_ties_map_and_helper },

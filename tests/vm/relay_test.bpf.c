@@ -125,3 +125,24 @@ int rt_cpu_clock(void *ctx)
 		emit(RT_SRC_HARDIRQ);
 	return 0;
 }
+
+/*
+ * Stretches the writer's sub-buffer switch (relay calls subbuf_start in its
+ * middle) so that a concurrent reader overlaps it often.  A kprobe program
+ * only runs if no other kprobe/tp program is active on the CPU: pair it
+ * with the raw_tp writer.
+ */
+__u32 switch_delay_loops;
+
+static long rt_spin(__u64 i, void *ctx)
+{
+	return 0;
+}
+
+SEC("kprobe/relay_map_subbuf_start")
+int rt_slow_switch(void *ctx)
+{
+	if (switch_delay_loops)
+		bpf_loop(switch_delay_loops, rt_spin, NULL, 0);
+	return 0;
+}
