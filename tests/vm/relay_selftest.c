@@ -26,6 +26,7 @@
 #include "relay_parse.h"
 #include "relay_test.skel.h"
 #include "relay_bad.skel.h"
+#include "vmtest.h"
 
 #define DEBUGFS "/sys/kernel/debug"
 #define PAGE 4096
@@ -91,65 +92,6 @@ static bool path_exists(const char *fmt, ...)
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
 	return access(path, F_OK) == 0;
-}
-
-/* Map freeing is deferred to a workqueue; wait for the directory to go. */
-static bool wait_gone(const char *dir)
-{
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (!path_exists(DEBUGFS "/%s", dir))
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-/* The directory goes before relay_close() marks the buffers finalized:
- * give POLLERR a moment to follow. */
-static bool wait_pollerr(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static int online_cpus(void)
-{
-	return (int)sysconf(_SC_NPROCESSORS_ONLN);
-}
-
-static int pin_to_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void unpin(void)
-{
-	cpu_set_t set;
-	int cpu;
-
-	CPU_ZERO(&set);
-	for (cpu = 0; cpu < online_cpus(); cpu++)
-		CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void trigger(long n)
-{
-	while (n-- > 0)
-		syscall(SYS_getpgid, 0);
 }
 
 static ssize_t read_all(const char *path, uint8_t **out)
@@ -372,7 +314,7 @@ static int test_create_update_files(void)
 	if (fd2 >= 0)
 		close(fd2);
 	close(fd);
-	CHECK(wait_gone("rt_files"), "dir removed with the map");
+	CHECK(wait_debugfs_gone("rt_files"), "dir removed with the map");
 	return TEST_PASS;
 }
 
@@ -454,7 +396,7 @@ static int test_bad_dirnames(void)
 	CHECK(set_dir(fd, "rt_names", 16) == 0, "valid name after refusals");
 	CHECK(path_exists(DEBUGFS "/rt_names/rtnames0"), "files created");
 	close(fd);
-	CHECK(wait_gone("rt_names"), "dir removed");
+	CHECK(wait_debugfs_gone("rt_names"), "dir removed");
 	return TEST_PASS;
 }
 
@@ -506,7 +448,7 @@ static int test_concurrent_updates(void)
 		char dir[32];
 
 		snprintf(dir, sizeof(dir), "rt_race%d", i);
-		CHECK(wait_gone(dir), "%s removed", dir);
+		CHECK(wait_debugfs_gone(dir), "%s removed", dir);
 	}
 	return TEST_PASS;
 }
@@ -593,7 +535,7 @@ static int test_read_mmap_cat_poll(void)
 	      "bytes %llu", st[0].bytes);
 	unpin();
 	relay_test_bpf__destroy(skel);
-	CHECK(wait_gone("rt_io"), "dir removed");
+	CHECK(wait_debugfs_gone("rt_io"), "dir removed");
 	return TEST_PASS;
 }
 
@@ -641,7 +583,7 @@ static int test_no_overwrite_keeps_oldest(void)
 	      c.ok == 2 * per_subbuf + 10, "writes resume after a read");
 	unpin();
 	relay_test_bpf__destroy(skel);
-	CHECK(wait_gone("rt_full"), "dir removed");
+	CHECK(wait_debugfs_gone("rt_full"), "dir removed");
 	return TEST_PASS;
 }
 
@@ -707,7 +649,7 @@ static int test_overwrite_keeps_newest(void)
 	rt_recs_reset(&recs);
 	unpin();
 	relay_test_bpf__destroy(skel);
-	CHECK(wait_gone("rt_ovw"), "dir removed");
+	CHECK(wait_debugfs_gone("rt_ovw"), "dir removed");
 	return TEST_PASS;
 }
 
@@ -848,7 +790,7 @@ static int check_accounting_with_reader(bool concurrent, bool small_reads,
 	free(buf);
 	rt_recs_reset(&recs);
 	relay_test_bpf__destroy(skel);
-	CHECK(wait_gone("rt_live"), "dir removed");
+	CHECK(wait_debugfs_gone("rt_live"), "dir removed");
 	return TEST_PASS;
 }
 
@@ -901,7 +843,7 @@ static int test_free_while_open(void)
 	map_fd = dup(bpf_map__fd(skel->maps.rt_relay));
 	relay_test_bpf__destroy(skel);
 	close(map_fd);
-	CHECK(wait_gone("rt_free"), "map freed while its files are open");
+	CHECK(wait_debugfs_gone("rt_free"), "map freed while its files are open");
 	CHECK(open(path, O_RDONLY) < 0 && errno == ENOENT, "no new opens");
 
 	if (map != MAP_FAILED) {
@@ -927,7 +869,7 @@ static int test_free_while_open(void)
 	rfd = open(DEBUGFS "/rt_free2/rtfree0", O_RDONLY);
 	map = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, rfd, 0);
 	close(map_fd);
-	CHECK(wait_gone("rt_free2"), "bare map freed");
+	CHECK(wait_debugfs_gone("rt_free2"), "bare map freed");
 	if (CHECK(map != MAP_FAILED, "mmap bare map")) {
 		CHECK(((struct bpf_relay_subbuf_hdr *)map)->seq == 1, "header");
 		munmap(map, 2 * PAGE);
@@ -1225,7 +1167,7 @@ static int test_nested_writers(void)
 	       (unsigned long long)nmi.busy);
 	CHECK(nmi.attempts > 0, "no NMI-context write happened");
 	relay_test_bpf__destroy(skel);
-	CHECK(wait_gone("rt_nest"), "dir removed");
+	CHECK(wait_debugfs_gone("rt_nest"), "dir removed");
 	return TEST_PASS;
 }
 
@@ -1352,7 +1294,7 @@ static int test_nmi_injected(void)
 	       injected, nmis, (unsigned long long)nmi.ok,
 	       (unsigned long long)nmi.busy);
 	relay_test_bpf__destroy(skel);
-	CHECK(wait_gone("rt_nmiq"), "dir removed");
+	CHECK(wait_debugfs_gone("rt_nmiq"), "dir removed");
 	return TEST_PASS;
 }
 

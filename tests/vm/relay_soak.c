@@ -37,6 +37,7 @@
 #include <bpf/libbpf.h>
 #include "relay_parse.h"
 #include "relay_test.skel.h"
+#include "vmtest.h"
 
 #define DEBUGFS		"/sys/kernel/debug"
 #define PAGE		4096
@@ -83,15 +84,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void pin_to_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static bool write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY);
@@ -102,35 +94,6 @@ static bool write_file(const char *path, const char *s)
 	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
 	close(fd);
 	return ok;
-}
-
-static bool gone(const char *dir)
-{
-	char path[256];
-	int i;
-
-	snprintf(path, sizeof(path), DEBUGFS "/%s", dir);
-	for (i = 0; i < 1000; i++) {
-		if (access(path, F_OK))
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-/* The directory goes before relay_close() marks the buffers finalized:
- * give POLLERR a moment to follow. */
-static bool wait_pollerr(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
-			return true;
-		usleep(10000);
-	}
-	return false;
 }
 
 /* ---- before/after accounting ---- */
@@ -392,7 +355,7 @@ static void churn_bare(unsigned long long round)
 			fail("churn: open/mmap %s: %s", path, strerror(errno));
 	}
 	close(fd);
-	if (!gone(dir))
+	if (!wait_debugfs_gone(dir))
 		fail("churn: %s outlived its map", dir);
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		if (maps[cpu] != MAP_FAILED) {
@@ -431,7 +394,7 @@ static void churn_with_writer(unsigned long long round)
 			fail("churn: open/mmap %s: %s", path, strerror(errno));
 	}
 	relay_test_bpf__destroy(skel);
-	if (!gone(dir))
+	if (!wait_debugfs_gone(dir))
 		fail("churn: %s outlived its map", dir);
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		char buf[4096];
@@ -553,7 +516,7 @@ int main(int argc, char **argv)
 	if (dropped)
 		fail("%llu writes refused in overwrite mode", dropped);
 	relay_test_bpf__destroy(skel);
-	if (!gone("rt_soak"))
+	if (!wait_debugfs_gone("rt_soak"))
 		fail("rt_soak outlived its map");
 
 	settle();

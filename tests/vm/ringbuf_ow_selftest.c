@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 #include "ringbuf_ow.h"
 #include "ringbuf_ow.skel.h"
+#include "vmtest.h"
 
 #define PAGE 4096
 #define RING (4 * PAGE)
@@ -348,32 +349,6 @@ static struct ringbuf_ow_bpf *ow_load(const struct ow_opts *o)
 fail:
 	ringbuf_ow_bpf__destroy(skel);
 	return NULL;
-}
-
-static int pin_to_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void unpin(void)
-{
-	cpu_set_t set;
-	long cpu, n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	CPU_ZERO(&set);
-	for (cpu = 0; cpu < n; cpu++)
-		CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void trigger(long n)
-{
-	while (n-- > 0)
-		syscall(SYS_getpgid, 0);
 }
 
 static int read_counts(struct ringbuf_ow_bpf *skel, int cpu,
