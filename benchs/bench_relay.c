@@ -279,9 +279,11 @@ static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
 
 /* The writer may lap us while we parse a sub-buffer: handing records over
  * before the seq re-check would deliver torn ones.  So copy the header and
- * [from, committed) out first, re-check the live seq, then parse the copy. */
+ * [from, committed) out first, re-check the live seq, then parse the copy.
+ * Only sub-buffer want is parsed: any other seq (not written yet, or a
+ * later lap) comes back in v->seq with no record handed over. */
 static int read_stable(struct rb_consumer *c, const char *live, u32 from,
-		       struct relay_subbuf_view *v)
+		       u64 want, struct relay_subbuf_view *v)
 {
 	static __thread char *copy;
 	static __thread size_t copy_size;
@@ -298,6 +300,11 @@ static int read_stable(struct rb_consumer *c, const char *live, u32 from,
 			return RELAY_TRUNCATED;
 	}
 	seq = __atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE);
+	if (seq != want) {
+		memset(v, 0, sizeof(*v));
+		v->seq = seq;
+		return seq ? RELAY_OK : RELAY_EMPTY;
+	}
 	committed = __atomic_load_n(&hdr->committed, __ATOMIC_ACQUIRE);
 	if (committed > sz - sizeof(*hdr))	/* let the parser judge the header */
 		committed = sz - sizeof(*hdr);
@@ -307,7 +314,7 @@ static int read_stable(struct rb_consumer *c, const char *live, u32 from,
 	if (from < committed)
 		memcpy(copy + sizeof(*hdr) + from, live + sizeof(*hdr) + from, committed - from);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the copy before the re-check */
-	if (seq && __atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE) != seq) {
+	if (__atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE) != seq) {
 		memset(v, 0, sizeof(*v));
 		v->seq = seq;
 		return RELAY_TORN;
@@ -324,7 +331,7 @@ static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 
 	for (guard = 0; guard < (int)n + 1; guard++) {	/* bounded: one lap */
 		idx = (rc->want_seq - 1) % n;
-		st = read_stable(c, (char *)rc->map + idx * sz, rc->from, &v);
+		st = read_stable(c, (char *)rc->map + idx * sz, rc->from, rc->want_seq, &v);
 		if (st == RELAY_EMPTY || v.seq < rc->want_seq)
 			return;			/* not written yet */
 		if (v.seq > rc->want_seq || st == RELAY_TORN) {
@@ -344,7 +351,8 @@ static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 		relay_read_subbuf((char *)rc->map + idx * sz, sz, 0, &next, NULL, NULL);
 		if (next.seq != rc->want_seq + 1)
 			return;
-		st = read_stable(c, (char *)rc->map + ((rc->want_seq - 1) % n) * sz, rc->from, &v);
+		st = read_stable(c, (char *)rc->map + ((rc->want_seq - 1) % n) * sz, rc->from,
+				 rc->want_seq, &v);
 		if (v.seq == rc->want_seq)
 			note_status(c, st);
 		rc->want_seq++;
