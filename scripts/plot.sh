@@ -302,7 +302,8 @@ for where in $wheres; do
 			echo "set xtics 1 format ''; set key off"
 			echo "set label 1 'retention' at graph 0.01, graph 0.92"
 			echo "plot '$work/$name.0.dat' using 0:2 with boxes lc rgb '#4c78a8', \\"
-			echo "     '' using 0:2:5 with labels offset 0,0.8 font ',9'"
+			# upright inside each bar: side by side they overlap
+			echo "     '' using 0:(4):5 with labels rotate by 90 left font ',9'"
 			echo "unset label 1"
 			echo "set origin 0, 0; set size 1, 0.6; set tmargin 1.5; set bmargin 9"
 			echo "set label 1 'freshness' at graph 0.01, graph 0.92"
