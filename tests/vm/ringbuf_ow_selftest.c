@@ -351,6 +351,23 @@ fail:
 	return NULL;
 }
 
+/* ow_load() and the ring mapped: the busy-record ring or the main one. */
+static struct ringbuf_ow_bpf *ow_load_mapped(const struct ow_opts *o, struct ow_ring *r,
+					     bool busy_ring, size_t size)
+{
+	struct ringbuf_ow_bpf *skel = ow_load(o);
+	struct bpf_map *map;
+
+	if (!CHECK(skel, "load: %s", strerror(errno)))
+		return NULL;
+	map = busy_ring ? skel->maps.ow_busy_rb : skel->maps.ow_rb;
+	if (!CHECK(ring_map(r, bpf_map__fd(map), size) == 0, "mmap")) {
+		ringbuf_ow_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
 static int read_counts(struct ringbuf_ow_bpf *skel, int cpu,
 		       struct ow_counts *out)
 {
@@ -479,13 +496,9 @@ static int test_keeps_newest(void)
 	struct pollfd pfd;
 	unsigned long prod, over;
 
-	skel = ow_load(&o);
-	if (!CHECK(skel, "load: %s", strerror(errno)))
+	skel = ow_load_mapped(&o, &r, false, RING);
+	if (!skel)
 		return TEST_FAIL;
-	if (!CHECK(ring_map(&r, bpf_map__fd(skel->maps.ow_rb), RING) == 0, "mmap")) {
-		ringbuf_ow_bpf__destroy(skel);
-		return TEST_FAIL;
-	}
 	pin_to_cpu(0);
 
 	/* Below capacity nothing is overwritten. */
@@ -568,13 +581,9 @@ static int test_no_flag_drops_newest(void)
 	struct ow_ring r;
 	struct snap s;
 
-	skel = ow_load(&o);
-	if (!CHECK(skel, "load: %s", strerror(errno)))
+	skel = ow_load_mapped(&o, &r, false, RING);
+	if (!skel)
 		return TEST_FAIL;
-	if (!CHECK(ring_map(&r, bpf_map__fd(skel->maps.ow_rb), RING) == 0, "mmap")) {
-		ringbuf_ow_bpf__destroy(skel);
-		return TEST_FAIL;
-	}
 	pin_to_cpu(0);
 	trigger(total);
 	CHECK(read_counts(skel, 0, &c) == 0 && c.ok == capacity &&
@@ -622,13 +631,9 @@ static int test_variable_sizes(void)
 	struct snap s;
 	long total;
 
-	skel = ow_load(&o);
-	if (!CHECK(skel, "load: %s", strerror(errno)))
+	skel = ow_load_mapped(&o, &r, false, RING);
+	if (!skel)
 		return TEST_FAIL;
-	if (!CHECK(ring_map(&r, bpf_map__fd(skel->maps.ow_rb), RING) == 0, "mmap")) {
-		ringbuf_ow_bpf__destroy(skel);
-		return TEST_FAIL;
-	}
 	pin_to_cpu(0);
 
 	total = 2 * RING / small + 3;
@@ -715,14 +720,9 @@ static int test_busy_record_not_overwritten(void)
 	struct ow_ring r;
 	struct snap s;
 
-	skel = ow_load(&o);
-	if (!CHECK(skel, "load: %s", strerror(errno)))
+	skel = ow_load_mapped(&o, &r, true, OW_BUSY_RING);
+	if (!skel)
 		return TEST_FAIL;
-	if (!CHECK(ring_map(&r, bpf_map__fd(skel->maps.ow_busy_rb),
-			    OW_BUSY_RING) == 0, "mmap")) {
-		ringbuf_ow_bpf__destroy(skel);
-		return TEST_FAIL;
-	}
 	CHECK(3 * rec > OW_BUSY_RING - 1 && 2 * rec <= OW_BUSY_RING - 1,
 	      "geometry");
 	trigger(1);
@@ -790,13 +790,9 @@ static int test_two_cpus(void)
 
 	if (ncpu < 2)
 		fprintf(stderr, "    only one CPU online: no concurrency\n");
-	skel = ow_load(&o);
-	if (!CHECK(skel, "load: %s", strerror(errno)))
+	skel = ow_load_mapped(&o, &r, false, o.size);
+	if (!skel)
 		return TEST_FAIL;
-	if (!CHECK(ring_map(&r, bpf_map__fd(skel->maps.ow_rb), o.size) == 0, "mmap")) {
-		ringbuf_ow_bpf__destroy(skel);
-		return TEST_FAIL;
-	}
 	for (round = 0; round < 5; round++) {
 		struct ow_counts c[2];
 		struct snap_summary sum;
@@ -893,13 +889,9 @@ static int test_snapshot_while_writing(void)
 	pthread_t thr;
 	int n = 0, bad = 0;
 
-	skel = ow_load(&o);
-	if (!CHECK(skel, "load: %s", strerror(errno)))
+	skel = ow_load_mapped(&o, &r, false, RING);
+	if (!skel)
 		return TEST_FAIL;
-	if (!CHECK(ring_map(&r, bpf_map__fd(skel->maps.ow_rb), RING) == 0, "mmap")) {
-		ringbuf_ow_bpf__destroy(skel);
-		return TEST_FAIL;
-	}
 	pin_to_cpu(0);
 	pthread_create(&thr, NULL, writer, &arg);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
