@@ -26,6 +26,7 @@ struct perf_sample_raw {
 struct perf_ring {
 	int fd;
 	void *base;	/* metadata page, then data pages */
+	u64 read_head;	/* backward: data_head when last read; newer is below */
 };
 
 static struct {
@@ -41,11 +42,9 @@ static struct {
 
 static int perfbuf_validate(void)
 {
-	/* A backward ring has no tail to hand back: it can only be snapshot. */
-	if (env.overwrite && (strcmp(env.bench_name, "perfbuf-custom") ||
-			      !scenario_is_snapshot(env.scenario))) {
-		fprintf(stderr, "perf buffer overwrite (write_backward) needs perfbuf-custom "
-			"and --scenario overwrite or no-reader\n");
+	/* libbpf's perf_buffer reads forward rings only. */
+	if (env.overwrite && strcmp(env.bench_name, "perfbuf-custom")) {
+		fprintf(stderr, "perf buffer overwrite (write_backward) needs perfbuf-custom\n");
 		return EXIT_USAGE;
 	}
 	if (env.consumers != 1 && !strcmp(env.bench_name, "perfbuf-libbpf")) {
@@ -154,8 +153,10 @@ static int open_ring(int cpu, int map_fd, int epfd)
 		return -1;
 	}
 	if (bpf_map_update_elem(map_fd, &cpu, &r->fd, BPF_ANY) ||
-	    ioctl(r->fd, PERF_EVENT_IOC_ENABLE, 0) ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, r->fd, &ev))
+	    ioctl(r->fd, PERF_EVENT_IOC_ENABLE, 0))
+		return -1;
+	/* A backward ring is read on a timer (custom_consumer), not on wakeups. */
+	if (!env.overwrite && epoll_ctl(epfd, EPOLL_CTL_ADD, r->fd, &ev))
 		return -1;
 	return 0;
 }
@@ -235,8 +236,11 @@ static void handle_at(struct rb_consumer *c, const char *data, u64 size, u64 pos
 }
 
 /* A write_backward ring, paused: the newest record starts at data_head and
- * older ones follow it upwards.  Walk to the oldest whole record, then hand
- * them over oldest first, as every other reader does. */
+ * older ones follow it upwards, up to where the last read started
+ * (read_head; 0 before the first).  Walk to the oldest whole record that is
+ * new, then hand them over oldest first, as every other reader does.  While
+ * the ring is paused the kernel refuses writes and the producer counts them
+ * as dropped; what the writer overwrote before we came shows as a seq gap. */
 static void backward_drain(struct rb_consumer *c, struct perf_ring *r)
 {
 	struct perf_event_mmap_page *meta = r->base;
@@ -249,8 +253,10 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r)
 		return;
 	ioctl(r->fd, PERF_EVENT_IOC_PAUSE_OUTPUT, 1);
 	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
-	avail = -head < size ? -head : size;	/* head counts down from 0 */
-	offs = calloc(size / sizeof(struct perf_event_header) + 1, sizeof(*offs));
+	avail = r->read_head - head;	/* head counts down from 0 */
+	if (avail > size)
+		avail = size;
+	offs = malloc((size / sizeof(struct perf_event_header) + 1) * sizeof(*offs));
 	while (offs && off < avail) {
 		const struct perf_event_header *e = (const void *)(data + (head + off) % size);
 
@@ -263,6 +269,7 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r)
 	for (i = n; i > 0; i--)
 		handle_at(c, data, size, head + offs[i - 1]);
 	free(offs);
+	r->read_head = head;
 	ioctl(r->fd, PERF_EVENT_IOC_PAUSE_OUTPUT, 0);
 }
 
@@ -288,8 +295,13 @@ static void *custom_consumer(void *arg)
 		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);
-		for (i = 0; i < n; i++)
-			ring_drain(c, &ctx.rings[evs[i].data.u32]);
+		/* A backward ring never fills, so a wakeup says nothing a timer
+		 * does not: its epoll set is empty and it is read every --poll-ms. */
+		if (env.overwrite)
+			drain_mine(c);
+		else
+			for (i = 0; i < n; i++)
+				ring_drain(c, &ctx.rings[evs[i].data.u32]);
 	}
 	drain_mine(c);
 	return NULL;

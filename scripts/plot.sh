@@ -88,9 +88,10 @@ def mech: .mechanism // (.bench | sub("-.*"; ""));
 # the same bench.
 def labelled($skip):
 	(group_by(.r.bench) | map({key: .[0].r.bench, value:
-		([.[] | .r | cfg | del(.[$skip[]]) | to_entries[]] | group_by(.key)
+		([.[] | .r | cfg | del(.[$skip[]], .overwrite) | to_entries[]] | group_by(.key)
 		 | map(select((map(.value) | unique | length) > 1) | .[0].key))}) | from_entries) as $vary
-	| map(. + {label: (.r.bench + (if (.r | scen) != "stream" then " " + (.r | scen) else "" end)
+	| map(. + {label: (.r.bench + (if .r.params.overwrite then " ow" else "" end)
+		+ (if (.r | scen) != "stream" then " " + (.r | scen) else "" end)
 		+ ([$vary[.r.bench][] as $k | " \($k)=\(.r.params[$k])"] | join("")))});
 # series of one configuration in which param $x takes at least two values
 def sweep($x):

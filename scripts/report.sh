@@ -84,10 +84,12 @@ def div($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b e
 to_entries | map(.value + {_i: .key})
 | group_by([.meta.where, scen_rank, scen]) | .[]
 | (sort_by([ref_rank, ._i]) | .[0]) as $ref
-| map(select(common == ($ref | common))) | group_by(.bench) | map(sort_by(._i) | .[0])
-| sort_by([mech_rank, .bench])
+| map(select(common == ($ref | common))) | group_by([.bench, (.params.overwrite // false)])
+| map(sort_by(._i) | .[0])
+| sort_by([mech_rank, .bench, (.params.overwrite // false | not)])
 | (if ($ref | mech) == "ringbuf" then $ref else null end) as $rb
-| .[] | {where: .meta.where, scenario: scen, bench, ref: ($rb.bench // ""),
+| .[] | {where: .meta.where, scenario: scen, ref: ($rb.bench // ""),
+	bench: (.bench + (if .params.overwrite then " --overwrite" else "" end)),
 	size: .params.record_size, producers: .params.producers, rate: .params.rate,
 	ev: .throughput.events_per_s.median, ev_r: div(.throughput.events_per_s.median; $rb.throughput.events_per_s.median),
 	ns: .cpu.producer_ns_per_event.median, ns_r: div(.cpu.producer_ns_per_event.median; $rb.cpu.producer_ns_per_event.median),

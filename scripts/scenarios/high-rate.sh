@@ -7,7 +7,15 @@
 
 # relay-mmap streams in overwrite mode: an mmap reader cannot hand sub-buffers
 # back to relay, so without overwrite its buffer fills once and stays full.
-HIGH_RATE_BENCHS=("relay-mmap --overwrite" ringbuf-libbpf perfbuf-libbpf percpu)
+# The ring buffer and perf buffer run both ways.  Their overwrite readers are
+# live too: ringbuf-custom skips ahead to the overwrite position when lapped,
+# perfbuf-custom pauses each backward ring every --poll-ms and reads what is
+# new.  What the writer overwrote first shows as lost, what perf refused
+# while paused as dropped.
+HIGH_RATE_BENCHS=(
+	"relay-mmap --overwrite" ringbuf-libbpf "ringbuf-custom --overwrite"
+	perfbuf-libbpf "perfbuf-custom --overwrite" percpu
+)
 HIGH_RATE_BUF=$((1 << 20))
 
 scenario_high_rate() {

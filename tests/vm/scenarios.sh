@@ -55,6 +55,10 @@ check "no-reader: the perf buffer recovers nothing and refuses everything" q '
 check "high-rate: every mechanism saturated and measured" q '
 	[.[] | select(.scenario == "high-rate" and .params.rate == 0)] |
 	(map(.mechanism) | unique | length) == 4 and all(.throughput.produced_per_s.median > 0)'
+check "high-rate: the ring and perf buffer overwrite readers keep up live, loss accounted" q '
+	[.[] | select(.scenario == "high-rate" and .params.overwrite and .mechanism != "relay")] |
+	(map(.mechanism) | unique) == ["perfbuf", "ringbuf"] and
+	all(.loss.ok and .loss.consumed > 0 and .loss.corrupt == 0)'
 check "latency: rate-limited runs with latency samples" q '
 	[.[] | select(.scenario == "latency")] | length > 0 and
 	all(.latency_ns.count > 0 and .params.rate > 0)'
