@@ -561,6 +561,7 @@ static void latency_json(struct json *j, const struct hist *h, const struct summ
 {
 	json_begin(j, "latency_ns");
 	json_u64(j, "count", h->count);
+	json_u64(j, "every", env.lat_every);
 	json_u64(j, "p50", hist_percentile(h, 50));
 	json_u64(j, "p90", hist_percentile(h, 90));
 	json_u64(j, "p99", hist_percentile(h, 99));
@@ -677,10 +678,10 @@ static void report_text(const struct result *r, const struct bench_meta *m)
 	printf("  throughput  %.3f ± %.3f M/s (min %.3f, max %.3f), %.2f ± %.2f MB/s\n",
 	       ev->median / 1e6, ev->stddev / 1e6, ev->min / 1e6, ev->max / 1e6,
 	       mb->median, mb->stddev);
-	printf("  latency ns  p50 %llu p90 %llu p99 %llu p99.9 %llu max %llu (%llu samples)\n",
+	printf("  latency ns  p50 %llu p90 %llu p99 %llu p99.9 %llu max %llu (%llu samples, 1 in %u)\n",
 	       (unsigned long long)hist_percentile(h, 50), (unsigned long long)hist_percentile(h, 90),
 	       (unsigned long long)hist_percentile(h, 99), (unsigned long long)hist_percentile(h, 99.9),
-	       (unsigned long long)(h->count ? h->max : 0), (unsigned long long)h->count);
+	       (unsigned long long)(h->count ? h->max : 0), (unsigned long long)h->count, env.lat_every);
 	printf("  loss        produced %llu consumed %llu dropped %llu lost %llu in-buffer %llu corrupt %llu: %s\n",
 	       (unsigned long long)r->loss.produced, (unsigned long long)r->loss.consumed,
 	       (unsigned long long)r->loss.dropped, (unsigned long long)r->loss.lost,
@@ -988,6 +989,7 @@ static int prepare(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rb_count_only = env.count_only;
+	rb_lat_mask = env.lat_every - 1;
 	rb_ncpus = libbpf_num_possible_cpus();
 	rb_main_pid = getpid();
 	return check_environment();

@@ -43,6 +43,8 @@ struct bench_env {
 	bool list;
 	bool raw_tp;
 	bool count_only;	/* consumers only count records: no seq, no latency */
+	bool kernel_record;	/* 8-byte records as the kernel bench (--compat) */
+	u32 lat_every;		/* latency of records with seq % lat_every == 0 */
 	bool overwrite;		/* relay, ringbuf: overwrite flag; perfbuf: backward */
 	int scenario;		/* enum rb_scenario */
 	u64 rate;		/* triggers/s per producer, 0 = as fast as possible */
@@ -147,6 +149,7 @@ struct rb_consumer {
 /* Switched by the harness: latency is only sampled while measuring. */
 extern volatile int rb_measuring;
 extern bool rb_count_only;
+extern u64 rb_lat_mask;
 extern bool rb_snapshot;	/* consumers also keep ts_min/ts_max */
 
 void seqtrack_reset(struct seqtrack *t);
@@ -372,6 +375,7 @@ static inline u64 rb_load(const u64 *p)
 	(skel)->rodata->notify_mode = env.ringbuf.notify;		\
 	(skel)->rodata->notify_every = env.ringbuf.sample;		\
 	(skel)->rodata->producer_work = env.producer_work;		\
+	(skel)->rodata->kernel_record = env.kernel_record;		\
 } while (0)
 
 #endif /* RB_BENCH_H */

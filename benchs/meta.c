@@ -124,7 +124,8 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_u64(j, "consumers", e->consumers);
 	json_bool(j, "affinity", e->affinity);
 	json_u64(j, "record_size", e->rec_size);
-	json_u64(j, "payload_size", e->rec_size - RB_HDR_SIZE);
+	json_u64(j, "payload_size", e->kernel_record ? 0 : e->rec_size - RB_HDR_SIZE);
+	json_bool(j, "kernel_record", e->kernel_record);
 	json_u64(j, "batch", e->batch);
 	json_u64(j, "producer_work", e->producer_work);
 	json_u64(j, "rate", e->rate);
@@ -133,6 +134,7 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_str(j, "trigger", e->raw_tp ? "raw_tp/sys_enter" : "tp/syscalls/sys_enter_getpgid");
 	json_bool(j, "overwrite", e->overwrite);
 	json_bool(j, "count_only", e->count_only);
+	json_u64(j, "lat_every", e->lat_every);
 	json_u64(j, "rb_size", e->ringbuf.size);
 	json_str(j, "rb_notify", notify_name(e->ringbuf.notify));
 	json_u64(j, "rb_sample", e->ringbuf.sample);

@@ -272,6 +272,13 @@ static int compat_apply(void)
 	if (!given(OPT_PB_WAKEUP))
 		env.perfbuf.wakeup = sampled ? COMPAT_SAMPLE : 1;
 	env.back2back = b2b;
+	/* Our consumers cannot parse a headerless record: they only count. */
+	if (env.kernel_record && given('s'))
+		return fail("--kernel-record writes 8-byte records: -s does not apply%s%s", NULL, NULL);
+	if (env.kernel_record) {
+		env.rec_size = RB_KERNEL_REC_SIZE;
+		env.count_only = true;
+	}
 	if (b2b && env.producers != 1)
 		return fail("--compat %s needs exactly one producer%s", env.compat, NULL);
 	return 0;
@@ -281,6 +288,7 @@ static int compat_apply(void)
 enum {
 	OPT_JSON = 2000, OPT_LIST, OPT_RATE, OPT_RAW_TP, OPT_COUNT_ONLY, OPT_OVERWRITE,
 	OPT_SCENARIO, OPT_POLL_MS, OPT_EXTERNAL, OPT_PRODUCER_WORK, OPT_COMPAT,
+	OPT_LAT_EVERY, OPT_KERNEL_RECORD,
 };
 
 static const char *const scenario_names[] = {
@@ -319,9 +327,13 @@ static const struct argp_option common_opts[] = {
 	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), "
 	  "no-reader (loader pins and exits, reader recovers after T s)" },
 	{ "count-only", OPT_COUNT_ONLY, NULL, 0, "consumers only count (accounting overhead baseline)" },
+	{ "lat-every", OPT_LAT_EVERY, "N", 0,
+	  "time the latency of every N-th record per CPU, a power of two 1..4096 (default 1 with --rate, else 64)" },
 	{ "producer-work", OPT_PRODUCER_WORK, "N", 0, "extra work steps per record, 0..1048576 (slowdown injection, default 0)" },
 	{ "json", OPT_JSON, NULL, 0, "one JSON object per result on stdout" },
 	{ "list", OPT_LIST, NULL, 0, "list benches and exit" },
+	{ "kernel-record", OPT_KERNEL_RECORD, NULL, 0,
+	  "with --compat: write the kernel bench's bare 8-byte record instead of ours (implies --count-only)" },
 	{ "compat", OPT_COMPAT, "MODE", 0, "the kernel selftests bench's settings: parallel|sampled|b2b|b2b-sampled (ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf, perfbuf-custom; other options still override)" },
 	{},
 };
@@ -385,6 +397,15 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_PRODUCER_WORK:
 		return opt_u32("producer-work", arg, 0, 1u << 20, &env.producer_work);
+	case OPT_KERNEL_RECORD:
+		env.kernel_record = true;
+		return 0;
+	case OPT_LAT_EVERY:
+		if (opt_u32("lat-every", arg, 1, 4096, &env.lat_every))
+			return EINVAL;
+		if (env.lat_every & (env.lat_every - 1))
+			return fail("invalid value for --%s: '%s' (not a power of 2)", "lat-every", arg);
+		return 0;
 	case OPT_JSON:
 		env.json = true;
 		return 0;
@@ -404,6 +425,11 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		/* cat forks per period: 100 ms unless asked otherwise */
 		if (!env.poll_ms)
 			env.poll_ms = env.bench_name && !strcmp(env.bench_name, "relay-cat") ? 100 : 50;
+		/* Below saturation there is time to time every record. */
+		if (!env.lat_every)
+			env.lat_every = env.rate ? 1 : 64;
+		if (env.kernel_record && !env.compat)
+			return fail("--kernel-record needs --compat%s%s", NULL, NULL);
 		return env.compat && env.bench_name ? compat_apply() : 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -22,6 +22,10 @@ const volatile __u32 notify_every = 1;
 /* Fault injection for scripts/validate_compare.sh: bpf_loop() steps of
  * cheap work per record, so a known slowdown can be dialled in. */
 const volatile __u32 producer_work = 0;
+/* --kernel-record: the kernel bench's record, a bare 8-byte value (here the
+ * seq), so the fidelity check compares harnesses and not record formats.
+ * rec_size is then 8. */
+const volatile __u32 kernel_record = 0;
 
 struct rb_scratch_buf {
 	__u8 data[RB_REC_MAX];
@@ -73,9 +77,11 @@ static __always_inline void rb_produce(void *ctx)
 		/* seq is only consumed when the output succeeds, so a gap seen
 		 * by the consumer means a record was lost after being written. */
 		rec->seq = cnt->seq + 1;
-		rec->ts_ns = bpf_ktime_get_ns();
-		rec->cpu = bpf_get_smp_processor_id();
-		rec->len = rec_size;
+		if (!kernel_record) {
+			rec->ts_ns = bpf_ktime_get_ns();
+			rec->cpu = bpf_get_smp_processor_id();
+			rec->len = rec_size;
+		}
 		if (producer_work)
 			bpf_loop(producer_work, rb_work_step, &work_state, 0);
 		cnt->produced++;

@@ -24,6 +24,8 @@ struct rb_record {
 #define RB_REC_MIN	(RB_HDR_SIZE + RB_PAYLOAD_MIN)
 #define RB_REC_MAX	(RB_HDR_SIZE + RB_PAYLOAD_MAX)
 #define RB_BATCH_MAX	1024u
+/* The kernel bench's record (--kernel-record): one bare __u64. */
+#define RB_KERNEL_REC_SIZE	8u
 
 /* Per-CPU counters kept by every producer, in the percpu array rb_counters. */
 struct rb_counters {

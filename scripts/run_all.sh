@@ -150,7 +150,7 @@ jq -n --arg host "$(hostname)" --arg kernel "$(uname -r)" \
 	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	--arg clang "$(clang-19 --version | head -1)" --arg qemu "$(qemu-system-x86_64 --version | head -1)" \
 	--arg gcc "$(gcc --version | head -1)" --arg gnuplot "$(gnuplot --version 2>/dev/null || echo none)" \
-	'{schema_version: 1, date: $date, host: $host, host_kernel: $kernel, cpu: $cpu, nproc: $nproc,
+	'{schema_version: 2, date: $date, host: $host, host_kernel: $kernel, cpu: $cpu, nproc: $nproc,
 	  git_rev: $rev, mode: $mode, where: $where, command: $cmdline,
 	  vm: {kernel_config_sha256: $vm_config, smp: 2, accel: "tcg"},
 	  tools: {clang: $clang, gcc: $gcc, qemu: $qemu, gnuplot: $gnuplot}}' >"$partial/meta.json"

@@ -157,7 +157,7 @@ rm -f "$script"
 
 jq -n --arg host "$(hostname)" --arg kernel "$(uname -r)" --arg rev "$rev" --arg cmd "$cmdline" \
 	--arg qemu "$(qemu-system-x86_64 --version | head -1)" \
-	'{schema_version: 1, host: $host, host_kernel: $kernel, git_rev: $rev, where: "vm",
+	'{schema_version: 2, host: $host, host_kernel: $kernel, git_rev: $rev, where: "vm",
 	  command: $cmd, tools: {qemu: $qemu}}' >"$partial/meta.json"
 
 # Per configuration: memory, loss, p99 and whether the targets hold; per

@@ -64,7 +64,7 @@ run() {
 	mkdir -p "$dir"
 	"$BENCH" "$bench_name" "${TIMING[@]}" --producer-work "$2" --json >"$dir/results.jsonl" ||
 		die "bench $bench_name --producer-work $2 failed"
-	jq -n --arg k "$(uname -r)" '{schema_version: 1, where: "native", host_kernel: $k}' >"$dir/meta.json"
+	jq -n --arg k "$(uname -r)" '{schema_version: 2, where: "native", host_kernel: $k}' >"$dir/meta.json"
 }
 # which metrics regressed, and the producer change %, in a compare --json output
 fired() { jq -r '[.rows[] | select(.verdict == "regression") | .metric] | join(",")' "$1"; }

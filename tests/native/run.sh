@@ -80,6 +80,13 @@ for s in 16 4096; do
 	check "perfbuf-custom with a $s B payload" quiet jq -e --argjson s "$s" '.loss.ok and .loss.consumed > 0 and
 		.loss.corrupt == 0 and .params.payload_size == $s and .params.record_size == $s + 24' "$TMP/size.json"
 done
+# a live backward reader: a small ring far past capacity loses records to the
+# writer (lost) and to its own pauses (dropped), and accounts for every one
+"$BENCH" perfbuf-custom --overwrite -w 0.1 -d 0.3 -i 2 -s 1024 --pb-pages 2 --poll-ms 5 \
+	--json >"$TMP/pb-ow.json" 2>/dev/null
+check "perfbuf-custom --overwrite streams live, loss accounted" quiet jq -e '
+	.params.overwrite and .loss.ok and .loss.consumed > 0 and .loss.lost > 0 and
+	.loss.corrupt == 0 and .loss.produced == .loss.consumed + .loss.dropped + .loss.lost' "$TMP/pb-ow.json"
 
 # ---- --compat: the kernel bench's settings, briefly, every mode ----
 # Timing options given explicitly must win; everything else follows the mode.
@@ -110,6 +117,12 @@ for mode in parallel sampled b2b b2b-sampled; do
 			quiet jq -e --arg mode "$mode" "$JQ_COMPAT" "$out"
 	done
 done
+# --kernel-record: the kernel bench's bare 8-byte record, counted only
+"$BENCH" ringbuf-custom --compat b2b --kernel-record -w 0.2 -d 0.3 -i 2 --json >"$TMP/kr.json" 2>/dev/null
+check "ringbuf-custom --compat b2b --kernel-record: 8-byte records, all accounted" quiet jq -e '
+	.params.kernel_record and .params.count_only and .params.record_size == 8 and
+	.loss.ok and .loss.consumed > 500 and .loss.dropped == 0 and
+	(.throughput.mb_per_s.median * 1e6 / .throughput.events_per_s.median - 8 | fabs) < 0.01' "$TMP/kr.json"
 
 # ---- the kernel's own bench, rebuilt with a tracepoint trigger ----
 # Only that it builds and its rb-libbpf producer fires; speed is not checked.
@@ -206,7 +219,7 @@ expect 2 "unknown option" percpu --bogus
 expect 2 "two consumers on ringbuf" ringbuf-libbpf -c 2
 expect 2 "unknown scenario" percpu --scenario sideways
 expect 2 "libbpf ring buffer cannot overwrite" ringbuf-libbpf --overwrite
-expect 2 "perf buffer backward needs a snapshot" perfbuf-custom --overwrite
+expect 2 "libbpf perf buffer cannot read backward" perfbuf-libbpf --overwrite
 expect 2 "count-only snapshot" ringbuf-custom --scenario overwrite --count-only
 if ! "$BENCH" ringbuf-custom --overwrite -w 0.1 -d 0.1 -i 1 >/dev/null 2>&1; then
 	# the host ring buffer lacks the 6.19 overwrite mode: one line, exit 1

@@ -39,7 +39,7 @@ mkresult() {
 	local dir=$TMP/$1
 	shift
 	mkdir -p "$dir"
-	echo '{"schema_version": 1, "where": "native"}' >"$dir/meta.json"
+	echo '{"schema_version": 2, "where": "native"}' >"$dir/meta.json"
 	if [ $# -gt 0 ]; then result "$@" >"$dir/results.jsonl"; else result '.' >"$dir/results.jsonl"; fi
 }
 
@@ -165,8 +165,8 @@ mkresult garbled
 echo '{"bench": ' >>"$TMP/garbled/results.jsonl"
 expect_error "invalid json" "not json lines" "$TMP/base" "$TMP/garbled"
 mkresult v2
-echo '{"schema_version": 2}' >"$TMP/v2/meta.json"
-expect_error "different schema_version" "schema mismatch: .* schema_version 1, .* 2" "$TMP/base" "$TMP/v2"
+echo '{"schema_version": 3}' >"$TMP/v2/meta.json"
+expect_error "different schema_version" "schema mismatch: .* schema_version 2, .* 3" "$TMP/base" "$TMP/v2"
 mkresult v0
 echo '{"where": "native"}' >"$TMP/v0/meta.json"
 expect_error "no schema_version" "schema mismatch: .*has no schema_version" "$TMP/v0" "$TMP/base"

@@ -40,7 +40,7 @@ T=(-w 0.1 -d 0.2 -i 2)
 	"$BENCH" percpu "${T[@]}" --scenario no-reader --json
 } >"$run_dir/results.jsonl" 2>"$TMP/bench.err"
 check "bench runs for the test data" [ "$(wc -l <"$run_dir/results.jsonl")" -eq 9 ]
-echo '{"schema_version": 1, "where": "native", "command": "tests/scripts/test_report.sh"}' >"$run_dir/meta.json"
+echo '{"schema_version": 2, "where": "native", "command": "tests/scripts/test_report.sh"}' >"$run_dir/meta.json"
 
 "$PLOT" "$run_dir" 2>"$TMP/plot.err"
 check "plot.sh exits 0" [ $? -eq 0 ]

@@ -62,7 +62,7 @@ else
 			([$t.configs[] | select(.mechanism == $m and .meets) | .memory_bytes] | min))' "$tune"
 	check "the recommendation is printed" grep -q '^recommended relay: 4 KiB x 2' "$TMP/out"
 	check "the heatmap is drawn" [ -s "$OUT/plots/subbuf_heatmap-vm-relay-read.png" ]
-	check "meta.json has schema_version 1" q jq -e '.schema_version == 1 and .where == "vm"' "$OUT/meta.json"
+	check "meta.json has schema_version 2" q jq -e '.schema_version == 2 and .where == "vm"' "$OUT/meta.json"
 	check "no .partial left" [ ! -e "$OUT.partial" ]
 fi
 

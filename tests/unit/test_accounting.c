@@ -111,6 +111,29 @@ static void test_latency_only_when_measuring(void **state)
 	rb_measuring = 0;
 }
 
+/* --lat-every 4: of seqs 1..8 only 4 and 8 are timed, all are counted. */
+static void test_latency_sampled_by_seq(void **state)
+{
+	unsigned char buf[64] = {0};
+	struct rb_record *r = (void *)buf;
+	u64 seq;
+
+	consumer_reset(&c, 0);
+	seqtrack_reset(&c.seq);
+	r->len = 64;
+	rb_lat_mask = 3;
+	rb_measuring = 1;
+	for (seq = 1; seq <= 8; seq++) {
+		r->seq = seq;
+		assert_true(consume_record(&c, buf, 64));
+	}
+	rb_measuring = 0;
+	rb_lat_mask = 0;
+	assert_int_equal(c.lat.count, 2);
+	assert_int_equal(c.consumed, 8);
+	assert_int_equal(c.seq.gaps, 0);
+}
+
 static void test_loss_invariant(void **state)
 {
 	struct loss_accounting a = { .produced = 100, .consumed = 90, .dropped = 7, .in_buffer = 3 };
@@ -135,6 +158,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_summary),
 		cmocka_unit_test(test_consume_record),
 		cmocka_unit_test(test_latency_only_when_measuring),
+		cmocka_unit_test(test_latency_sampled_by_seq),
 		cmocka_unit_test(test_loss_invariant),
 	};
 

@@ -23,6 +23,7 @@ static void test_defaults(void **state)
 	assert_int_equal(env.rec_size, 64);	/* 24-byte header + 40 */
 	assert_int_equal(env.batch, 1);
 	assert_int_equal(env.producer_work, 0);
+	assert_int_equal(env.lat_every, 64);	/* saturation: every 64th timed */
 	assert_false(env.json);
 	assert_null(env.compat);
 	assert_false(env.back2back || env.cons_first);
@@ -42,6 +43,7 @@ static void test_valid(void **state)
 	assert_int_equal(env.rec_size, RB_HDR_SIZE + 4096);
 	assert_int_equal(env.batch, 16);
 	assert_int_equal(env.rate, 1000);
+	assert_int_equal(env.lat_every, 1);	/* rate-limited: every record timed */
 	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_SAMPLED);
 	assert_int_equal(env.ringbuf.sample, 8);
 	assert_int_equal(env.perfbuf.wakeup, 4);
@@ -53,6 +55,8 @@ static void test_valid(void **state)
 	assert_int_equal(env.rec_size, 40);
 	assert_int_equal(PARSE("-s", "24", "percpu"), 0);
 	assert_int_equal(env.rec_size, 48);
+	assert_int_equal(PARSE("--lat-every", "4096", "--rate", "10", "percpu"), 0);
+	assert_int_equal(env.lat_every, 4096);	/* given wins over the rate default */
 	assert_int_equal(PARSE("--producer-work", "1048576", "percpu"), 0);
 	assert_int_equal(env.producer_work, 1048576);
 	assert_int_equal(PARSE("--rb-notify", "avail", "ringbuf-libbpf"), 0);
@@ -125,6 +129,11 @@ static void test_compat_overrides(void **state)
 	/* a second parse starts from scratch: nothing is remembered */
 	assert_int_equal(PARSE("--compat", "parallel", "ringbuf-libbpf"), 0);
 	assert_compat_common();
+	assert_false(env.kernel_record || env.count_only);
+	/* the kernel bench's record: 8 bytes, only counted */
+	assert_int_equal(PARSE("--kernel-record", "--compat", "b2b", "perfbuf-custom"), 0);
+	assert_true(env.kernel_record && env.count_only);
+	assert_int_equal(env.rec_size, 8);
 }
 
 static void expect_usage(int ret, const char *needle)
@@ -155,6 +164,9 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("--producer-work", "1048577", "percpu"), "--producer-work");
 	expect_usage(PARSE("--producer-work", "-3", "percpu"), "--producer-work");
 	expect_usage(PARSE("--relay-dir", "a/b", "percpu"), "--relay-dir");
+	expect_usage(PARSE("--lat-every", "3", "percpu"), "power of 2");
+	expect_usage(PARSE("--lat-every", "0", "percpu"), "--lat-every");
+	expect_usage(PARSE("--lat-every", "8192", "percpu"), "--lat-every");
 	expect_usage(PARSE("--no-such-option", "percpu"), "unknown");
 	expect_usage(PARSE("percpu", "extra"), "unexpected argument");
 	expect_usage(PARSE("-w", "1"), "no bench");
@@ -165,6 +177,9 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("--compat", "b2b", "-p", "2", "perfbuf-custom"), "exactly one producer");
 	expect_usage(PARSE("--compat", "b2b-sampled", "-p", "2", "ringbuf-custom"), "exactly one producer");
 	expect_usage(PARSE("--compat"), "unknown or malformed");
+	expect_usage(PARSE("--kernel-record", "ringbuf-custom"), "needs --compat");
+	expect_usage(PARSE("--compat", "b2b", "--kernel-record", "-s", "64", "ringbuf-custom"),
+		     "-s does not apply");
 }
 
 static void test_scenario(void **state)
