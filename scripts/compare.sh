@@ -8,8 +8,9 @@
 # Results are paired by configuration: where (native/vm), scenario, bench and
 # every param except the timing ones (warmup_s, duration_s, iterations), the
 # derived payload_size, and producer_work (a fault-injection knob that stands
-# for a code change, see scripts/validate_compare.sh).  The k-th result of a
-# configuration in BASE is paired with the k-th one in NEW.
+# for a code change, see scripts/validate_compare.sh).  Every result of one
+# configuration in a directory is a round of it (run_all.sh --rounds N
+# measures each configuration N times, interleaved).
 #
 # Gated metrics and their bad direction:
 #   throughput    throughput.events_per_s              down is bad   relative
@@ -21,6 +22,15 @@
 #                 records is the design)
 # Each is a per-iteration summary {median, stddev, min, max} over
 # n = params.iterations.
+#
+# Rounds.  Iterations are seconds apart, so they cannot see what changes
+# between runs: on a shared machine a whole run can come out 30 % slow.
+# With at least 3 rounds on both sides the spread is taken between rounds
+# instead, robustly: a side's value is the median of its rounds' medians,
+# its sd 1.4826 x their median absolute deviation, n the number of rounds,
+# so one wild round moves neither.  Rule 3 below is then dropped (the range
+# of rounds is what one wild round would stretch).  With fewer rounds the
+# first result of each side is compared, iteration by iteration.
 #
 # Decision.  A metric regressed when all three hold:
 #   1. it is worse by at least PCT % of the baseline median (loss: PP
@@ -138,10 +148,11 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		| to_entries | sort_by(.key) | from_entries;
 	def group: {where: .meta.where, scenario: (.scenario // "stream"), bench};
 	def key: [group, cfgparams] | tojson;
-	# k-th occurrence of a configuration, in file order
-	def keyed: to_entries | map(.value + {_i: .key, _k: (.value | key)})
-		| group_by(._k) | map(sort_by(._i) | to_entries | map(.value + {_occ: .key})) | flatten
-		| map(. + {_id: "\(._k)#\(._occ)"});
+	# the rounds of each configuration, in file order
+	def rounds_of: to_entries | map(.value + {_i: .key, _k: (.value | key)})
+		| group_by(._k) | map(sort_by(._i));
+	def median: sort | if length % 2 == 1 then .[length / 2 | floor]
+		else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 	def stat($m): . as $r |
 		if $m == "throughput" then .throughput.events_per_s
 		elif $m == "producer" then .cpu.producer_ns_per_event
@@ -156,6 +167,11 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		end
 		| if . == null or .median == null or .stddev == null or .min == null or .max == null
 		  then null else {median, sd: .stddev, min, max, n: $r.params.iterations} end;
+	# a metric over rounds (. is the list of rounds): see "Rounds" above
+	def over_rounds($m): [.[] | stat($m) | select(. != null) | .median] as $v
+		| if ($v | length) < 3 then null else ($v | median) as $c
+		  | {median: $c, sd: (1.4826 * ([$v[] | . - $c | fabs] | median)),
+		     min: ($v | min), max: ($v | max), n: ($v | length), rounds: true} end;
 	def metrics: [
 		{metric: "throughput", unit: "events/s", better: "higher", kind: "rel"},
 		{metric: "producer", unit: "ns/event", better: "lower", kind: "rel"},
@@ -173,30 +189,32 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		   elif $d > 0 then infinite else -infinite end) as $z
 		| (if $m.kind == "points" then ($d | fabs) >= $lthr
 		   else ($chg == null or ($chg | fabs) >= $thr) end) as $big
-		| ($w.median < $b.min or $w.median > $b.max) as $outside
+		| ($w.median < $b.min or $w.median > $b.max or ($b.rounds // false)) as $outside
 		| {change: ($chg | finite), z: ($z | finite),
 		   verdict: (if $b.n < 2 or $w.n < 2 then "no-spread"
 			elif ($big | not) then "same"
 			elif ($z | fabs) >= $sigma and $outside then
 				(if $worse > 0 then "regression" else "improvement" end)
 			else "noise" end)};
-	($b | keyed) as $B | ($n | keyed) as $N
-	| ($N | map({key: ._id, value: .}) | from_entries) as $Nmap
-	| ($B | map(._id)) as $bids
+	($b | rounds_of) as $B | ($n | rounds_of) as $N
+	| ($N | map({key: .[0]._k, value: .}) | from_entries) as $Nmap
+	| ($B | map(.[0]._k)) as $bkeys
 	# params that vary within one bench, to label sweeps
-	| ([$B[], $N[]] | group_by(group) | map({key: (.[0] | group | tojson),
+	| ([$B[][], $N[][]] | group_by(group) | map({key: (.[0] | group | tojson),
 		value: ([.[] | cfgparams | to_entries[]] | group_by(.key)
 			| map(select((map(.value) | unique | length) > 1) | .[0].key))})
 		| from_entries) as $vary
 	| def cfglabel: (group | tojson) as $g | cfgparams as $p
 		| "\(.bench) [\(.scenario // "stream"), \(.meta.where)]" +
 		  ([$vary[$g][] | " \(.)=\($p[.])"] | join(""));
-	[$B[] | select($Nmap[._id] != null) | . as $r | $Nmap[._id] as $w |
+	[$B[] | select($Nmap[.[0]._k] != null) | . as $rb | $Nmap[.[0]._k] as $rn | .[0] as $r |
+	 (($rb | length) >= 3 and ($rn | length) >= 3) as $by_rounds |
 	 metrics[] | . as $m |
-	 ($r | stat($m.metric)) as $bs | ($w | stat($m.metric)) as $ws |
+	 (if $by_rounds then ($rb | over_rounds($m.metric)) else ($r | stat($m.metric)) end) as $bs |
+	 (if $by_rounds then ($rn | over_rounds($m.metric)) else ($rn[0] | stat($m.metric)) end) as $ws |
 	 select($bs != null and $ws != null) |
 	 {config: ($r | cfglabel), where: $r.meta.where, scenario: ($r.scenario // "stream"),
-	  bench: $r.bench, params: ($r | cfgparams), occurrence: $r._occ,
+	  bench: $r.bench, params: ($r | cfgparams), rounds: {base: ($rb | length), new: ($rn | length)},
 	  metric: $m.metric, unit: $m.unit, better: $m.better,
 	  base: $bs, new: $ws} +
 	 (judge($bs; $ws; $m)) |
@@ -208,8 +226,8 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 	   regressions: ($rows | map(select(.verdict == "regression")) | length),
 	   improvements: ($rows | map(select(.verdict == "improvement")) | length),
 	   no_spread: ($rows | map(select(.verdict == "no-spread")) | length),
-	   only_in_base: [$B[] | select($Nmap[._id] == null) | cfglabel],
-	   only_in_new: [$N[] | select(._id as $i | $bids | index($i) | not) | cfglabel],
+	   only_in_base: [$B[] | select($Nmap[.[0]._k] == null) | .[0] | cfglabel],
+	   only_in_new: [$N[] | select(.[0]._k as $k | $bkeys | index($k) | not) | .[0] | cfglabel],
 	   rows: $rows}') || die "cannot compare $base and $new (jq failed)"
 
 [ "$(jq '.configurations' <<<"$report")" -gt 0 ] ||

@@ -16,11 +16,16 @@
 # full comparison (relay, ringbuf, perfbuf, percpu floor) in its qemu guest;
 # --native runs what the host kernel has (ringbuf, perfbuf, percpu).  The
 # default, --both, does both.  Compare mechanisms only within one place.
+#
+# --rounds N measures every configuration N times, the whole selection over
+# again each round, so a slow spell of a shared machine hits one round and
+# not one configuration.  A CI gate (scripts/compare.sh) wants N >= 3 on
+# both sides: it then judges the spread between rounds.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
-	echo "usage: scripts/run_all.sh [--quick|--full] [--native|--vm|--both] [--out DIR] [--only SCENARIO,...] [--mechanisms MECH,...]" >&2
+	echo "usage: scripts/run_all.sh [--quick|--full] [--native|--vm|--both] [--out DIR] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N]" >&2
 	exit 2
 }
 die() {
@@ -34,6 +39,7 @@ where=both
 out=""
 only=""
 mechs=""
+rounds=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) mode=quick ;;
@@ -44,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--out) [ $# -ge 2 ] || usage; out=$2; shift ;;
 	--only) [ $# -ge 2 ] || usage; only=$2; shift ;;
 	--mechanisms) [ $# -ge 2 ] || usage; mechs=$2; shift ;;
+	--rounds) [ $# -ge 2 ] || usage; rounds=$2; shift ;;
 	*) usage ;;
 	esac
 	shift
@@ -52,6 +59,7 @@ done
 for s in ${only//,/ }; do
 	case $s in high-rate|overwrite|no-reader|latency) ;; *) echo "run_all: unknown scenario '$s'" >&2; exit 2 ;; esac
 done
+[[ $rounds =~ ^[1-9][0-9]?$ ]] || { echo "run_all: invalid value for --rounds: '$rounds' (1..99)" >&2; exit 2; }
 for m in ${mechs//,/ }; do
 	case $m in relay|ringbuf|perfbuf|percpu) ;; *) echo "run_all: unknown mechanism '$m'" >&2; exit 2 ;; esac
 done
@@ -93,6 +101,7 @@ runner=$ROOT/scripts/scenarios/run.sh
 args=(--bench "$bench" --mode "$mode")
 [ -z "$only" ] || args+=(--only "$only")
 [ -z "$mechs" ] || args+=(--mechanisms "$mechs")
+[ "$rounds" -eq 1 ] || args+=(--rounds "$rounds")
 failed=0
 
 if [ "$where" != vm ]; then

@@ -3,7 +3,8 @@
 # real slowdown from run-to-run noise, natively.
 #
 # usage: scripts/validate_compare.sh [--bench NAME] [--trials N] [--target PCT]
-#                                    [--work N] [--out DIR] [-- COMPARE-OPTIONS]
+#                                    [--work N] [--rounds R] [--out DIR]
+#                                    [-- COMPARE-OPTIONS]
 #
 # 1. Calibrate: find the --producer-work N that makes the producer's
 #    ns/event rise by about --target % (default 10) over N = 0, by a linear
@@ -12,7 +13,9 @@
 # 2. --trials times (default 20), interleaved so both see the same drift:
 #    a baseline run and an unchanged rerun, compared (exit 1 = false alarm);
 #    a baseline run and a slowed run, compared (exit 1 = detection).
-# Every run is `bench NAME -w 1 -d 1 -i 5 --json` in its own result dir.
+# Every run is --rounds R (default 3) rounds of `bench NAME -w 0.5 -d 0.5
+# -i 4 --json`, the four runs of a trial taking turns round by round, as
+# run_all.sh --rounds does; with --rounds 1 a run is one `-w 1 -d 1 -i 5`.
 # Prints the detection rate, the false-alarm rate, N, the measured slowdown
 # and /proc/loadavg before and after; writes them to DIR/validation.json,
 # with every run kept under DIR (default build/validate-<date>).
@@ -20,7 +23,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
-	echo "usage: scripts/validate_compare.sh [--bench NAME] [--trials N] [--target PCT] [--work N] [--out DIR] [-- COMPARE-OPTIONS]" >&2
+	echo "usage: scripts/validate_compare.sh [--bench NAME] [--trials N] [--target PCT] [--work N] [--rounds R] [--out DIR] [-- COMPARE-OPTIONS]" >&2
 	exit 2
 }
 die() {
@@ -33,6 +36,7 @@ bench_name=percpu
 trials=20
 target=10
 work=""
+rounds=3
 out=""
 compare_opts=()
 while [ $# -gt 0 ]; do
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--trials) [ $# -ge 2 ] || usage; posint "$1" "$2"; trials=$2; shift ;;
 	--target) [ $# -ge 2 ] || usage; posint "$1" "$2"; target=$2; shift ;;
 	--work) [ $# -ge 2 ] || usage; posint "$1" "$2"; work=$2; shift ;;
+	--rounds) [ $# -ge 2 ] || usage; posint "$1" "$2"; rounds=$2; shift ;;
 	--out) [ $# -ge 2 ] || usage; out=$2; shift ;;
 	--) shift; compare_opts=("$@"); break ;;
 	*) die "unknown option '$1'" 2 ;;
@@ -55,14 +60,15 @@ BENCH=$ROOT/build/bench
 "$BENCH" --list | grep -q "^$bench_name " || die "unknown bench '$bench_name' (try build/bench --list)" 2
 [ -n "$out" ] || out=$ROOT/build/validate-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$out" || die "cannot create $out"
-TIMING=(-w 1 -d 1 -i 5)
+# The same measured time per run either way: 5 s, or R x 2 s.
+if [ "$rounds" -eq 1 ]; then TIMING=(-w 1 -d 1 -i 5); else TIMING=(-w 0.5 -d 0.5 -i 4); fi
 
-# run DIR WORK: one bench run as a result dir compare.sh accepts.  The
-# schema_version is the one results/SCHEMA.md documents.
+# run DIR WORK: one bench run (a round) appended to a result dir compare.sh
+# accepts.  The schema_version is the one results/SCHEMA.md documents.
 run() {
 	local dir=$out/$1
 	mkdir -p "$dir"
-	"$BENCH" "$bench_name" "${TIMING[@]}" --producer-work "$2" --json >"$dir/results.jsonl" ||
+	"$BENCH" "$bench_name" "${TIMING[@]}" --producer-work "$2" --json >>"$dir/results.jsonl" ||
 		die "bench $bench_name --producer-work $2 failed"
 	jq -n --arg k "$(uname -r)" '{schema_version: 2, where: "native", host_kernel: $k}' >"$dir/meta.json"
 }
@@ -72,7 +78,7 @@ change() { jq -r '.rows[] | select(.metric == "producer") | .change' "$1"; }
 ns_per_event() { jq '.cpu.producer_ns_per_event.median' "$out/$1/results.jsonl"; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "validate_compare: $bench_name, ${TIMING[*]}, $trials trials, load $load_before" >&2
+echo "validate_compare: $bench_name, $rounds x ${TIMING[*]}, $trials trials, load $load_before" >&2
 
 # ---- 1. calibration ----
 if [ -z "$work" ]; then
@@ -92,10 +98,12 @@ fi
 # ---- 2. trials ----
 : >"$out/trials.tsv"
 for t in $(seq 1 "$trials"); do
-	run "t$t-base" 0
-	run "t$t-same" 0
-	run "t$t-base2" 0
-	run "t$t-slow" "$work"
+	for _ in $(seq 1 "$rounds"); do
+		run "t$t-base" 0
+		run "t$t-same" 0
+		run "t$t-base2" 0
+		run "t$t-slow" "$work"
+	done
 	rc_same=0
 	"$ROOT/scripts/compare.sh" "$out/t$t-base" "$out/t$t-same" --json "${compare_opts[@]}" \
 		>"$out/t$t-same.cmp.json" 2>>"$out/compare.err" || rc_same=$?
@@ -112,7 +120,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # columns: trial, rerun exit, rerun regressions, rerun producer change %,
 # slowed exit, slowed regressions, slowed producer change %
-jq -R -s --argjson work "$work" --arg bench "$bench_name" --arg timing "${TIMING[*]}" \
+jq -R -s --argjson work "$work" --arg bench "$bench_name" --arg timing "$rounds x ${TIMING[*]}" \
 	--arg before "$load_before" --arg after "$load_after" --argjson target "$target" \
 	--arg opts "${compare_opts[*]}" '
 	def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]

@@ -21,6 +21,7 @@ RB_TOTAL=${RB_TOTAL:-0}
 RB_FAILED=0
 RB_STARTED=${RB_STARTED:-$(date +%s)}
 RB_SCENARIO=""
+RB_ROUND=""
 
 # The mechanism of a bench variant: the part of its name before the dash.
 mech_of() {
@@ -58,7 +59,7 @@ progress() {
 	if [ "$RB_STEP" -gt 1 ] && [ "$RB_TOTAL" -ge "$RB_STEP" ]; then
 		eta=" … ETA $(((now - RB_STARTED) * (RB_TOTAL - RB_STEP + 1) / (RB_STEP - 1)))s"
 	fi
-	echo "[$RB_STEP/$RB_TOTAL] $RB_SCENARIO $*$eta" >&2
+	echo "[$RB_STEP/$RB_TOTAL] $RB_SCENARIO ${RB_ROUND:+$RB_ROUND }$*$eta" >&2
 }
 
 # rb_run BENCH ARGS...: one measurement of the current scenario.  A kernel

@@ -8,7 +8,7 @@
 NO_READER_BENCHS=(
 	"relay-mmap --overwrite" "relay-cat --overwrite" relay-mmap relay-cat
 	"ringbuf-custom --overwrite" ringbuf-custom ringbuf-libbpf
-	perfbuf-custom perfbuf-libbpf
+	"perfbuf-custom --overwrite" perfbuf-custom perfbuf-libbpf
 	percpu
 )
 NO_READER_BUF=$((1 << 20))

@@ -4,6 +4,10 @@
 # inside the VM, and by the scenario tests (MODE smoke).
 #   scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full]
 #                            [--only SCENARIO,...] [--mechanisms MECH,...]
+#                            [--rounds N]
+# --rounds N runs the whole selection N times over, so each configuration is
+# measured N times with the others in between (scripts/compare.sh takes its
+# spread between rounds: see there).
 # Exit: 0 when every measurement ran, 3 when some failed (their JSON, if
 # any, is kept), 2 on bad input.
 set -uo pipefail
@@ -11,12 +15,12 @@ set -uo pipefail
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ALL=(high-rate overwrite no-reader latency)	# latency reuses high-rate's saturation
 usage() {
-	echo "usage: scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full] [--only SCENARIO,...] [--mechanisms MECH,...]" >&2
+	echo "usage: scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N]" >&2
 	exit 2
 }
 die() { echo "scenarios: $*" >&2; exit 2; }
 
-BENCH="" OUT="" MODE=quick only="" RB_MECHS=""
+BENCH="" OUT="" MODE=quick only="" RB_MECHS="" rounds=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bench) [ $# -ge 2 ] || usage; BENCH=$2; shift ;;
@@ -24,6 +28,7 @@ while [ $# -gt 0 ]; do
 	--mode) [ $# -ge 2 ] || usage; MODE=$2; shift ;;
 	--only) [ $# -ge 2 ] || usage; only=$2; shift ;;
 	--mechanisms) [ $# -ge 2 ] || usage; RB_MECHS=$2; shift ;;
+	--rounds) [ $# -ge 2 ] || usage; rounds=$2; shift ;;
 	*) usage ;;
 	esac
 	shift
@@ -32,6 +37,7 @@ done
 [ -n "$OUT" ] || usage
 touch "$OUT" 2>/dev/null || die "cannot write $OUT"
 case $MODE in smoke|quick|full) ;; *) die "unknown mode '$MODE'" ;; esac
+[[ $rounds =~ ^[1-9][0-9]?$ ]] || die "invalid value for --rounds: '$rounds' (1..99)"
 for m in ${RB_MECHS//,/ }; do
 	case $m in relay|ringbuf|perfbuf|percpu) ;; *) die "unknown mechanism '$m'" ;; esac
 done
@@ -53,10 +59,13 @@ for s in "${selected[@]}"; do
 done
 
 run_selected() {
-	local s
-	for s in "${selected[@]}"; do
-		RB_SCENARIO=$s
-		"scenario_${s//-/_}"
+	local s r
+	for r in $(seq 1 "$rounds"); do
+		for s in "${selected[@]}"; do
+			RB_SCENARIO=$s
+			[ "$rounds" -eq 1 ] || RB_ROUND="(round $r/$rounds)"
+			"scenario_${s//-/_}"
+		done
 	done
 }
 

@@ -151,6 +151,36 @@ expect 0 "one iteration: not judged" "$TMP/one" "$TMP/one_slow" --json
 [ "$(verdict producer)" = no-spread ] && grep -q 'fewer than 2 iterations' "$TMP/err" &&
 	ok "no-spread, with a warning" || nok "no-spread: $(verdict producer) $(cat "$TMP/err")"
 
+# ---- rounds: >= 3 results of a configuration on both sides ----
+# mkrounds DIR NS...: one round per NS, producer ns/event median NS (sd 1)
+mkrounds() {
+	local dir=$TMP/$1 v
+	shift
+	mkdir -p "$dir"
+	cp "$TMP/base/meta.json" "$dir/"
+	for v in "$@"; do
+		result ".cpu.producer_ns_per_event = {median: $v, stddev: 1, min: ($v - 2), max: ($v + 2)}"
+	done >"$dir/results.jsonl"
+}
+mkrounds r_base 100 101 99
+mkrounds r_wild 100 140 101
+expect 0 "one wild round of three is not a regression" "$TMP/r_base" "$TMP/r_wild" --json
+[ "$(verdict producer)" = same ] && jq -e '.rows[0].rounds == {base: 3, new: 3} and
+	(.rows[] | select(.metric == "producer") | .new.median == 101 and .new.n == 3)' "$TMP/out" >/dev/null &&
+	ok "rounds: the median of rounds ignores the wild one" || nok "wild round: $(jq -c '.rows[0]' "$TMP/out")"
+mkrounds r_slow 112 111 113
+expect 1 "three slow rounds are a regression" "$TMP/r_base" "$TMP/r_slow" --json
+[ "$(verdict producer)" = regression ] && ok "rounds: +12 % in every round regressed" || nok "slow rounds: $(verdict producer)"
+mkrounds r_wild_base 100 150 101
+expect 1 "a wild baseline round does not hide three slow rounds" "$TMP/r_wild_base" "$TMP/r_slow" --json
+mkrounds r_same 101 100 102
+expect 0 "three unchanged rounds exit 0" "$TMP/r_base" "$TMP/r_same"
+# fewer than 3 rounds on a side: the first results, iteration by iteration
+mkrounds r_two 130 100
+expect 1 "two rounds: the first result is compared" "$TMP/r_base" "$TMP/r_two" --json
+[ "$(jq '[.rows[] | select(.metric == "producer")][0].new.n' "$TMP/out")" = 5 ] &&
+	ok "two rounds: n is the iterations of the first result" || nok "two rounds: $(jq -c '.rows' "$TMP/out")"
+
 # ---- bad input: exit 2, one line ----
 expect_error "missing baseline" "baseline directory" "$TMP/nope" "$TMP/base"
 expect_error "missing new dir" "new directory" "$TMP/base" "$TMP/nope"

@@ -51,7 +51,7 @@ check "no-reader: cat and mmap recover the same relay overwrite buffer" q '
 	all(.snapshot.newest_present)'
 check "no-reader: the perf buffer recovers nothing and refuses everything" q '
 	[.[] | select(.scenario == "no-reader" and .mechanism == "perfbuf")] |
-	length == 2 and all(.snapshot.recovered == 0 and .loss.dropped == .loss.produced and .loss.produced > 0)'
+	length == 3 and all(.snapshot.recovered == 0 and .loss.dropped == .loss.produced and .loss.produced > 0)'
 check "high-rate: every mechanism saturated and measured" q '
 	[.[] | select(.scenario == "high-rate" and .params.rate == 0)] |
 	(map(.mechanism) | unique | length) == 4 and all(.throughput.produced_per_s.median > 0)'
