@@ -240,11 +240,15 @@ static void handle_at(struct rb_consumer *c, const char *data, u64 size, u64 pos
  * (read_head; 0 before the first).  Walk to the oldest whole record that is
  * new, then hand them over oldest first, as every other reader does.  While
  * the ring is paused the kernel refuses writes and the producer counts them
- * as dropped; what the writer overwrote before we came shows as a seq gap. */
-static void backward_drain(struct rb_consumer *c, struct perf_ring *r)
+ * as dropped; what the writer overwrote before we came shows as a seq gap.
+ * Live, a writer already past the pause check may still be writing just
+ * below head, which in a full ring is over its oldest bytes: keep clear of
+ * two records there (one in flight, one nested in it). */
+static void backward_drain(struct rb_consumer *c, struct perf_ring *r, bool live)
 {
 	struct perf_event_mmap_page *meta = r->base;
 	u64 size = env.perfbuf.pages * ctx.page, head, avail, off = 0;
+	u64 margin = 2 * (sizeof(struct perf_event_header) + ((4 + env.rec_size + 7) & ~7ull));
 	const char *data = (const char *)r->base + ctx.page;
 	u64 *offs;
 	size_t n = 0, i;
@@ -256,6 +260,8 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r)
 	avail = r->read_head - head;	/* head counts down from 0 */
 	if (avail > size)
 		avail = size;
+	if (live && margin < size && avail > size - margin)
+		avail = size - margin;
 	offs = malloc((size / sizeof(struct perf_event_header) + 1) * sizeof(*offs));
 	while (offs && off < avail) {
 		const struct perf_event_header *e = (const void *)(data + (head + off) % size);
@@ -273,13 +279,14 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r)
 	ioctl(r->fd, PERF_EVENT_IOC_PAUSE_OUTPUT, 0);
 }
 
-static void drain_mine(struct rb_consumer *c)
+/* live: producers may still be writing (false for the drain after they stop) */
+static void drain_mine(struct rb_consumer *c, bool live)
 {
 	int cpu;
 
 	for (cpu = c->idx; cpu < ctx.nrings; cpu += env.consumers)
 		if (env.overwrite)
-			backward_drain(c, &ctx.rings[cpu]);
+			backward_drain(c, &ctx.rings[cpu], live);
 		else
 			ring_drain(c, &ctx.rings[cpu]);
 }
@@ -298,12 +305,12 @@ static void *custom_consumer(void *arg)
 		/* A backward ring never fills, so a wakeup says nothing a timer
 		 * does not: its epoll set is empty and it is read every --poll-ms. */
 		if (env.overwrite)
-			drain_mine(c);
+			drain_mine(c, true);
 		else
 			for (i = 0; i < n; i++)
 				ring_drain(c, &ctx.rings[evs[i].data.u32]);
 	}
-	drain_mine(c);
+	drain_mine(c, false);
 	return NULL;
 }
 

@@ -27,39 +27,14 @@
 #include "relay_test.skel.h"
 #include "relay_bad.skel.h"
 #include "vmtest.h"
+#include "selftest.h"
 
 #define DEBUGFS "/sys/kernel/debug"
 #define PAGE 4096
-#define TEST_PASS 0
-#define TEST_FAIL 1
-#define TEST_SKIP 2
 
 /* Framed size of one test record with the default 48-byte payload. */
 #define REC_PAYLOAD 48
 #define REC_FRAMED (8 + sizeof(struct relay_test_rec) + REC_PAYLOAD)
-
-static int failed_checks;
-static char skip_reason[256];
-
-#define CHECK(cond, fmt, ...)						\
-	({								\
-		bool __ok = (cond);					\
-		if (!__ok) {						\
-			failed_checks++;				\
-			fprintf(stderr, "    check failed at line %d: %s: " fmt "\n", \
-				__LINE__, #cond, ##__VA_ARGS__);	\
-		}							\
-		__ok;							\
-	})
-
-static void skip(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
-	va_end(ap);
-}
 
 /* ---- small helpers ---- */
 
@@ -1298,13 +1273,6 @@ static int test_nmi_injected(void)
 	return TEST_PASS;
 }
 
-struct selftest {
-	const char *name;
-	int (*run)(void);
-	/* known defect, tracked as an issue: a failure is reported, not fatal */
-	const char *todo;
-};
-
 static const struct selftest selftests[] = {
 	{ "create_update_files", test_create_update_files },
 	{ "bad_attributes", test_bad_attributes },
@@ -1330,9 +1298,6 @@ static const struct selftest selftests[] = {
 
 int main(int argc, char **argv)
 {
-	int passed = 0, failed = 0, skipped = 0, todo = 0;
-	size_t i;
-
 	if (geteuid() != 0) {
 		fprintf(stderr, "relay_selftest: must run as root\n");
 		return 1;
@@ -1341,32 +1306,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "relay_selftest: debugfs is not mounted\n");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < sizeof(selftests) / sizeof(selftests[0]); i++) {
-		const struct selftest *t = &selftests[i];
-		int ret;
-
-		if (argc > 1 && !strstr(t->name, argv[1]))
-			continue;
-		failed_checks = 0;
-		skip_reason[0] = 0;
-		ret = t->run();
-		if (ret == TEST_SKIP) {
-			printf("ok %zu %s # SKIP %s\n", i + 1, t->name, skip_reason);
-			skipped++;
-		} else if ((ret == TEST_FAIL || failed_checks) && t->todo) {
-			printf("not ok %zu %s # TODO %s\n", i + 1, t->name, t->todo);
-			todo++;
-		} else if (ret == TEST_FAIL || failed_checks) {
-			printf("not ok %zu %s\n", i + 1, t->name);
-			failed++;
-		} else {
-			printf("ok %zu %s\n", i + 1, t->name);
-			passed++;
-		}
-	}
-	if (todo)
-		printf("%d known defects failed (TODO)\n", todo);
-	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
-	return failed ? 1 : 0;
+	return run_selftests("", selftests, sizeof(selftests) / sizeof(selftests[0]),
+			     argc > 1 ? argv[1] : NULL);
 }

@@ -26,28 +26,14 @@
 #include "ringbuf_ow.h"
 #include "ringbuf_ow.skel.h"
 #include "vmtest.h"
+#include "selftest.h"
 
 #define PAGE 4096
 #define RING (4 * PAGE)
-#define TEST_PASS 0
-#define TEST_FAIL 1
 
 /* The UAPI must be the one Linux 6.19 has. */
 _Static_assert(BPF_F_RB_OVERWRITE == (1U << 19), "BPF_F_RB_OVERWRITE");
 _Static_assert(BPF_RB_OVERWRITE_POS == 4, "BPF_RB_OVERWRITE_POS");
-
-static int failed_checks;
-
-#define CHECK(cond, fmt, ...)						\
-	({								\
-		bool __ok = (cond);					\
-		if (!__ok) {						\
-			failed_checks++;				\
-			fprintf(stderr, "    check failed at line %d: %s: " fmt "\n", \
-				__LINE__, #cond, ##__VA_ARGS__);	\
-		}							\
-		__ok;							\
-	})
 
 /* ---- the ring as user space sees it ---- */
 
@@ -936,11 +922,6 @@ static int test_snapshot_while_writing(void)
 	return TEST_PASS;
 }
 
-struct selftest {
-	const char *name;
-	int (*run)(void);
-};
-
 static const struct selftest selftests[] = {
 	{ "flag_map_types", test_flag_map_types },
 	{ "layout", test_layout },
@@ -954,30 +935,10 @@ static const struct selftest selftests[] = {
 
 int main(int argc, char **argv)
 {
-	int passed = 0, failed = 0;
-	size_t i;
-
 	if (geteuid() != 0) {
 		fprintf(stderr, "ringbuf_ow_selftest: must run as root\n");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < sizeof(selftests) / sizeof(selftests[0]); i++) {
-		const struct selftest *t = &selftests[i];
-		int ret;
-
-		if (argc > 1 && !strstr(t->name, argv[1]))
-			continue;
-		failed_checks = 0;
-		ret = t->run();
-		if (ret == TEST_FAIL || failed_checks) {
-			printf("not ok %zu ringbuf_ow_%s\n", i + 1, t->name);
-			failed++;
-		} else {
-			printf("ok %zu ringbuf_ow_%s\n", i + 1, t->name);
-			passed++;
-		}
-	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return run_selftests("ringbuf_ow_", selftests, sizeof(selftests) / sizeof(selftests[0]),
+			     argc > 1 ? argv[1] : NULL);
 }

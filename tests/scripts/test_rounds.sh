@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# tests/scripts/test_rounds.sh: --rounds end to end on the host.  The
+# scenario runner measures each configuration once per round, with the rest
+# of the selection in between; compare.sh then judges by rounds.  Bad
+# --rounds values get one line and exit 2.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BENCH=${BUILD:-$ROOT/build}/bench
+RUNNER=$ROOT/scripts/scenarios/run.sh
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+nok() { failed=$((failed + 1)); echo "FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "test_rounds: must be run as root (the bench loads BPF)" >&2
+	exit 1
+fi
+[ -x "$BENCH" ] || { echo "test_rounds: $BENCH missing; run make bench" >&2; exit 1; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# Two configurations (the percpu floor in overwrite and no-reader), 3 rounds.
+mkdir -p "$TMP/a"
+"$RUNNER" --bench "$BENCH" --out "$TMP/a/results.jsonl" --mode smoke --only overwrite,no-reader \
+	--mechanisms percpu --rounds 3 2>"$TMP/err"
+check "runner exits 0 with --rounds 3" [ $? -eq 0 ]
+check "each configuration measured once per round, rounds interleaved" \
+	jq -se '(map(.scenario) == ["overwrite", "no-reader", "overwrite", "no-reader", "overwrite", "no-reader"])
+		and all(.loss.ok)' "$TMP/a/results.jsonl"
+check "progress names the round" grep -q 'overwrite (round 3/3) percpu' "$TMP/err"
+
+# compare.sh on those rounds: same data, judged by rounds, no regression
+echo '{"schema_version": 2, "where": "native"}' >"$TMP/a/meta.json"
+"$ROOT/scripts/compare.sh" "$TMP/a" "$TMP/a" --json >"$TMP/cmp.json"
+check "compare.sh of a 3-round dir with itself exits 0" [ $? -eq 0 ]
+check "compare.sh took the spread between rounds" jq -e '.configurations == 2 and
+	all(.rows[]; .rounds == {base: 3, new: 3} and .base.n == 3 and .verdict != "regression")' "$TMP/cmp.json"
+
+# bad --rounds: one line, exit 2
+for bad in 0 abc 100; do
+	"$RUNNER" --bench "$BENCH" --out "$TMP/x.jsonl" --rounds "$bad" >/dev/null 2>"$TMP/err"
+	rc=$?
+	check "runner --rounds $bad: exit 2, one line" \
+		[ "$rc" -eq 2 -a "$(wc -l <"$TMP/err")" -eq 1 ]
+	"$ROOT/scripts/run_all.sh" --rounds "$bad" >/dev/null 2>"$TMP/err"
+	rc=$?
+	check "run_all.sh --rounds $bad: exit 2, one line" \
+		[ "$rc" -eq 2 -a "$(wc -l <"$TMP/err")" -eq 1 ]
+done
+
+echo "test_rounds: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
