@@ -3,7 +3,7 @@
 # output) metric by metric and decide, noise-aware, whether NEW regressed.
 #
 # usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP]
-#                           [--sigma K] [--json]
+#                           [--sigma K] [--round-sigma K] [--json]
 #
 # Results are paired by configuration: where (native/vm), scenario, bench and
 # every param except the timing ones (warmup_s, duration_s, iterations), the
@@ -24,13 +24,17 @@
 # n = params.iterations.
 #
 # Rounds.  Iterations are seconds apart, so they cannot see what changes
-# between runs: on a shared machine a whole run can come out 30 % slow.
-# With at least 3 rounds on both sides the spread is taken between rounds
-# instead, robustly: a side's value is the median of its rounds' medians,
-# its sd 1.4826 x their median absolute deviation, n the number of rounds,
-# so one wild round moves neither.  Rule 3 below is then dropped (the range
-# of rounds is what one wild round would stretch).  With fewer rounds the
-# first result of each side is compared, iteration by iteration.
+# between runs: on a shared machine a whole run, or two in a row, can come
+# out 30 % slow.  With at least 3 rounds on both sides each side is judged
+# over its rounds instead.  A slow spell only ever makes a cost higher and a
+# rate lower, so a round's figure is its best iteration (throughput: max;
+# producer and p99: min; loss: median) and a side's value the best of its
+# rounds: the estimate a slow spell touches least.  The spread is between
+# rounds, robustly: sd = 1.4826 x the median absolute deviation of the
+# rounds' figures, n the number of rounds.  Rules 1 and 2 then apply with
+# K = --round-sigma (default 2: 3 rounds give a rough spread), and rule 3
+# is dropped (one wild round would stretch the range).  With fewer rounds
+# the first result of each side is compared, iteration by iteration.
 #
 # Decision.  A metric regressed when all three hold:
 #   1. it is worse by at least PCT % of the baseline median (loss: PP
@@ -57,7 +61,7 @@
 set -uo pipefail
 
 usage() {
-	echo "usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP] [--sigma K] [--json]" >&2
+	echo "usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP] [--sigma K] [--round-sigma K] [--json]" >&2
 	exit 2
 }
 die() {
@@ -68,11 +72,12 @@ die() {
 threshold=5
 loss_threshold=1
 sigma=3
+round_sigma=2
 json=0
 dirs=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--threshold|--loss-threshold|--sigma)
+	--threshold|--loss-threshold|--sigma|--round-sigma)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		[[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! $2 =~ ^0+([.]0+)?$ ]] ||
 			die "invalid value for $1: '$2' (a positive number)"
@@ -80,6 +85,7 @@ while [ $# -gt 0 ]; do
 		--threshold) threshold=$2 ;;
 		--loss-threshold) loss_threshold=$2 ;;
 		--sigma) sigma=$2 ;;
+		--round-sigma) round_sigma=$2 ;;
 		esac
 		shift
 		;;
@@ -143,6 +149,7 @@ vn=$(jq '.schema_version' "$new/meta.json")
 # The comparison, as one JSON document; the table is printed from it.
 report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.jsonl" \
 	--argjson thr "$threshold" --argjson lthr "$loss_threshold" --argjson sigma "$sigma" \
+	--argjson rsigma "$round_sigma" \
 	--argjson version "$vb" --arg base "$base" --arg new "$new" '
 	def cfgparams: .params | del(.warmup_s, .duration_s, .iterations, .payload_size, .producer_work)
 		| to_entries | sort_by(.key) | from_entries;
@@ -168,9 +175,11 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		| if . == null or .median == null or .stddev == null or .min == null or .max == null
 		  then null else {median, sd: .stddev, min, max, n: $r.params.iterations} end;
 	# a metric over rounds (. is the list of rounds): see "Rounds" above
-	def over_rounds($m): [.[] | stat($m) | select(. != null) | .median] as $v
-		| if ($v | length) < 3 then null else ($v | median) as $c
-		  | {median: $c, sd: (1.4826 * ([$v[] | . - $c | fabs] | median)),
+	def over_rounds($m): [.[] | stat($m.metric) | select(. != null)
+			| if $m.kind == "points" then .median elif $m.better == "lower" then .min else .max end] as $v
+		| if ($v | length) < 3 then null else ($v | median) as $mid
+		  | (if $m.kind == "points" then $mid elif $m.better == "lower" then ($v | min) else ($v | max) end) as $c
+		  | {median: $c, sd: (1.4826 * ([$v[] | . - $mid | fabs] | median)),
 		     min: ($v | min), max: ($v | max), n: ($v | length), rounds: true} end;
 	def metrics: [
 		{metric: "throughput", unit: "events/s", better: "higher", kind: "rel"},
@@ -189,11 +198,12 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		   elif $d > 0 then infinite else -infinite end) as $z
 		| (if $m.kind == "points" then ($d | fabs) >= $lthr
 		   else ($chg == null or ($chg | fabs) >= $thr) end) as $big
-		| ($w.median < $b.min or $w.median > $b.max or ($b.rounds // false)) as $outside
+		| ($w.median < $b.min or $w.median > $b.max) as $outside
 		| {change: ($chg | finite), z: ($z | finite),
 		   verdict: (if $b.n < 2 or $w.n < 2 then "no-spread"
 			elif ($big | not) then "same"
-			elif ($z | fabs) >= $sigma and $outside then
+			elif (if ($b.rounds // false) then ($z | fabs) >= $rsigma
+			      else ($z | fabs) >= $sigma and $outside end) then
 				(if $worse > 0 then "regression" else "improvement" end)
 			else "noise" end)};
 	($b | rounds_of) as $B | ($n | rounds_of) as $N
@@ -210,8 +220,8 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 	[$B[] | select($Nmap[.[0]._k] != null) | . as $rb | $Nmap[.[0]._k] as $rn | .[0] as $r |
 	 (($rb | length) >= 3 and ($rn | length) >= 3) as $by_rounds |
 	 metrics[] | . as $m |
-	 (if $by_rounds then ($rb | over_rounds($m.metric)) else ($r | stat($m.metric)) end) as $bs |
-	 (if $by_rounds then ($rn | over_rounds($m.metric)) else ($rn[0] | stat($m.metric)) end) as $ws |
+	 (if $by_rounds then ($rb | over_rounds($m)) else ($r | stat($m.metric)) end) as $bs |
+	 (if $by_rounds then ($rn | over_rounds($m)) else ($rn[0] | stat($m.metric)) end) as $ws |
 	 select($bs != null and $ws != null) |
 	 {config: ($r | cfglabel), where: $r.meta.where, scenario: ($r.scenario // "stream"),
 	  bench: $r.bench, params: ($r | cfgparams), rounds: {base: ($rb | length), new: ($rn | length)},
@@ -221,7 +231,7 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 	 if .metric == "loss" and (.scenario == "overwrite" or .scenario == "no-reader" or .params.overwrite)
 	 then .verdict = "info" else . end] as $rows
 	| {schema_version: $version, base: $base, new: $new,
-	   threshold_pct: $thr, loss_threshold_points: $lthr, sigma: $sigma,
+	   threshold_pct: $thr, loss_threshold_points: $lthr, sigma: $sigma, round_sigma: $rsigma,
 	   configurations: ($rows | map(.config) | unique | length),
 	   regressions: ($rows | map(select(.verdict == "regression")) | length),
 	   improvements: ($rows | map(select(.verdict == "improvement")) | length),
@@ -257,7 +267,7 @@ else
 	}'
 	jq -r '"",
 		"\(.configurations) configurations, \(.rows | length) metrics: \(.regressions) regressions, \(.improvements) improvements" +
-		" (threshold \(.threshold_pct)% / \(.loss_threshold_points) loss points, \(.sigma) sigma, outside the baseline range)",
+		" (threshold \(.threshold_pct)% / \(.loss_threshold_points) loss points; \(.sigma) sigma and outside the baseline range, or over >= 3 rounds \(.round_sigma) sigma)",
 		(.only_in_base[] | "only in base: \(.)"), (.only_in_new[] | "only in new: \(.)")' <<<"$report"
 fi
 ns=$(jq '.no_spread' <<<"$report")
