@@ -253,16 +253,20 @@ for where in $wheres; do
 	fi
 
 	# ---- producer CPU per record, percpu floor included ----
-	# The headline configuration: stream, 1 producer, batch 1, unlimited
-	# rate, no injected work; per bench the 64-byte (else smallest) record.
+	# The headline configuration: stream or the high-rate base point, 1
+	# producer, batch 1, unlimited rate, no injected work; per bench (and
+	# overwrite mode) the 64-byte (else smallest) record.
 	name=producer_cpu-$where
-	json=$(jq -s "$JQLIB $sel | map(select(scen == \"stream\" and .params.producers == 1
+	json=$(jq -s "$JQLIB $sel | map(select((scen | IN(\"stream\", \"high-rate\")) and .params.producers == 1
 			and .params.batch == 1 and .params.rate == 0 and (.params.count_only | not)
-			and (.params.overwrite | not) and (.params.producer_work // 0) == 0
+			and (.params.producer_work // 0) == 0
 			and .cpu.producer_ns_per_event.median != null))
-		| group_by(.bench) | map(sort_by(if .params.record_size == 64 then 0 else .params.record_size end) | .[0])
+		| group_by([.bench, .params.overwrite])
+		| map(sort_by([(if .params.record_size == 64 then 0 else .params.record_size end),
+			.memory.buffer_bytes != 1048576]) | .[0])
 		| sort_by(.cpu.producer_ns_per_event.median)
-		| [{label: \"bars\", rows: [.[] | [.bench, .cpu.producer_ns_per_event.median,
+		| [{label: \"bars\", rows: [.[] | [.bench + (if .params.overwrite then \" ow\" else \"\" end),
+			.cpu.producer_ns_per_event.median,
 			.cpu.producer_ns_per_event.min, .cpu.producer_ns_per_event.max, .params.record_size]]}]" "$results")
 	if [ "$(jq '.[0].rows | length' <<<"$json")" -gt 0 ]; then
 		series "$name" "$json" >/dev/null
