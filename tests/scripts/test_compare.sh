@@ -5,15 +5,12 @@
 # no kernel: the inputs are made up on purpose (never used as results).
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+NAME=test_compare
+# shellcheck source=tests/scripts/testlib.sh
+. "$(dirname "$0")/testlib.sh"
 COMPARE=$ROOT/scripts/compare.sh
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-nok() { failed=$((failed + 1)); echo "FAIL $*"; }
 
 # One result line with every field compare.sh requires; each argument is a
 # jq update applied on top, e.g. '.cpu.producer_ns_per_event.median = 130'.
@@ -219,5 +216,4 @@ rm "$TMP/unreadable/results.jsonl"
 mkdir "$TMP/unreadable/results.jsonl"	# unreadable as a file, even for root
 expect_error "unreadable results" "cannot read .*results.jsonl" "$TMP/base" "$TMP/unreadable"
 
-echo "test_compare: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

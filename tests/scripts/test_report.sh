@@ -6,22 +6,12 @@
 # line and exit 2.
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BENCH=${BUILD:-$ROOT/build}/bench
+NAME=test_report
+# shellcheck source=tests/scripts/testlib.sh
+. "$(dirname "$0")/testlib.sh"
 PLOT=$ROOT/scripts/plot.sh
 REPORT=$ROOT/scripts/report.sh
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-nok() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "test_report: must be run as root (the bench loads BPF)" >&2
-	exit 1
-fi
-[ -x "$BENCH" ] || { echo "test_report: $BENCH missing; run make bench" >&2; exit 1; }
+need_bench
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -109,5 +99,4 @@ expect_error "report: missing dir" "not found" "$REPORT" "$TMP/nope"
 rm "$run_dir/meta.json"
 expect_error "report: no meta.json" "cannot read .*meta.json" "$REPORT" "$run_dir"
 
-echo "test_report: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -5,21 +5,11 @@
 # --rounds values get one line and exit 2.
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BENCH=${BUILD:-$ROOT/build}/bench
+NAME=test_rounds
+# shellcheck source=tests/scripts/testlib.sh
+. "$(dirname "$0")/testlib.sh"
 RUNNER=$ROOT/scripts/scenarios/run.sh
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-nok() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "test_rounds: must be run as root (the bench loads BPF)" >&2
-	exit 1
-fi
-[ -x "$BENCH" ] || { echo "test_rounds: $BENCH missing; run make bench" >&2; exit 1; }
+need_bench
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -52,5 +42,4 @@ for bad in 0 abc 100; do
 		[ "$rc" -eq 2 -a "$(wc -l <"$TMP/err")" -eq 1 ]
 done
 
-echo "test_rounds: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

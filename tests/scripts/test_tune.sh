@@ -6,13 +6,10 @@
 # drawn, and no .partial directory is left.
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+NAME=test_tune
+# shellcheck source=tests/scripts/testlib.sh
+. "$(dirname "$0")/testlib.sh"
 TUNE=$ROOT/scripts/tune_subbuf.sh
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-nok() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
 q() { "$@" >/dev/null; }
 TMP=$(mktemp -d)
 OUT=$ROOT/build/test-tune
@@ -66,5 +63,4 @@ else
 	check "no .partial left" [ ! -e "$OUT.partial" ]
 fi
 
-echo "test_tune: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary
