@@ -300,7 +300,7 @@ for where in $wheres; do
 		series "$name" "$json" >/dev/null
 		{
 			echo "set multiplot title 'What a late reader recovers from a full buffer ($where)'"
-			echo "set lmargin at screen 0.09; set rmargin at screen 0.8"
+			echo "set lmargin at screen 0.13; set rmargin at screen 0.8"
 			echo "set style fill solid 0.6 border -1; set boxwidth 0.6; set xrange [-0.5:$(jq '.[0].rows | length - 0.5' <<<"$json")]"
 			echo "set origin 0, 0.6; set size 1, 0.35; set tmargin 1; set bmargin 0.5"
 			echo "set ylabel 'recovered (% of capacity)'; set yrange [0:125]; set ytics 0, 25, 100"
@@ -310,9 +310,10 @@ for where in $wheres; do
 			# upright inside each bar: side by side they overlap
 			echo "     '' using 0:(4):5 with labels rotate by 90 left font ',9'"
 			echo "unset label 1"
-			echo "set origin 0, 0; set size 1, 0.6; set tmargin 1.5; set bmargin 9"
+			echo "set origin 0, 0; set size 1, 0.6; set tmargin 1.5; set bmargin 11"
 			echo "set label 1 'freshness' at graph 0.01, graph 0.92"
-			echo "set xtics rotate by -20 format '%g' noenhanced font ',9'"
+			# steep and right-aligned: with 19 bars, gentler labels overlap
+			echo "set xtics rotate by 40 right format '%g' noenhanced font ',9'"
 			echo "set ylabel 'record age when producers stopped (ms)'; set logscale y; set yrange [*:*]; set ytics auto; set format y '%g'"
 			echo "set key outside right top"
 			echo "set style data histograms; set style histogram clustered gap 1"
@@ -320,7 +321,7 @@ for where in $wheres; do
 			echo "     '' using (\$4 > 0 ? \$4 : NaN) title 'oldest record' lc rgb '#d62728'"
 			echo "unset multiplot"
 		} >"$work/$name.gp"
-		render "$name" 1000,720
+		render "$name" 1000,780
 	else
 		skip "overwrite-$where" "no overwrite or no-reader (snapshot) result"
 	fi
