@@ -19,7 +19,7 @@ mkdir -p "$TMP/a"
 	--mechanisms percpu --rounds 3 2>"$TMP/err"
 check "runner exits 0 with --rounds 3" [ $? -eq 0 ]
 check "each configuration measured once per round, rounds interleaved" \
-	jq -se '(map(.scenario) == ["overwrite", "no-reader", "overwrite", "no-reader", "overwrite", "no-reader"])
+	q jq -se '(map(.scenario) == ["overwrite", "no-reader", "overwrite", "no-reader", "overwrite", "no-reader"])
 		and all(.loss.ok)' "$TMP/a/results.jsonl"
 check "progress names the round" grep -q 'overwrite (round 3/3) percpu' "$TMP/err"
 
@@ -27,7 +27,7 @@ check "progress names the round" grep -q 'overwrite (round 3/3) percpu' "$TMP/er
 echo '{"schema_version": 2, "where": "native"}' >"$TMP/a/meta.json"
 "$ROOT/scripts/compare.sh" "$TMP/a" "$TMP/a" --json >"$TMP/cmp.json"
 check "compare.sh of a 3-round dir with itself exits 0" [ $? -eq 0 ]
-check "compare.sh took the spread between rounds" jq -e '.configurations == 2 and
+check "compare.sh took the spread between rounds" q jq -e '.configurations == 2 and
 	all(.rows[]; .rounds == {base: 3, new: 3} and .base.n == 3 and .verdict != "regression")' "$TMP/cmp.json"
 
 # bad --rounds: one line, exit 2

@@ -10,7 +10,6 @@ NAME=test_tune
 # shellcheck source=tests/scripts/testlib.sh
 . "$(dirname "$0")/testlib.sh"
 TUNE=$ROOT/scripts/tune_subbuf.sh
-q() { "$@" >/dev/null; }
 TMP=$(mktemp -d)
 OUT=$ROOT/build/test-tune
 trap 'rm -rf "$TMP" "$OUT" "$OUT.partial"' EXIT

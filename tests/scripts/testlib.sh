@@ -11,6 +11,7 @@ failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 nok() { failed=$((failed + 1)); echo "FAIL $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+q() { "$@" >/dev/null; }	# check "..." q jq -e ...: no jq output
 
 # need_bench: root and a built bench, or a one-line error and exit 1
 need_bench() {
