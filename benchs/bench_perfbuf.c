@@ -27,6 +27,7 @@ struct perf_ring {
 	int fd;
 	void *base;	/* metadata page, then data pages */
 	u64 read_head;	/* backward: data_head when last read; newer is below */
+	u64 *offs;	/* backward: record offsets of one pass, allocated once */
 };
 
 static struct {
@@ -155,10 +156,14 @@ static int open_ring(int cpu, int map_fd, int epfd)
 	if (bpf_map_update_elem(map_fd, &cpu, &r->fd, BPF_ANY) ||
 	    ioctl(r->fd, PERF_EVENT_IOC_ENABLE, 0))
 		return -1;
-	/* A backward ring is read on a timer (custom_consumer), not on wakeups. */
-	if (!env.overwrite && epoll_ctl(epfd, EPOLL_CTL_ADD, r->fd, &ev))
-		return -1;
-	return 0;
+	/* A backward ring is read on a timer (custom_consumer), not on wakeups.
+	 * Its passes note at most one record per header-sized step. */
+	if (env.overwrite) {
+		r->offs = malloc((env.perfbuf.pages * ctx.page / sizeof(struct perf_event_header) + 1) *
+				 sizeof(*r->offs));
+		return r->offs ? 0 : -1;
+	}
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, r->fd, &ev) ? -1 : 0;
 }
 
 static int custom_setup(void)
@@ -250,7 +255,6 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r, bool live
 	u64 size = env.perfbuf.pages * ctx.page, head, avail, off = 0;
 	u64 margin = 2 * (sizeof(struct perf_event_header) + ((4 + env.rec_size + 7) & ~7ull));
 	const char *data = (const char *)r->base + ctx.page;
-	u64 *offs;
 	size_t n = 0, i;
 
 	if (!r->base)
@@ -262,19 +266,17 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r, bool live
 		avail = size;
 	if (live && margin < size && avail > size - margin)
 		avail = size - margin;
-	offs = malloc((size / sizeof(struct perf_event_header) + 1) * sizeof(*offs));
-	while (offs && off < avail) {
+	while (off < avail) {
 		const struct perf_event_header *e = (const void *)(data + (head + off) % size);
 
 		/* The oldest record may have lost its start to the newest. */
 		if (e->size < sizeof(*e) || e->size > RB_REC_MAX + 64 || off + e->size > avail)
 			break;
-		offs[n++] = off;
+		r->offs[n++] = off;
 		off += e->size;
 	}
 	for (i = n; i > 0; i--)
-		handle_at(c, data, size, head + offs[i - 1]);
-	free(offs);
+		handle_at(c, data, size, head + r->offs[i - 1]);
 	r->read_head = head;
 	ioctl(r->fd, PERF_EVENT_IOC_PAUSE_OUTPUT, 0);
 }
@@ -366,6 +368,8 @@ static void perfbuf_teardown(void)
 			munmap(ctx.rings[i].base, (env.perfbuf.pages + 1) * ctx.page);
 		if (ctx.rings[i].fd >= 0)
 			close(ctx.rings[i].fd);
+		free(ctx.rings[i].offs);
+		ctx.rings[i].offs = NULL;
 	}
 	ctx.nrings = 0;
 	for (i = 0; i < RB_MAX_THREADS; i++)
