@@ -83,6 +83,8 @@ JQLIB='
 def cfg: .params | del(.warmup_s, .duration_s, .iterations, .payload_size);
 def scen: .scenario // "stream";
 def mech: .mechanism // (.bench | sub("-.*"; ""));
+# the bench variant, "ow" marking its overwrite mode
+def variant: .bench + (if .params.overwrite then " ow" else "" end);
 # .label for each series {r: a result, ...}: the bench, the scenario when it
 # is not stream, and the params (but $skip) that differ between series of
 # the same bench.
@@ -90,7 +92,7 @@ def labelled($skip):
 	(group_by(.r.bench) | map({key: .[0].r.bench, value:
 		([.[] | .r | cfg | del(.[$skip[]], .overwrite) | to_entries[]] | group_by(.key)
 		 | map(select((map(.value) | unique | length) > 1) | .[0].key))}) | from_entries) as $vary
-	| map(. + {label: (.r.bench + (if .r.params.overwrite then " ow" else "" end)
+	| map(. + {label: ((.r | variant)
 		+ (if (.r | scen) != "stream" then " " + (.r | scen) else "" end)
 		+ ([$vary[.r.bench][] as $k | " \($k)=\(.r.params[$k])"] | join("")))});
 # series of one configuration in which param $x takes at least two values
@@ -265,7 +267,7 @@ for where in $wheres; do
 		| map(sort_by([(if .params.record_size == 64 then 0 else .params.record_size end),
 			.memory.buffer_bytes != 1048576]) | .[0])
 		| sort_by(.cpu.producer_ns_per_event.median)
-		| [{label: \"bars\", rows: [.[] | [.bench + (if .params.overwrite then \" ow\" else \"\" end),
+		| [{label: \"bars\", rows: [.[] | [variant,
 			.cpu.producer_ns_per_event.median,
 			.cpu.producer_ns_per_event.min, .cpu.producer_ns_per_event.max, .params.record_size]]}]" "$results")
 	if [ "$(jq '.[0].rows | length' <<<"$json")" -gt 0 ]; then
