@@ -226,8 +226,12 @@ ensure_tools() {
 		fail_log "$log" "libapi.a was not built"
 
 	say tools "building bpftool…"
+	# feature-llvm=0: its probe can find another LLVM's headers (a machine
+	# with llvm-14-dev) and then compile against llvm-config-19, which has
+	# none; the JIT disassembler is not needed, libbfd or nothing will do.
 	make -C "$src/tools/bpf/bpftool" -j"$JOBS" OUTPUT="$obj/bpftool/" \
 		CLANG=clang-19 LLVM_STRIP=llvm-strip-19 LLVM_CONFIG=llvm-config-19 \
+		feature-llvm=0 \
 		>>"$log" 2>&1 ||
 		fail_log "$log" "bpftool build failed"
 	install -m 755 "$obj/bpftool/bpftool" "$TMP/bin/bpftool"
