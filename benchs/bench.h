@@ -271,6 +271,7 @@ struct bench_meta {
 	bool relay_map;
 	const char *where;	/* "vm" or "native" */
 	const char *git_rev;
+	double started_unix_s;	/* wall clock at the start, to pair A/B rounds */
 };
 
 void meta_collect(struct bench_meta *m);

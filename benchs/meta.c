@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
@@ -72,9 +73,14 @@ static bool sys_vendor_is_qemu(void)
 void meta_collect(struct bench_meta *m)
 {
 	char cfg[300];
+	struct timespec now;
 	struct utsname u;
 
 	memset(m, 0, sizeof(*m));
+	/* Wall clock, not monotonic: compare.sh orders the results of two
+	 * runs (two processes, maybe two binaries) by it. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	m->started_unix_s = now.tv_sec + now.tv_nsec / 1e9;
 	uname(&u);
 	snprintf(m->kernel, sizeof(m->kernel), "%s", u.release);
 	if (!access("/proc/config.gz", R_OK))
@@ -104,6 +110,7 @@ void meta_json(struct json *j, const struct bench_meta *m)
 	json_bool(j, "hypervisor", m->hypervisor);
 	json_bool(j, "relay_map", m->relay_map);
 	json_str(j, "git_rev", m->git_rev);
+	json_dbl_digits(j, "started_unix_s", m->started_unix_s, 16);
 	json_end(j);
 }
 
