@@ -22,6 +22,8 @@ RB_FAILED=0
 RB_STARTED=${RB_STARTED:-$(date +%s)}
 RB_SCENARIO=""
 RB_ROUND=""
+RB_ROUND_NUM=1		# the round, and RB_STEP when it began (A/B order)
+RB_ROUND_START=0
 
 # The mechanism of a bench variant: the part of its name before the dash.
 mech_of() {
@@ -62,12 +64,48 @@ progress() {
 	echo "[$RB_STEP/$RB_TOTAL] $RB_SCENARIO ${RB_ROUND:+$RB_ROUND }$*$eta" >&2
 }
 
-# rb_run BENCH ARGS...: one measurement of the current scenario.  A kernel
-# that lacks a mechanism (no relay map, no ring buffer overwrite) skips it;
-# any other failure is counted, and its JSON kept when the bench printed one
-# (a loss-accounting violation exits 3 after printing its result).
+# rb_measure BINARY FILE TAG ARGS...: run one bench, append its JSON to FILE
+# (with TAG merged in when TAG is not {}).  A kernel that lacks a mechanism
+# (no relay map, no ring buffer overwrite) skips it; any other failure is
+# counted, and its JSON kept when the bench printed one (a loss-accounting
+# violation exits 3 after printing its result).
+rb_measure() {
+	local bin=$1 file=$2 tag=$3 err out rc
+	shift 3
+	err=$(mktemp)
+	out=$("$bin" "$@" --scenario "$RB_SCENARIO" "${TIMING[@]}" --json 2>"$err")
+	rc=$?
+	# Interrupted: the bench cleaned up and exited 130.  Bash takes a signal
+	# its child handled as handled, so stop the run here.
+	if [ "$rc" -eq 130 ]; then
+		rm -f "$err"
+		echo "scenarios: interrupted" >&2
+		exit 130
+	fi
+	if [ "$rc" -eq 1 ] && grep -qE "has no relay map|has no overwrite mode" "$err"; then
+		echo "  skipped: $(head -1 "$err")" >&2
+	else
+		if [ -n "$out" ] && [ "$tag" != "{}" ]; then
+			out=$(jq -c --argjson tag "$tag" '. + $tag' <<<"$out")
+		fi
+		[ -z "$out" ] || echo "$out" >>"$file"
+		if [ "$rc" -ne 0 ]; then
+			RB_FAILED=$((RB_FAILED + 1))
+			echo "  failed (exit $rc): $(grep -v '^libbpf' "$err" | tail -1)" >&2
+		fi
+	fi
+	rm -f "$err"
+}
+
+# The A/B tag of one side of the current step's pair.
+ab_tag() {	# SIDE FIRST
+	printf '{"ab":{"pair":%d,"side":"%s","first":%s}}' "$RB_STEP" "$1" "$2"
+}
+
+# rb_run BENCH ARGS...: one measurement of the current scenario; with
+# BASE_BENCH (scripts/ab.sh) two, back to back, base first in every other
+# step and round so that neither side always runs second.
 rb_run() {
-	local err out rc
 	# --mechanisms: only the listed mechanisms run
 	if [ -n "${RB_MECHS:-}" ] && ! [[ ",$RB_MECHS," == *",$(mech_of "$1"),"* ]]; then
 		return 0
@@ -75,19 +113,15 @@ rb_run() {
 	RB_STEP=$((RB_STEP + 1))
 	[ -z "${DRY:-}" ] || return 0
 	progress "$*"
-	err=$(mktemp)
-	out=$("$BENCH" "$@" --scenario "$RB_SCENARIO" "${TIMING[@]}" --json 2>"$err")
-	rc=$?
-	if [ "$rc" -eq 1 ] && grep -qE "has no relay map|has no overwrite mode" "$err"; then
-		echo "  skipped: $(head -1 "$err")" >&2
+	if [ -z "${BASE_BENCH:-}" ]; then
+		rb_measure "$BENCH" "$OUT" "{}" "$@"
+	elif [ $(((RB_STEP - RB_ROUND_START + RB_ROUND_NUM) % 2)) -eq 0 ]; then
+		rb_measure "$BASE_BENCH" "$BASE_OUT" "$(ab_tag base true)" "$@"
+		rb_measure "$BENCH" "$OUT" "$(ab_tag new false)" "$@"
 	else
-		[ -z "$out" ] || echo "$out" >>"$OUT"
-		if [ "$rc" -ne 0 ]; then
-			RB_FAILED=$((RB_FAILED + 1))
-			echo "  failed (exit $rc): $(grep -v '^libbpf' "$err" | tail -1)" >&2
-		fi
+		rb_measure "$BENCH" "$OUT" "$(ab_tag new true)" "$@"
+		rb_measure "$BASE_BENCH" "$BASE_OUT" "$(ab_tag base false)" "$@"
 	fi
-	rm -f "$err"
 }
 
 # Saturation for the latency scenario: the median events/s of the first

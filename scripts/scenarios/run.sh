@@ -4,10 +4,14 @@
 # inside the VM, and by the scenario tests (MODE smoke).
 #   scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full]
 #                            [--only SCENARIO,...] [--mechanisms MECH,...]
-#                            [--rounds N]
+#                            [--rounds N] [--base-bench PATH --base-out FILE]
 # --rounds N runs the whole selection N times over, so each configuration is
 # measured N times with the others in between (scripts/compare.sh takes its
 # spread between rounds: see there).
+# --base-bench/--base-out (scripts/ab.sh): every measurement is taken twice
+# back to back, with PATH into FILE and with --bench into --out, the order
+# alternating; each result is tagged {ab: {pair, side, first}} so that
+# compare.sh can judge the pairs.
 # Exit: 0 when every measurement ran, 3 when some failed (their JSON, if
 # any, is kept), 2 on bad input.
 set -uo pipefail
@@ -15,12 +19,12 @@ set -uo pipefail
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ALL=(high-rate overwrite no-reader latency)	# latency reuses high-rate's saturation
 usage() {
-	echo "usage: scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N]" >&2
+	echo "usage: scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N] [--base-bench PATH --base-out FILE]" >&2
 	exit 2
 }
 die() { echo "scenarios: $*" >&2; exit 2; }
 
-BENCH="" OUT="" MODE=quick only="" RB_MECHS="" rounds=1
+BENCH="" OUT="" MODE=quick only="" RB_MECHS="" rounds=1 BASE_BENCH="" BASE_OUT=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bench) [ $# -ge 2 ] || usage; BENCH=$2; shift ;;
@@ -29,6 +33,8 @@ while [ $# -gt 0 ]; do
 	--only) [ $# -ge 2 ] || usage; only=$2; shift ;;
 	--mechanisms) [ $# -ge 2 ] || usage; RB_MECHS=$2; shift ;;
 	--rounds) [ $# -ge 2 ] || usage; rounds=$2; shift ;;
+	--base-bench) [ $# -ge 2 ] || usage; BASE_BENCH=$2; shift ;;
+	--base-out) [ $# -ge 2 ] || usage; BASE_OUT=$2; shift ;;
 	*) usage ;;
 	esac
 	shift
@@ -36,6 +42,11 @@ done
 [ -x "$BENCH" ] || die "bench binary '$BENCH' not found (run make)"
 [ -n "$OUT" ] || usage
 touch "$OUT" 2>/dev/null || die "cannot write $OUT"
+if [ -n "$BASE_BENCH$BASE_OUT" ]; then
+	[ -n "$BASE_BENCH" ] && [ -n "$BASE_OUT" ] || die "--base-bench and --base-out go together"
+	[ -x "$BASE_BENCH" ] || die "base bench binary '$BASE_BENCH' not found"
+	touch "$BASE_OUT" 2>/dev/null || die "cannot write $BASE_OUT"
+fi
 case $MODE in smoke|quick|full) ;; *) die "unknown mode '$MODE'" ;; esac
 [[ $rounds =~ ^[1-9][0-9]?$ ]] || die "invalid value for --rounds: '$rounds' (1..99)"
 for m in ${RB_MECHS//,/ }; do
@@ -49,7 +60,7 @@ for s in ${only//,/ }; do
 	[[ " ${ALL[*]} " == *" $s "* ]] || die "unknown scenario '$s' (${ALL[*]})"
 done
 NCPUS=$(nproc)
-export BENCH OUT MODE NCPUS RB_MECHS
+export BENCH OUT MODE NCPUS RB_MECHS BASE_BENCH BASE_OUT
 
 # shellcheck source=scripts/scenarios/common.sh
 . "$DIR/common.sh" || exit 2
@@ -61,6 +72,7 @@ done
 run_selected() {
 	local s r
 	for r in $(seq 1 "$rounds"); do
+		RB_ROUND_NUM=$r RB_ROUND_START=$RB_STEP
 		for s in "${selected[@]}"; do
 			RB_SCENARIO=$s
 			[ "$rounds" -eq 1 ] || RB_ROUND="(round $r/$rounds)"
@@ -68,6 +80,9 @@ run_selected() {
 		done
 	done
 }
+
+# Ctrl-C between two benches (an interrupted bench: rb_measure)
+trap 'echo "scenarios: interrupted" >&2; exit 130' INT TERM
 
 # A dry pass counts the steps, so progress can show an ETA.
 DRY=1 run_selected
