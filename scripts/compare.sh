@@ -3,7 +3,8 @@
 # output) metric by metric and decide, noise-aware, whether NEW regressed.
 #
 # usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP]
-#                           [--sigma K] [--round-sigma K] [--json]
+#                           [--sigma K] [--round-sigma K] [--pair-sigma K]
+#                           [--no-pairs] [--json]
 #
 # Results are paired by configuration: where (native/vm), scenario, bench and
 # every param except the timing ones (warmup_s, duration_s, iterations), the
@@ -61,7 +62,7 @@
 set -uo pipefail
 
 usage() {
-	echo "usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP] [--sigma K] [--round-sigma K] [--json]" >&2
+	echo "usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP] [--sigma K] [--round-sigma K] [--pair-sigma K] [--no-pairs] [--json]" >&2
 	exit 2
 }
 die() {
@@ -73,11 +74,13 @@ threshold=5
 loss_threshold=1
 sigma=3
 round_sigma=2
+pair_sigma=2
+pairs=1
 json=0
 dirs=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--threshold|--loss-threshold|--sigma|--round-sigma)
+	--threshold|--loss-threshold|--sigma|--round-sigma|--pair-sigma)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		[[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! $2 =~ ^0+([.]0+)?$ ]] ||
 			die "invalid value for $1: '$2' (a positive number)"
@@ -86,10 +89,12 @@ while [ $# -gt 0 ]; do
 		--loss-threshold) loss_threshold=$2 ;;
 		--sigma) sigma=$2 ;;
 		--round-sigma) round_sigma=$2 ;;
+		--pair-sigma) pair_sigma=$2 ;;
 		esac
 		shift
 		;;
 	--json) json=1 ;;
+	--no-pairs) pairs=0 ;;
 	-h|--help) usage ;;
 	-*) die "unknown option '$1'" ;;
 	*) dirs+=("$1") ;;
@@ -149,7 +154,7 @@ vn=$(jq '.schema_version' "$new/meta.json")
 # The comparison, as one JSON document; the table is printed from it.
 report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.jsonl" \
 	--argjson thr "$threshold" --argjson lthr "$loss_threshold" --argjson sigma "$sigma" \
-	--argjson rsigma "$round_sigma" \
+	--argjson rsigma "$round_sigma" --argjson psigma "$pair_sigma" --argjson use_pairs "$pairs" \
 	--argjson version "$vb" --arg base "$base" --arg new "$new" '
 	def cfgparams: .params | del(.warmup_s, .duration_s, .iterations, .payload_size, .producer_work)
 		| to_entries | sort_by(.key) | from_entries;
@@ -181,6 +186,30 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		  | (if $m.kind == "points" then $mid elif $m.better == "lower" then ($v | min) else ($v | max) end) as $c
 		  | {median: $c, sd: (1.4826 * ([$v[] | . - $mid | fabs] | median)),
 		     min: ($v | min), max: ($v | max), n: ($v | length), rounds: true} end;
+	# The figure of a round: its best iteration (see "Rounds"); loss: its median.
+	def round_figure($m): stat($m.metric) | if . == null then null
+		elif $m.kind == "points" then .median elif $m.better == "lower" then .min else .max end;
+	# Paired rounds (see "Pairs"): every round of both sides is tagged, with
+	# the same pair ids on both sides, and there are at least 3.
+	def paired($rb; $rn): $use_pairs == 1 and ($rb | length) >= 3 and ($rb | length) == ($rn | length)
+		and all($rb[], $rn[]; (.ab.pair | type) == "number")
+		and ([$rb[].ab.pair] | sort) == ([$rn[].ab.pair] | sort)
+		and ([$rb[].ab.pair] | unique | length) == ($rb | length);
+	def side($v): ($v | median) as $mid | {median: $mid, sd: (1.4826 * ([$v[] | . - $mid | fabs] | median)),
+		min: ($v | min), max: ($v | max), n: ($v | length)};
+	# The pairs of a metric: d = log(new / base) (loss: new - base, points),
+	# the estimate is their median, the spread 1.4826 x their MAD.
+	def over_pairs($rb; $rn; $m):
+		($rn | map({key: (.ab.pair | tostring), value: .}) | from_entries) as $nm
+		| [$rb[] | {b: round_figure($m), n: ($nm[.ab.pair | tostring] | round_figure($m))}
+		   | select(.b != null and .n != null)
+		   | if $m.kind == "points" then .d = .n - .b
+		     elif .b > 0 and .n > 0 then .d = ((.n / .b) | log) else empty end] as $p
+		| if ($p | length) < 3 then null else ([$p[].d] | median) as $est
+		  | {n: ($p | length), estimate: $est,
+		     sd: (1.4826 * ([$p[].d | . - $est | fabs] | median)),
+		     worse: ([$p[] | select(if $m.better == "higher" then .d < 0 else .d > 0 end)] | length),
+		     base: side([$p[].b]), new: side([$p[].n])} end;
 	def metrics: [
 		{metric: "throughput", unit: "events/s", better: "higher", kind: "rel"},
 		{metric: "producer", unit: "ns/event", better: "lower", kind: "rel"},
@@ -206,6 +235,19 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 			      else ($z | fabs) >= $sigma and $outside end) then
 				(if $worse > 0 then "regression" else "improvement" end)
 			else "noise" end)};
+	def judge_pairs($P; $m):
+		$P.estimate as $e
+		| (if $m.better == "higher" then -$e else $e end) as $worse
+		| (if $m.kind == "points" then $e else 100 * (($e | exp) - 1) end) as $chg
+		| ($P.sd / ($P.n | sqrt)) as $se
+		| (if $se > 0 then $e / $se elif $e == 0 then 0
+		   elif $e > 0 then infinite else -infinite end) as $z
+		| (if $m.kind == "points" then ($e | fabs) >= $lthr else ($chg | fabs) >= $thr end) as $big
+		| {change: ($chg | finite), z: ($z | finite),
+		   verdict: (if ($big | not) then "same"
+			elif ($z | fabs) >= $psigma then
+				(if $worse > 0 then "regression" else "improvement" end)
+			else "noise" end)};
 	($b | rounds_of) as $B | ($n | rounds_of) as $N
 	| ($N | map({key: .[0]._k, value: .}) | from_entries) as $Nmap
 	| ($B | map(.[0]._k)) as $bkeys
@@ -219,19 +261,25 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		  ([$vary[$g][] | " \(.)=\($p[.])"] | join(""));
 	[$B[] | select($Nmap[.[0]._k] != null) | . as $rb | $Nmap[.[0]._k] as $rn | .[0] as $r |
 	 (($rb | length) >= 3 and ($rn | length) >= 3) as $by_rounds |
+	 paired($rb; $rn) as $by_pairs |
 	 metrics[] | . as $m |
-	 (if $by_rounds then ($rb | over_rounds($m)) else ($r | stat($m.metric)) end) as $bs |
-	 (if $by_rounds then ($rn | over_rounds($m)) else ($rn[0] | stat($m.metric)) end) as $ws |
+	 (if $by_pairs then over_pairs($rb; $rn; $m) else null end) as $P |
+	 (if $P != null then $P.base + {pairs: true}
+	  elif $by_rounds then ($rb | over_rounds($m)) else ($r | stat($m.metric)) end) as $bs |
+	 (if $P != null then $P.new + {pairs: true}
+	  elif $by_rounds then ($rn | over_rounds($m)) else ($rn[0] | stat($m.metric)) end) as $ws |
 	 select($bs != null and $ws != null) |
 	 {config: ($r | cfglabel), where: $r.meta.where, scenario: ($r.scenario // "stream"),
 	  bench: $r.bench, params: ($r | cfgparams), rounds: {base: ($rb | length), new: ($rn | length)},
 	  metric: $m.metric, unit: $m.unit, better: $m.better,
 	  base: $bs, new: $ws} +
-	 (judge($bs; $ws; $m)) |
+	 (if $P != null then {pairs: ($P | {n, estimate, sd, worse})} + judge_pairs($P; $m)
+	  else judge($bs; $ws; $m) end) |
 	 if .metric == "loss" and (.scenario == "overwrite" or .scenario == "no-reader" or .params.overwrite)
 	 then .verdict = "info" else . end] as $rows
 	| {schema_version: $version, base: $base, new: $new,
 	   threshold_pct: $thr, loss_threshold_points: $lthr, sigma: $sigma, round_sigma: $rsigma,
+	   pair_sigma: $psigma,
 	   configurations: ($rows | map(.config) | unique | length),
 	   regressions: ($rows | map(select(.verdict == "regression")) | length),
 	   improvements: ($rows | map(select(.verdict == "improvement")) | length),

@@ -187,6 +187,49 @@ expect 1 "two rounds: the first result is compared" "$TMP/r_base" "$TMP/r_two" -
 [ "$(jq '[.rows[] | select(.metric == "producer")][0].new.n' "$TMP/out")" = 5 ] &&
 	ok "two rounds: n is the iterations of the first result" || nok "two rounds: $(jq -c '.rows' "$TMP/out")"
 
+# ---- pairs: rounds measured back to back (scripts/ab.sh), tagged ab.pair ----
+# mkpairs DIR NS...: round i tagged {ab: {pair: i}}, producer best iteration NS
+mkpairs() {
+	local dir=$TMP/$1 v i=0
+	shift
+	mkdir -p "$dir"
+	cp "$TMP/base/meta.json" "$dir/"
+	for v in "$@"; do
+		i=$((i + 1))
+		result ".cpu.producer_ns_per_event = {median: ($v + 2), stddev: 1, min: $v, max: ($v + 4)}" \
+			".ab = {pair: $i, side: \"x\", first: true}"
+	done >"$dir/results.jsonl"
+}
+# slow spells hit both sides of a pair: the rounds swing by 50 %, the pairs agree
+mkpairs p_base 100 140 90 110 95
+mkpairs p_slow 110 154 99 121 104.5
+expect 1 "paired: +10 % in every pair through 50 % swings is a regression" "$TMP/p_base" "$TMP/p_slow" --json
+jq -e '.rows[] | select(.metric == "producer") | .verdict == "regression" and .base.pairs and .pairs.n == 5
+	and .pairs.worse == 5 and (.change | . > 9.9 and . < 10.1)' "$TMP/out" >/dev/null &&
+	ok "paired: the change is the median of the pairs, every pair worse" ||
+	nok "paired slow: $(jq -c '.rows[] | select(.metric == "producer")' "$TMP/out")"
+expect 0 "... the same rounds unpaired (--no-pairs) are noise" "$TMP/p_base" "$TMP/p_slow" --json --no-pairs
+[ "$(verdict producer)" = noise ] && ok "unpaired, the swings hide the change" || nok "no-pairs: $(verdict producer)"
+mkpairs p_same 101 139 91 109 96
+expect 0 "paired: unchanged pairs through the same swings exit 0" "$TMP/p_base" "$TMP/p_same" --json
+[ "$(verdict producer)" = same ] && ok "paired: +-1 % is the same" || nok "paired same: $(verdict producer)"
+mkpairs p_wild 101 141 91 154 96
+expect 0 "paired: one wild pair of five is not a regression" "$TMP/p_base" "$TMP/p_wild" --json
+mkpairs p_noisy 120 119 97.2 99 118.75
+expect 0 "paired: pairs that disagree (+20 -15 +8 -10 +25 %) exit 0" "$TMP/p_base" "$TMP/p_noisy" --json
+[ "$(verdict producer)" = noise ] && ok "paired: a median +8 % inside the pairs' spread is noise" ||
+	nok "paired noisy: $(jq -c '.rows[] | select(.metric == "producer")' "$TMP/out")"
+expect 0 "paired: the reverse of the slow pairs is an improvement" "$TMP/p_slow" "$TMP/p_base" --json
+[ "$(verdict producer)" = improvement ] && ok "paired: -9 % in every pair is an improvement" ||
+	nok "paired reverse: $(verdict producer)"
+# pairs that do not match up are judged as rounds
+mkpairs p_other 110 154 99 121 104.5
+jq -c '.ab.pair += 10' "$TMP/p_other/results.jsonl" >"$TMP/p_other.tmp" && mv "$TMP/p_other.tmp" "$TMP/p_other/results.jsonl"
+expect 0 "mismatched pair ids fall back to rounds" "$TMP/p_base" "$TMP/p_other" --json
+jq -e '[.rows[] | select(.metric == "producer")][0] | (.pairs == null) and .base.rounds' "$TMP/out" >/dev/null &&
+	ok "mismatched pairs: judged over rounds" || nok "mismatched: $(jq -c '.rows[0]' "$TMP/out")"
+expect_error "bad pair sigma" "invalid value for --pair-sigma" "$TMP/p_base" "$TMP/p_slow" --pair-sigma -1
+
 # ---- bad input: exit 2, one line ----
 expect_error "missing baseline" "baseline directory" "$TMP/nope" "$TMP/base"
 expect_error "missing new dir" "new directory" "$TMP/base" "$TMP/nope"
