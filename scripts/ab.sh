@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# scripts/ab.sh: the CI regression gate, measured in A/B pairs.  Runs the
+# scenarios with two bench builds on this machine, every measurement twice
+# back to back (base and new, which goes first alternating), then judges
+# NEW against BASE with scripts/compare.sh pair by pair: a slow spell of a
+# shared machine hits both halves of a pair and cancels out of their ratio,
+# where two separate runs would each see a different spell.
+#
+# usage: scripts/ab.sh BASE NEW [--smoke|--quick|--full] [--native|--vm]
+#                      [--only SCENARIO,...] [--mechanisms MECH,...]
+#                      [--rounds N] [--out DIR] [-- COMPARE-OPTIONS]
+#
+#   BASE, NEW   a bench binary; a git revision, checked out and built once
+#               under build/ab/<commit>/; or "." for this tree (make bench)
+#   --rounds N  measure every configuration N times (default 5; compare.sh
+#               judges pairs once there are 3)
+#   --native    (default) on the running kernel; --vm in the patched
+#               kernel's guest, the only place with the relay map
+#   --smoke, --quick (default), --full: the scenario timing (run_all.sh's)
+#   --only, --mechanisms: as run_all.sh
+#
+# Writes DIR (default build/ab-<date>) as DIR.partial, renamed when done:
+#   base/, new/     result directories (results.jsonl, meta.json), each
+#                   result tagged {ab: {pair, side, first}}
+#   compare.json, compare.txt   scripts/compare.sh's verdict
+# Exit: compare.sh's, 0 (no regression) or 1 (a regression); 2 on bad
+# input; 3 when measurements failed (then nothing is judged); 1 on other
+# errors.  Ctrl-C removes DIR.partial.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+usage() {
+	echo "usage: scripts/ab.sh BASE NEW [--smoke|--quick|--full] [--native|--vm] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N] [--out DIR] [-- COMPARE-OPTIONS]" >&2
+	exit 2
+}
+die() {	# MESSAGE [STATUS]
+	echo "ab: $1" >&2
+	exit "${2:-1}"
+}
+
+cmdline="scripts/ab.sh $*"
+mode=quick
+where=native
+only=""
+mechs=""
+rounds=5
+out=""
+sides=()
+compare_opts=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) mode=smoke ;;
+	--quick) mode=quick ;;
+	--full) mode=full ;;
+	--native) where=native ;;
+	--vm) where=vm ;;
+	--only) [ $# -ge 2 ] || usage; only=$2; shift ;;
+	--mechanisms) [ $# -ge 2 ] || usage; mechs=$2; shift ;;
+	--rounds) [ $# -ge 2 ] || usage; rounds=$2; shift ;;
+	--out) [ $# -ge 2 ] || usage; out=$2; shift ;;
+	--) shift; compare_opts=("$@"); break ;;
+	-*) die "unknown option '$1'" 2 ;;
+	*) sides+=("$1") ;;
+	esac
+	shift
+done
+[ ${#sides[@]} -eq 2 ] || usage
+[[ $rounds =~ ^[1-9][0-9]?$ ]] || die "invalid value for --rounds: '$rounds' (1..99)" 2
+for s in ${only//,/ }; do
+	case $s in high-rate|overwrite|no-reader|latency) ;; *) die "unknown scenario '$s'" 2 ;; esac
+done
+for m in ${mechs//,/ }; do
+	case $m in relay|ringbuf|perfbuf|percpu) ;; *) die "unknown mechanism '$m'" 2 ;; esac
+done
+[ "$(id -u)" -eq 0 ] || die "must run as root (BPF, debugfs, qemu)"
+
+cd "$ROOT"
+# bench_of SIDE: the bench binary a side names, built if it is a revision.
+bench_of() {
+	local side=$1 sha wt
+	if [ "$side" = . ]; then
+		make -s bench >&2 || die "cannot build the bench of this tree"
+		echo "$ROOT/build/bench"
+	elif [ -f "$side" ]; then
+		[ -x "$side" ] || die "'$side' is not executable" 2
+		realpath "$side"
+	else
+		sha=$(git rev-parse --verify -q "$side^{commit}") ||
+			die "'$side' is neither a bench binary nor a git revision" 2
+		wt=$ROOT/build/ab/$sha
+		if [ ! -x "$wt/build/bench" ]; then
+			rm -rf "$wt"
+			git worktree prune
+			git worktree add -q --detach "$wt" "$sha" >&2 || die "cannot check out $side"
+			echo "ab: building the bench of $side ($sha)" >&2
+			make -s -C "$wt" bench BUILD="$wt/build" >&2 || die "cannot build the bench of $side"
+		fi
+		echo "$wt/build/bench"
+	fi
+}
+base_bench=$(bench_of "${sides[0]}")
+new_bench=$(bench_of "${sides[1]}")
+"$new_bench" --list >/dev/null 2>&1 || die "$new_bench does not run (--list failed)"
+"$base_bench" --list >/dev/null 2>&1 || die "$base_bench does not run (--list failed)"
+
+[ -n "$out" ] || out=build/ab-$(date -u +%Y%m%d-%H%M%S)
+out=$(realpath -m "$out")
+partial=$out.partial
+if [ "$where" = vm ] && [ "${out#"$ROOT"/}" = "$out" ]; then
+	die "--out must be inside $ROOT: the VM writes its results through the repo share" 2
+fi
+[ ! -e "$out" ] || die "$out already exists" 2
+mkdir -p "$(dirname "$out")" 2>/dev/null || die "cannot create $(dirname "$out")" 2
+rm -rf "$partial"
+mkdir -p "$partial/base" "$partial/new" 2>/dev/null || die "cannot write $partial" 2
+finished=0	# 1: DIR is complete; 2: keep DIR.partial (failed measurements)
+cleanup() {
+	local rc=$?
+	if [ "$finished" -eq 0 ]; then
+		rm -rf "$partial"
+		echo "ab: failed or interrupted; removed $partial" >&2
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+args=(--bench "$new_bench" --out "$partial/new/results.jsonl" --mode "$mode" --rounds "$rounds"
+	--base-bench "$base_bench" --base-out "$partial/base/results.jsonl")
+[ -z "$only" ] || args+=(--only "$only")
+[ -z "$mechs" ] || args+=(--mechanisms "$mechs")
+echo "ab: $where, $mode, $rounds rounds: base $base_bench, new $new_bench" >&2
+rc=0
+if [ "$where" = native ]; then
+	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	"$ROOT/scripts/scenarios/run.sh" "${args[@]}" || rc=$?
+else
+	make -s kernel
+	"$ROOT/scripts/vm.sh" --smp 2 --timeout 5400 -- "$ROOT/scripts/scenarios/run.sh" "${args[@]}" || rc=$?
+fi
+if [ "$rc" -eq 3 ]; then
+	finished=2
+	die "some measurements failed: nothing judged (results kept in $partial)" 3
+fi
+[ "$rc" -eq 0 ] || exit "$rc"
+[ -s "$partial/new/results.jsonl" ] || die "no results were produced (nothing of the selection runs here?)"
+
+for side in base new; do
+	bin=$base_bench name=${sides[0]}
+	[ "$side" = base ] || { bin=$new_bench; name=${sides[1]}; }
+	jq -n --arg side "$side" --arg name "$name" --arg bin "$bin" --arg where "$where" \
+		--arg mode "$mode" --argjson rounds "$rounds" --arg cmdline "$cmdline" \
+		--arg host "$(hostname)" --arg kernel "$(uname -r)" --argjson nproc "$(nproc)" \
+		--arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
+		--arg rev "$(jq -r -s '.[0].meta.git_rev // "unknown"' "$partial/$side/results.jsonl")" \
+		--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		'{schema_version: 2, date: $date, host: $host, host_kernel: $kernel, cpu: $cpu,
+		  nproc: $nproc, git_rev: $rev, mode: $mode, where: $where, command: $cmdline,
+		  ab: {side: $side, given: $name, bench: $bin, rounds: $rounds}}' >"$partial/$side/meta.json"
+done
+
+rc=0
+"$ROOT/scripts/compare.sh" "$partial/base" "$partial/new" --json "${compare_opts[@]}" \
+	>"$partial/compare.json" || rc=$?
+[ "$rc" -le 1 ] || die "compare.sh failed (exit $rc)"
+"$ROOT/scripts/compare.sh" "$partial/base" "$partial/new" "${compare_opts[@]}" \
+	>"$partial/compare.txt" 2>/dev/null || true
+cat "$partial/compare.txt"
+mv "$partial" "$out"
+finished=1
+echo "ab: results in $out" >&2
+exit "$rc"
