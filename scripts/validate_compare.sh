@@ -27,7 +27,7 @@ usage() {
 	exit 2
 }
 die() {
-	echo "validate_compare: $*" >&2
+	echo "validate_compare: $1" >&2
 	exit "${2:-1}"
 }
 posint() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "invalid value for $1: '$2'" 2; }
@@ -63,13 +63,16 @@ mkdir -p "$out" || die "cannot create $out"
 # The same measured time per run either way: 5 s, or R x 2 s.
 if [ "$rounds" -eq 1 ]; then TIMING=(-w 1 -d 1 -i 5); else TIMING=(-w 0.5 -d 0.5 -i 4); fi
 
-# run DIR WORK: one bench run (a round) appended to a result dir compare.sh
-# accepts.  The schema_version is the one results/SCHEMA.md documents.
+# run DIR WORK [PAIR]: one bench run (a round) appended to a result dir
+# compare.sh accepts, tagged as pair PAIR (as scripts/ab.sh tags) when given.
+# The schema_version is the one results/SCHEMA.md documents.
 run() {
-	local dir=$out/$1
+	local dir=$out/$1 line
 	mkdir -p "$dir"
-	"$BENCH" "$bench_name" "${TIMING[@]}" --producer-work "$2" --json >>"$dir/results.jsonl" ||
+	line=$("$BENCH" "$bench_name" "${TIMING[@]}" --producer-work "$2" --json) ||
 		die "bench $bench_name --producer-work $2 failed"
+	[ -z "${3:-}" ] || line=$(jq -c --argjson p "$3" '. + {ab: {pair: $p}}' <<<"$line")
+	echo "$line" >>"$dir/results.jsonl"
 	jq -n --arg k "$(uname -r)" '{schema_version: 2, where: "native", host_kernel: $k}' >"$dir/meta.json"
 }
 # which metrics regressed, and the producer change %, in a compare --json output
@@ -98,11 +101,20 @@ fi
 # ---- 2. trials ----
 : >"$out/trials.tsv"
 for t in $(seq 1 "$trials"); do
-	for _ in $(seq 1 "$rounds"); do
-		run "t$t-base" 0
-		run "t$t-same" 0
-		run "t$t-base2" 0
-		run "t$t-slow" "$work"
+	for r in $(seq 1 "$rounds"); do
+		# the two sides of a comparison back to back, as a pair; which
+		# goes first alternates, so neither is always second
+		if [ $((r % 2)) -eq 1 ]; then
+			run "t$t-base" 0 "$r"
+			run "t$t-same" 0 "$r"
+			run "t$t-base2" 0 "$r"
+			run "t$t-slow" "$work" "$r"
+		else
+			run "t$t-same" 0 "$r"
+			run "t$t-base" 0 "$r"
+			run "t$t-slow" "$work" "$r"
+			run "t$t-base2" 0 "$r"
+		fi
 	done
 	rc_same=0
 	"$ROOT/scripts/compare.sh" "$out/t$t-base" "$out/t$t-same" --json "${compare_opts[@]}" \
