@@ -37,7 +37,8 @@ test-native: bench
 	tests/native/run.sh
 
 # compare.sh on synthetic inputs; plot.sh and report.sh on a short native
-# run; tune_subbuf.sh on a 2 x 2 sweep in the VM
+# run; ab.sh and --rounds end to end on the host; tune_subbuf.sh on a 2 x 2
+# sweep in the VM
 test-scripts: bench kernel
 	@fail=0; for t in tests/scripts/test_*.sh; do echo "== $$t"; $$t || fail=1; done; exit $$fail
 

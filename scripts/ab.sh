@@ -114,13 +114,14 @@ mkdir -p "$(dirname "$out")" 2>/dev/null || die "cannot create $(dirname "$out")
 rm -rf "$partial"
 mkdir -p "$partial/base" "$partial/new" 2>/dev/null || die "cannot write $partial" 2
 finished=0	# 1: DIR is complete; 2: keep DIR.partial (failed measurements)
+# shellcheck disable=SC2317 # invoked from the EXIT trap
 cleanup() {
 	local rc=$?
 	if [ "$finished" -eq 0 ]; then
 		rm -rf "$partial"
 		echo "ab: failed or interrupted; removed $partial" >&2
 	fi
-	exit $rc
+	exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

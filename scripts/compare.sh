@@ -37,6 +37,19 @@
 # is dropped (one wild round would stretch the range).  With fewer rounds
 # the first result of each side is compared, iteration by iteration.
 #
+# Pairs.  Rounds that scripts/ab.sh measured back to back, one of each
+# side, carry the same tag {ab: {pair}} on both sides.  When every round of
+# a configuration is tagged, the ids match and there are at least 3, the
+# pairs are judged instead of the rounds: a slow spell long enough to cover
+# a pair (seconds) raises both halves, and their ratio cancels it, which no
+# statistic over two separate runs can do.  Per pair d = ln(new / base) of
+# the rounds' figures above (loss: new - base, in points); the change is the
+# median d (as a %: 100 (e^d - 1)); its spread sd = 1.4826 x the MAD of the
+# d's, se = sd / sqrt(pairs).  Rule 1 applies to the change, rule 2 with
+# K = --pair-sigma (default 2) to change / se; rule 3 is dropped.  The
+# figures of each side are reported beside it (median, min, max over the
+# rounds).  --no-pairs judges tagged rounds as plain rounds.
+#
 # Decision.  A metric regressed when all three hold:
 #   1. it is worse by at least PCT % of the baseline median (loss: PP
 #      percentage points) -- the change is big enough to matter;
@@ -315,7 +328,7 @@ else
 	}'
 	jq -r '"",
 		"\(.configurations) configurations, \(.rows | length) metrics: \(.regressions) regressions, \(.improvements) improvements" +
-		" (threshold \(.threshold_pct)% / \(.loss_threshold_points) loss points; \(.sigma) sigma and outside the baseline range, or over >= 3 rounds \(.round_sigma) sigma)",
+		" (threshold \(.threshold_pct)% / \(.loss_threshold_points) loss points; \(.sigma) sigma and outside the baseline range, or over >= 3 rounds \(.round_sigma) sigma, or over >= 3 pairs \(.pair_sigma) sigma)",
 		(.only_in_base[] | "only in base: \(.)"), (.only_in_new[] | "only in new: \(.)")' <<<"$report"
 fi
 ns=$(jq '.no_spread' <<<"$report")
