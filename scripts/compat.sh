@@ -158,7 +158,10 @@ kernel_run() {	# bench mode repeat -> "events drops" in M/s
 	# shellcheck disable=SC2046
 	"$kbench" -w"$kwarm" -d"$kdur" -a -c1 $(kernel_mode_flags "$2") "$1" >"$log" 2>&1 ||
 		die "kernel bench $1 $2 failed: $(tail -n 3 "$log")"
+	# n starts at 0: an unset n would file the first sample under "" and
+	# leave a[0] empty, i.e. a 0 in the median in place of the first sample.
 	awk -v warm="$kwarm" '
+		BEGIN { n = 0 }
 		/^Iter/ && $2 + 0 >= warm {
 			for (i = 1; i <= NF; i++) {
 				if ($i == "hits") h[n] = $(i + 1) + 0

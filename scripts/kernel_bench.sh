@@ -3,8 +3,8 @@
 # selftests/bpf, linux-source-6.12 as extracted by kernel/build.sh), built so
 # that it runs on this host, for scripts/compat.sh to run next to ours.
 #
-#   scripts/kernel_bench.sh [build]   build unless cached; print the binary's path
-#   scripts/kernel_bench.sh path      print the path; exit 1 if not built yet
+#   scripts/kernel_bench.sh [--fix-busy] [build]   build unless cached; print the binary's path
+#   scripts/kernel_bench.sh [--fix-busy] path      print the path; exit 1 if not built yet
 #
 # The host has no fentry, so the ringbuf and perfbuf producers
 # (progs/ringbuf_bench.c, progs/perfbuf_bench.c) get the tracepoint our
@@ -13,6 +13,16 @@
 # and bpf_perf_event_output() takes the tracepoint context as it took the
 # fentry one.  The crypto bench does not build against the host's BTF and
 # is left out of the binary (leave_out_crypto()).
+#
+# --fix-busy builds a second binary, cached under its own key, whose rb-custom
+# reader (ringbuf_custom_process_ring() in benchs/bench_ringbufs.c) has one
+# token changed (fix_busy_return()): at a record still being written it
+# returns without storing the consumer position it advanced, so its next pass
+# walks and counts those records again, and the producer's commit sees a
+# stale consumer position (no wakeup).  With the fix it leaves the inner loop
+# instead (`return` becomes `break`): the position reached is stored, as
+# libbpf's reader and ours store it, and the outer loop ends.  Nothing else
+# differs from the plain binary.
 #
 # Built with RELEASE=1, i.e. -O2 everywhere: the selftests default is -O0,
 # libbpf included, while our bench links an -O2 libbpf.
@@ -43,10 +53,15 @@ die() {
 }
 
 usage() {
-	echo "usage: scripts/kernel_bench.sh [build|path]" >&2
+	echo "usage: scripts/kernel_bench.sh [--fix-busy] [build|path]" >&2
 	exit 2
 }
 
+fix_busy=0
+if [ "${1:-}" = --fix-busy ]; then
+	fix_busy=1
+	shift
+fi
 cmd=${1:-build}
 [ $# -le 1 ] || usage
 case $cmd in build | path) ;; *) usage ;; esac
@@ -64,6 +79,7 @@ key_inputs() {
 	echo "btf $(sha256sum <"$BTF" | cut -c1-64)"
 	echo "clang $(clang-19 --version | head -1)"
 	echo "cc $(cc --version | head -1)"
+	[ "$fix_busy" -eq 0 ] || echo "variant fix-busy"
 }
 key=$(key_inputs | sha256sum | cut -c1-12)
 entry=$CACHE/kernel-bench-$key
@@ -85,6 +101,18 @@ rewrite_producers() {
 		grep -q 'SEC("tp/syscalls/sys_enter_getpgid")' "$f" || die "$f: rewrite failed"
 		! grep -q fentry "$f" || die "$f: fentry left after the rewrite"
 	done
+}
+
+# rb-custom's reader: `return` at a busy record becomes `break`, so the
+# position it reached is stored; exactly that one line, checked.
+fix_busy_return() {
+	local f=benchs/bench_ringbufs.c busy='^\t\t\tif \(len & RINGBUF_BUSY_BIT\)$'
+	[ "$(grep -cP "$busy" "$f")" -eq 1 ] || die "$f: expected one busy-bit check"
+	[ "$(grep -A1 -P "$busy" "$f" | grep -cP '^\t\t\t\treturn;$')" -eq 1 ] ||
+		die "$f: the busy-bit check is not followed by return"
+	sed -i -E '/^\t\t\tif \(len & RINGBUF_BUSY_BIT\)$/{n;s/^\t\t\t\treturn;$/\t\t\t\tbreak;/}' "$f"
+	[ "$(grep -A1 -P "$busy" "$f" | grep -cP '^\t\t\t\tbreak;$')" -eq 1 ] ||
+		die "$f: busy-bit rewrite failed"
 }
 
 leave_out_crypto() {
@@ -114,6 +142,7 @@ build() {
 	cd "$tmp/src/$SELFTESTS"
 	rewrite_producers
 	leave_out_crypto
+	[ "$fix_busy" -eq 0 ] || fix_busy_return
 	echo "kernel_bench.sh: building the kernel's bench (about a minute)..." >&2
 	start=$(date +%s)
 	# The selftests Makefile is not always safe in parallel: a failed -j
@@ -128,7 +157,7 @@ build() {
 		fi
 	fi
 	echo "built in $(($(date +%s) - start)) s" >>"$log"
-	cp bench progs/ringbuf_bench.c progs/perfbuf_bench.c "$tmp/"
+	cp bench progs/ringbuf_bench.c progs/perfbuf_bench.c benchs/bench_ringbufs.c "$tmp/"
 	cd "$tmp"
 	rm -rf "$tmp/src"
 }

@@ -133,10 +133,33 @@ if kbench=$("$ROOT/scripts/kernel_bench.sh" build 2>"$TMP/kbench.err"); then
 	hits=$(sed -nE 's/^Summary: hits +([0-9.]+) .*/\1/p' "$TMP/kbench.out")
 	check "kernel bench rb-libbpf runs on the tracepoint trigger (rc $rc, hits ${hits:-none} M/s)" \
 		awk -v rc="$rc" -v h="${hits:-0}" 'BEGIN { exit !(rc == 0 && h > 0) }'
+	# --fix-busy: a second binary; its rb-custom reader differs by one line
+	if kfix=$("$ROOT/scripts/kernel_bench.sh" --fix-busy build 2>"$TMP/kfix.err"); then
+		check "kernel_bench.sh --fix-busy builds a binary of its own" [ "$kfix" != "$kbench" ]
+		diff "$(dirname "$kbench")/bench_ringbufs.c" "$(dirname "$kfix")/bench_ringbufs.c" \
+			>"$TMP/kfix.diff"
+		check "--fix-busy changes one line of the reader: return becomes break at a busy record" \
+			[ "$(grep -c '^[<>]' "$TMP/kfix.diff")" -eq 2 -a \
+			"$(grep -cP '^< \t+return;$' "$TMP/kfix.diff")" -eq 1 -a \
+			"$(grep -cP '^> \t+break;$' "$TMP/kfix.diff")" -eq 1 ]
+		"$kfix" -w1 -d1 -a -c1 rb-custom >"$TMP/kfix.out" 2>&1
+		rc=$?
+		hits=$(sed -nE 's/^Summary: hits +([0-9.]+) .*/\1/p' "$TMP/kfix.out")
+		check "fixed kernel bench rb-custom runs (rc $rc, hits ${hits:-none} M/s)" \
+			awk -v rc="$rc" -v h="${hits:-0}" 'BEGIN { exit !(rc == 0 && h > 0) }'
+	else
+		nok "scripts/kernel_bench.sh --fix-busy did not build:"
+		sed 's/^/     /' "$TMP/kfix.err"
+	fi
 else
 	nok "scripts/kernel_bench.sh did not build the kernel bench:"
 	sed 's/^/     /' "$TMP/kbench.err"
 fi
+# bad input: usage on one line, exit 2
+"$ROOT/scripts/kernel_bench.sh" --fix-busy bogus >/dev/null 2>"$TMP/kb.err"
+rc=$?
+check "kernel_bench.sh --fix-busy bogus -> exit 2, one line: $(cat "$TMP/kb.err")" \
+	[ "$rc" -eq 2 -a "$(wc -l <"$TMP/kb.err")" -eq 1 ]
 
 
 # ---- scenarios: snapshot readers on the host's mechanisms ----
