@@ -53,6 +53,7 @@ struct bench_env {
 	u32 rec_size;		/* total bytes: header + payload (-s) */
 	u32 batch;
 	u32 producer_work;	/* extra bpf_loop() steps per record (slowdown knob) */
+	u32 producer_work_every;	/* ... on 1 record in this many */
 	const char *compat;	/* --compat mode, NULL if not given */
 	bool back2back;		/* consumers trigger the next batch (--compat b2b) */
 	bool cons_first;	/* with -a: consumers on CPUs 0.., producers after */
@@ -376,6 +377,7 @@ static inline u64 rb_load(const u64 *p)
 	(skel)->rodata->notify_mode = env.ringbuf.notify;		\
 	(skel)->rodata->notify_every = env.ringbuf.sample;		\
 	(skel)->rodata->producer_work = env.producer_work;		\
+	(skel)->rodata->producer_work_every = env.producer_work_every;	\
 	(skel)->rodata->kernel_record = env.kernel_record;		\
 } while (0)
 

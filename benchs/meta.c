@@ -135,6 +135,7 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_bool(j, "kernel_record", e->kernel_record);
 	json_u64(j, "batch", e->batch);
 	json_u64(j, "producer_work", e->producer_work);
+	json_u64(j, "producer_work_every", e->producer_work_every);
 	json_u64(j, "rate", e->rate);
 	json_u64(j, "poll_ms", e->poll_ms);
 	json_bool(j, "external", e->external);

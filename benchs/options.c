@@ -288,7 +288,7 @@ static int compat_apply(void)
 enum {
 	OPT_JSON = 2000, OPT_LIST, OPT_RATE, OPT_RAW_TP, OPT_COUNT_ONLY, OPT_OVERWRITE,
 	OPT_SCENARIO, OPT_POLL_MS, OPT_EXTERNAL, OPT_PRODUCER_WORK, OPT_COMPAT,
-	OPT_LAT_EVERY, OPT_KERNEL_RECORD,
+	OPT_LAT_EVERY, OPT_KERNEL_RECORD, OPT_PRODUCER_WORK_EVERY,
 };
 
 static const char *const scenario_names[] = {
@@ -330,6 +330,7 @@ static const struct argp_option common_opts[] = {
 	{ "lat-every", OPT_LAT_EVERY, "N", 0,
 	  "time the latency of every N-th record per CPU, a power of two 1..4096 (default 1 with --rate, else 64)" },
 	{ "producer-work", OPT_PRODUCER_WORK, "N", 0, "extra work steps per record, 0..1048576 (slowdown injection, default 0)" },
+	{ "producer-work-every", OPT_PRODUCER_WORK_EVERY, "M", 0, "do the --producer-work steps on 1 record in M, 1..65536 (default 1)" },
 	{ "json", OPT_JSON, NULL, 0, "one JSON object per result on stdout" },
 	{ "list", OPT_LIST, NULL, 0, "list benches and exit" },
 	{ "kernel-record", OPT_KERNEL_RECORD, NULL, 0,
@@ -397,6 +398,8 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_PRODUCER_WORK:
 		return opt_u32("producer-work", arg, 0, 1u << 20, &env.producer_work);
+	case OPT_PRODUCER_WORK_EVERY:
+		return opt_u32("producer-work-every", arg, 1, 1u << 16, &env.producer_work_every);
 	case OPT_KERNEL_RECORD:
 		env.kernel_record = true;
 		return 0;
@@ -461,6 +464,7 @@ void bench_env_defaults(struct bench_env *e)
 	e->consumers = 1;
 	e->rec_size = 64;
 	e->batch = 1;
+	e->producer_work_every = 1;
 	e->ringbuf.size = 1 << 20;
 	e->ringbuf.sample = 64;
 	e->perfbuf.pages = 128;

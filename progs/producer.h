@@ -20,8 +20,10 @@ const volatile __u32 batch = 1;		/* records per trigger */
 const volatile __u32 notify_mode = RB_NOTIFY_DEFAULT;
 const volatile __u32 notify_every = 1;
 /* Fault injection for scripts/validate_compare.sh: bpf_loop() steps of
- * cheap work per record, so a known slowdown can be dialled in. */
+ * cheap work on 1 record in every producer_work_every, so a known slowdown
+ * can be dialled in finer than one step per record. */
 const volatile __u32 producer_work = 0;
+const volatile __u32 producer_work_every = 1;
 /* --kernel-record: the kernel bench's record, a bare 8-byte value (here the
  * seq), so the fidelity check compares harnesses and not record formats.
  * rec_size is then 8. */
@@ -82,7 +84,7 @@ static __always_inline void rb_produce(void *ctx)
 			rec->cpu = bpf_get_smp_processor_id();
 			rec->len = rec_size;
 		}
-		if (producer_work)
+		if (producer_work && cnt->produced % producer_work_every == 0)
 			bpf_loop(producer_work, rb_work_step, &work_state, 0);
 		cnt->produced++;
 		if (rb_output(ctx, rec, rec_size, rec->seq) < 0) {

@@ -8,7 +8,7 @@
 #
 # Results are paired by configuration: where (native/vm), scenario, bench and
 # every param except the timing ones (warmup_s, duration_s, iterations), the
-# derived payload_size, and producer_work (a fault-injection knob that stands
+# derived payload_size, and producer_work(_every) (a fault-injection knob that stands
 # for a code change, see scripts/validate_compare.sh).  Every result of one
 # configuration in a directory is a round of it (run_all.sh --rounds N
 # measures each configuration N times, interleaved).
@@ -169,7 +169,8 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 	--argjson thr "$threshold" --argjson lthr "$loss_threshold" --argjson sigma "$sigma" \
 	--argjson rsigma "$round_sigma" --argjson psigma "$pair_sigma" --argjson use_pairs "$pairs" \
 	--argjson version "$vb" --arg base "$base" --arg new "$new" '
-	def cfgparams: .params | del(.warmup_s, .duration_s, .iterations, .payload_size, .producer_work)
+	def cfgparams: .params | del(.warmup_s, .duration_s, .iterations, .payload_size, .producer_work,
+		.producer_work_every)
 		| to_entries | sort_by(.key) | from_entries;
 	def group: {where: .meta.where, scenario: (.scenario // "stream"), bench};
 	def key: [group, cfgparams] | tojson;

@@ -3,19 +3,23 @@
 # real slowdown from run-to-run noise, natively.
 #
 # usage: scripts/validate_compare.sh [--bench NAME] [--trials N] [--target PCT]
-#                                    [--work N] [--rounds R] [--out DIR]
-#                                    [-- COMPARE-OPTIONS]
+#                                    [--work N] [--every M] [--rounds R]
+#                                    [--out DIR] [-- COMPARE-OPTIONS]
 #
-# 1. Calibrate: find the --producer-work N that makes the producer's
-#    ns/event rise by about --target % (default 10) over N = 0, by a linear
-#    fit between N = 0 and a large N, then measure the slowdown at that N
-#    (skipped with --work N).
+# 1. Calibrate: find the --producer-work N (the steps done on 1 record in
+#    every M = --every, default 16, so that the slowdown can be set finer
+#    than one step per record) that makes the producer's ns/event rise by
+#    about --target % (default 10): a linear fit between no work and 200
+#    steps on every record, then one correction by the slowdown measured at
+#    that N (the fit leaves out the fixed cost of a bpf_loop() call).
+#    Skipped with --work N.
 # 2. --trials times (default 20), interleaved so both see the same drift:
 #    a baseline run and an unchanged rerun, compared (exit 1 = false alarm);
 #    a baseline run and a slowed run, compared (exit 1 = detection).
-# Every run is --rounds R (default 3) rounds of `bench NAME -w 0.5 -d 0.5
-# -i 4 --json`, the four runs of a trial taking turns round by round, as
-# run_all.sh --rounds does; with --rounds 1 a run is one `-w 1 -d 1 -i 5`.
+# Every run is --rounds R (default 5) rounds of `bench NAME -w 0.5 -d 0.5
+# -i 4 --json`, the two runs of a comparison back to back in every round
+# and tagged as a pair, as scripts/ab.sh measures them, which goes first
+# alternating; with --rounds 1 a run is one `-w 1 -d 1 -i 5`.
 # Prints the detection rate, the false-alarm rate, N, the measured slowdown
 # and /proc/loadavg before and after; writes them to DIR/validation.json,
 # with every run kept under DIR (default build/validate-<date>).
@@ -23,7 +27,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
-	echo "usage: scripts/validate_compare.sh [--bench NAME] [--trials N] [--target PCT] [--work N] [--rounds R] [--out DIR] [-- COMPARE-OPTIONS]" >&2
+	echo "usage: scripts/validate_compare.sh [--bench NAME] [--trials N] [--target PCT] [--work N] [--every M] [--rounds R] [--out DIR] [-- COMPARE-OPTIONS]" >&2
 	exit 2
 }
 die() {
@@ -36,7 +40,8 @@ bench_name=percpu
 trials=20
 target=10
 work=""
-rounds=3
+every=16
+rounds=5
 out=""
 compare_opts=()
 while [ $# -gt 0 ]; do
@@ -45,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--trials) [ $# -ge 2 ] || usage; posint "$1" "$2"; trials=$2; shift ;;
 	--target) [ $# -ge 2 ] || usage; posint "$1" "$2"; target=$2; shift ;;
 	--work) [ $# -ge 2 ] || usage; posint "$1" "$2"; work=$2; shift ;;
+	--every) [ $# -ge 2 ] || usage; posint "$1" "$2"; every=$2; shift ;;
 	--rounds) [ $# -ge 2 ] || usage; posint "$1" "$2"; rounds=$2; shift ;;
 	--out) [ $# -ge 2 ] || usage; out=$2; shift ;;
 	--) shift; compare_opts=("$@"); break ;;
@@ -63,13 +69,15 @@ mkdir -p "$out" || die "cannot create $out"
 # The same measured time per run either way: 5 s, or R x 2 s.
 if [ "$rounds" -eq 1 ]; then TIMING=(-w 1 -d 1 -i 5); else TIMING=(-w 0.5 -d 0.5 -i 4); fi
 
-# run DIR WORK [PAIR]: one bench run (a round) appended to a result dir
-# compare.sh accepts, tagged as pair PAIR (as scripts/ab.sh tags) when given.
+# run DIR WORK [PAIR [EVERY]]: one bench run (a round) appended to a result
+# dir compare.sh accepts, tagged as pair PAIR (as scripts/ab.sh tags) when
+# not empty; the work goes on 1 record in EVERY (default --every).
 # The schema_version is the one results/SCHEMA.md documents.
 run() {
 	local dir=$out/$1 line
 	mkdir -p "$dir"
-	line=$("$BENCH" "$bench_name" "${TIMING[@]}" --producer-work "$2" --json) ||
+	line=$("$BENCH" "$bench_name" "${TIMING[@]}" --producer-work "$2" \
+		--producer-work-every "${4:-$every}" --json) ||
 		die "bench $bench_name --producer-work $2 failed"
 	[ -z "${3:-}" ] || line=$(jq -c --argjson p "$3" '. + {ab: {pair: $p}}' <<<"$line")
 	echo "$line" >>"$dir/results.jsonl"
@@ -87,15 +95,27 @@ echo "validate_compare: $bench_name, $rounds x ${TIMING[*]}, $trials trials, loa
 if [ -z "$work" ]; then
 	probe=200
 	for i in 1 2 3; do
-		run "cal-0-$i" 0
-		run "cal-$probe-$i" $probe
+		run "cal-0-$i" 0 "" 1
+		run "cal-$probe-$i" $probe "" 1
 	done
 	base_ns=$(for i in 1 2 3; do ns_per_event "cal-0-$i"; done | sort -g | sed -n 2p)
 	probe_ns=$(for i in 1 2 3; do ns_per_event "cal-$probe-$i"; done | sort -g | sed -n 2p)
-	work=$(awk -v b="$base_ns" -v p="$probe_ns" -v n=$probe -v t="$target" \
-		'BEGIN { step = (p - b) / n; w = step > 0 ? t / 100 * b / step : 0;
+	work=$(awk -v b="$base_ns" -v p="$probe_ns" -v n=$probe -v t="$target" -v m="$every" \
+		'BEGIN { step = (p - b) / n; w = step > 0 ? t / 100 * b * m / step : 0;
 			 printf "%d", w < 1 ? 1 : w + 0.5 }')
-	echo "validate_compare: ${base_ns} ns/event at 0, ${probe_ns} at $probe: --producer-work $work" >&2
+	echo "validate_compare: ${base_ns} ns/event at 0, ${probe_ns} at $probe on every record: fit --producer-work $work --producer-work-every $every" >&2
+	# The correction: the slowdown measured at that N, median of 3 pairs.
+	for i in 1 2 3; do
+		run "cal-fit0-$i" 0
+		run "cal-fit-$i" "$work"
+	done
+	slow=$(for i in 1 2 3; do
+		awk -v a="$(ns_per_event "cal-fit0-$i")" -v b="$(ns_per_event "cal-fit-$i")" \
+			'BEGIN { print 100 * (b / a - 1) }'
+	done | sort -g | sed -n 2p)
+	work=$(awk -v w="$work" -v s="$slow" -v t="$target" \
+		'BEGIN { x = s > 0 ? w * t / s : w; printf "%d", x < 1 ? 1 : x + 0.5 }')
+	echo "validate_compare: that measured +${slow} %: --producer-work $work --producer-work-every $every" >&2
 fi
 
 # ---- 2. trials ----
@@ -132,7 +152,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # columns: trial, rerun exit, rerun regressions, rerun producer change %,
 # slowed exit, slowed regressions, slowed producer change %
-jq -R -s --argjson work "$work" --arg bench "$bench_name" --arg timing "$rounds x ${TIMING[*]}" \
+jq -R -s --argjson work "$work" --argjson every "$every" --arg bench "$bench_name" --arg timing "$rounds x ${TIMING[*]}" \
 	--arg before "$load_before" --arg after "$load_after" --argjson target "$target" \
 	--arg opts "${compare_opts[*]}" '
 	def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
@@ -142,7 +162,7 @@ jq -R -s --argjson work "$work" --arg bench "$bench_name" --arg timing "$rounds 
 	    rerun_change: (.[3] | tonumber? // null), slowed_exit: (.[4] | tonumber),
 	    slowed_fired: .[5], slowed_change: (.[6] | tonumber? // null)}] as $t
 	| {bench: $bench, timing: $timing, compare_options: $opts, producer_work: $work,
-	   target_slowdown_pct: $target, trials: ($t | length),
+	   producer_work_every: $every, target_slowdown_pct: $target, trials: ($t | length),
 	   detection_rate: (([$t[] | select(.slowed_exit == 1)] | length) / ($t | length)),
 	   false_alarm_rate: (([$t[] | select(.rerun_exit == 1)] | length) / ($t | length)),
 	   slowdown_pct_median: ([$t[].slowed_change | select(. != null)] | median),
@@ -153,7 +173,7 @@ jq -R -s --argjson work "$work" --arg bench "$bench_name" --arg timing "$rounds 
 	   rerun_change_pct_max: ([$t[].rerun_change | select(. != null)] | max),
 	   loadavg_before: $before, loadavg_after: $after, trial_results: $t}' \
 	"$out/trials.tsv" >"$out/validation.json"
-jq -r '"validate_compare: \(.trials) trials of \(.bench) \(.timing), --producer-work \(.producer_work)",
+jq -r '"validate_compare: \(.trials) trials of \(.bench) \(.timing), --producer-work \(.producer_work) --producer-work-every \(.producer_work_every)",
 	"  measured producer slowdown: median \(.slowdown_pct_median * 10 | round / 10) % (min \(.slowdown_pct_min * 10 | round / 10), max \(.slowdown_pct_max * 10 | round / 10))",
 	"  unchanged reruns: producer change median \(.rerun_change_pct_median * 10 | round / 10) % (min \(.rerun_change_pct_min * 10 | round / 10), max \(.rerun_change_pct_max * 10 | round / 10))",
 	"  detection rate \(.detection_rate * 100) %, false-alarm rate \(.false_alarm_rate * 100) %",

@@ -23,6 +23,7 @@ static void test_defaults(void **state)
 	assert_int_equal(env.rec_size, 64);	/* 24-byte header + 40 */
 	assert_int_equal(env.batch, 1);
 	assert_int_equal(env.producer_work, 0);
+	assert_int_equal(env.producer_work_every, 1);
 	assert_int_equal(env.lat_every, 64);	/* saturation: every 64th timed */
 	assert_false(env.json);
 	assert_null(env.compat);
@@ -59,6 +60,8 @@ static void test_valid(void **state)
 	assert_int_equal(env.lat_every, 4096);	/* given wins over the rate default */
 	assert_int_equal(PARSE("--producer-work", "1048576", "percpu"), 0);
 	assert_int_equal(env.producer_work, 1048576);
+	assert_int_equal(PARSE("--producer-work-every", "16", "percpu"), 0);
+	assert_int_equal(env.producer_work_every, 16);
 	assert_int_equal(PARSE("--rb-notify", "avail", "ringbuf-libbpf"), 0);
 	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_AVAIL);
 }
@@ -163,6 +166,8 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("--relay-nsubbufs", "1", "percpu"), "--relay-nsubbufs");
 	expect_usage(PARSE("--producer-work", "1048577", "percpu"), "--producer-work");
 	expect_usage(PARSE("--producer-work", "-3", "percpu"), "--producer-work");
+	expect_usage(PARSE("--producer-work-every", "0", "percpu"), "--producer-work-every");
+	expect_usage(PARSE("--producer-work-every", "65537", "percpu"), "--producer-work-every");
 	expect_usage(PARSE("--relay-dir", "a/b", "percpu"), "--relay-dir");
 	expect_usage(PARSE("--lat-every", "3", "percpu"), "power of 2");
 	expect_usage(PARSE("--lat-every", "0", "percpu"), "--lat-every");
