@@ -12,8 +12,9 @@
 #
 #   BASE, NEW   a bench binary; a git revision, checked out and built once
 #               under build/ab/<commit>/; or "." for this tree (make bench)
-#   --rounds N  measure every configuration N times (default 5; compare.sh
-#               judges pairs once there are 3)
+#   --rounds N  measure every configuration N times (default 9, what met
+#               the targets in validate_compare.sh; compare.sh judges pairs
+#               once there are 3)
 #   --native    (default) on the running kernel; --vm in the patched
 #               kernel's guest, the only place with the relay map
 #   --smoke, --quick (default), --full: the scenario timing (run_all.sh's)
@@ -43,7 +44,7 @@ mode=quick
 where=native
 only=""
 mechs=""
-rounds=5
+rounds=9
 out=""
 sides=()
 compare_opts=()
