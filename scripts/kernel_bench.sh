@@ -123,12 +123,9 @@ leave_out_crypto() {
 		die "Makefile: crypto bench still linked"
 }
 
-# feature-llvm=0 (passed on to its bpftool build too): the bench needs no
-# LLVM disassembler, and the probe would pick whatever llvm-config the
-# machine has, with or without its headers (see kernel/build.sh).
 make_bench() {
 	make "$@" RELEASE=1 VMLINUX_BTF="$BTF" CLANG=clang-19 LLC=llc-19 \
-		LLVM_STRIP=llvm-strip-19 feature-llvm=0 bench
+		LLVM_STRIP=llvm-strip-19 bench
 }
 
 # The lines that say what went wrong, not make's "waiting for jobs" tail.
