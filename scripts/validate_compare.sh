@@ -16,7 +16,7 @@
 # 2. --trials times (default 20), interleaved so both see the same drift:
 #    a baseline run and an unchanged rerun, compared (exit 1 = false alarm);
 #    a baseline run and a slowed run, compared (exit 1 = detection).
-# Every run is --rounds R (default 5) rounds of `bench NAME -w 0.5 -d 0.5
+# Every run is --rounds R (default 9, as scripts/ab.sh) rounds of `bench NAME -w 0.5 -d 0.5
 # -i 4 --json`, the two runs of a comparison back to back in every round
 # and tagged as a pair, as scripts/ab.sh measures them, which goes first
 # alternating; with --rounds 1 a run is one `-w 1 -d 1 -i 5`.
@@ -41,7 +41,7 @@ trials=20
 target=10
 work=""
 every=16
-rounds=5
+rounds=9
 out=""
 compare_opts=()
 while [ $# -gt 0 ]; do
