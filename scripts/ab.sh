@@ -16,7 +16,9 @@
 #               the targets in validate_compare.sh; compare.sh judges pairs
 #               once there are 3)
 #   --native    (default) on the running kernel; --vm in the patched
-#               kernel's guest, the only place with the relay map
+#               kernel's guest, the only place with the relay map (the
+#               binaries run from copies in DIR.partial/bin: the guest covers
+#               /tmp with its own tmpfs)
 #   --smoke, --quick (default), --full: the scenario timing (run_all.sh's)
 #   --only, --mechanisms: as run_all.sh
 #
@@ -127,8 +129,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-args=(--bench "$new_bench" --out "$partial/new/results.jsonl" --mode "$mode" --rounds "$rounds"
-	--base-bench "$base_bench" --base-out "$partial/base/results.jsonl")
+run_base=$base_bench run_new=$new_bench
+if [ "$where" = vm ]; then
+	# The guest sees the host's / read-only but covers /tmp and /run with
+	# tmpfs: run copies from the share (the binaries are static).
+	mkdir -p "$partial/bin"
+	cp "$base_bench" "$partial/bin/base-bench" && cp "$new_bench" "$partial/bin/new-bench" ||
+		die "cannot copy the bench binaries into $partial/bin"
+	run_base=$partial/bin/base-bench run_new=$partial/bin/new-bench
+fi
+args=(--bench "$run_new" --out "$partial/new/results.jsonl" --mode "$mode" --rounds "$rounds"
+	--base-bench "$run_base" --base-out "$partial/base/results.jsonl")
 [ -z "$only" ] || args+=(--only "$only")
 [ -z "$mechs" ] || args+=(--mechanisms "$mechs")
 echo "ab: $where, $mode, $rounds rounds: base $base_bench, new $new_bench" >&2
@@ -168,6 +179,7 @@ rc=0
 "$ROOT/scripts/compare.sh" "$partial/base" "$partial/new" "${compare_opts[@]}" \
 	>"$partial/compare.txt" 2>/dev/null || true
 cat "$partial/compare.txt"
+rm -rf "$partial/bin"
 mv "$partial" "$out"
 finished=1
 echo "ab: results in $out" >&2

@@ -49,6 +49,20 @@ check "compare.sh judged the pairs (3 per configuration)" \
 	q jq -e '.configurations == 2 and all(.rows[]; .pairs.n == 3 and .base.pairs)' "$TMP/ab/compare.json"
 check "the verdict table is printed" grep -q 'configurations' "$TMP/out"
 
+# --vm: the pairs measured in the patched kernel's guest, relay included
+# (the guest writes through the repository share, so the out dir is in it)
+vmout=$ROOT/build/test-ab-vm.$$
+rm -rf "$vmout"
+"$AB" "$TMP/base-bench" "$BENCH" --vm --smoke --only high-rate --mechanisms relay --rounds 3 \
+	--out "$vmout" >/dev/null 2>"$TMP/vm.err"
+rc=$?
+check "--vm: exits 0 or 1 (rc $rc)" [ "$rc" -le 1 ]
+check "--vm: relay measured in the guest, in tagged pairs judged as pairs" \
+	q jq -se 'length == 6 and all(.meta.where == "vm" and .mechanism == "relay" and .loss.ok and
+		(.ab.pair | type) == "number")' "$vmout/new/results.jsonl"
+check "--vm: compare.sh judged the pairs" q jq -e 'all(.rows[]; .pairs.n == 3)' "$vmout/compare.json"
+rm -rf "$vmout"
+
 # a git revision is checked out and built (HEAD: the committed tree)
 if git -C "$ROOT" rev-parse -q --verify HEAD >/dev/null; then
 	"$AB" HEAD "$BENCH" --smoke --only no-reader --mechanisms percpu --rounds 1 \
