@@ -123,8 +123,12 @@ leave_out_crypto() {
 		die "Makefile: crypto bench still linked"
 }
 
+# A make of its own, not a sub-make of ours (make test runs this script):
+# the selftests' lib.mk sets OUTPUT only at MAKELEVEL 0, and an inherited
+# level left it empty (objects written to /, skeletons not found).
 make_bench() {
-	make "$@" RELEASE=1 VMLINUX_BTF="$BTF" CLANG=clang-19 LLC=llc-19 \
+	env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES \
+		make "$@" RELEASE=1 VMLINUX_BTF="$BTF" CLANG=clang-19 LLC=llc-19 \
 		LLVM_STRIP=llvm-strip-19 bench
 }
 
