@@ -193,23 +193,24 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		end
 		| if . == null or .median == null or .stddev == null or .min == null or .max == null
 		  then null else {median, sd: .stddev, min, max, n: $r.params.iterations} end;
-	# a metric over rounds (. is the list of rounds): see "Rounds" above
-	def over_rounds($m): [.[] | stat($m.metric) | select(. != null)
-			| if $m.kind == "points" then .median elif $m.better == "lower" then .min else .max end] as $v
-		| if ($v | length) < 3 then null else ($v | median) as $mid
-		  | (if $m.kind == "points" then $mid elif $m.better == "lower" then ($v | min) else ($v | max) end) as $c
-		  | {median: $c, sd: (1.4826 * ([$v[] | . - $mid | fabs] | median)),
-		     min: ($v | min), max: ($v | max), n: ($v | length), rounds: true} end;
 	# The figure of a round: its best iteration (see "Rounds"); loss: its median.
 	def round_figure($m): stat($m.metric) | if . == null then null
 		elif $m.kind == "points" then .median elif $m.better == "lower" then .min else .max end;
+	# The robust spread of a list around $mid: 1.4826 x the median absolute deviation.
+	def robust_sd($mid): 1.4826 * ([.[] | . - $mid | fabs] | median);
+	# a metric over rounds (. is the list of rounds): see "Rounds" above
+	def over_rounds($m): [.[] | round_figure($m) | select(. != null)] as $v
+		| if ($v | length) < 3 then null else ($v | median) as $mid
+		  | (if $m.kind == "points" then $mid elif $m.better == "lower" then ($v | min) else ($v | max) end) as $c
+		  | {median: $c, sd: ($v | robust_sd($mid)),
+		     min: ($v | min), max: ($v | max), n: ($v | length), rounds: true} end;
 	# Paired rounds (see "Pairs"): every round of both sides is tagged, with
 	# the same pair ids on both sides, and there are at least 3.
 	def paired($rb; $rn): $use_pairs == 1 and ($rb | length) >= 3 and ($rb | length) == ($rn | length)
 		and all($rb[], $rn[]; (.ab.pair | type) == "number")
 		and ([$rb[].ab.pair] | sort) == ([$rn[].ab.pair] | sort)
 		and ([$rb[].ab.pair] | unique | length) == ($rb | length);
-	def side($v): ($v | median) as $mid | {median: $mid, sd: (1.4826 * ([$v[] | . - $mid | fabs] | median)),
+	def side($v): ($v | median) as $mid | {median: $mid, sd: ($v | robust_sd($mid)),
 		min: ($v | min), max: ($v | max), n: ($v | length)};
 	# The pairs of a metric: d = log(new / base) (loss: new - base, points),
 	# the estimate is their median, the spread 1.4826 x their MAD.
@@ -221,7 +222,7 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		     elif .b > 0 and .n > 0 then .d = ((.n / .b) | log) else empty end] as $p
 		| if ($p | length) < 3 then null else ([$p[].d] | median) as $est
 		  | {n: ($p | length), estimate: $est,
-		     sd: (1.4826 * ([$p[].d | . - $est | fabs] | median)),
+		     sd: ([$p[].d] | robust_sd($est)),
 		     worse: ([$p[] | select(if $m.better == "higher" then .d < 0 else .d > 0 end)] | length),
 		     base: side([$p[].b]), new: side([$p[].n])} end;
 	def metrics: [
@@ -230,17 +231,20 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		{metric: "p99", unit: "ns", better: "lower", kind: "rel"},
 		{metric: "loss", unit: "%", better: "lower", kind: "points"}];
 	def finite: if . == null or isinfinite or isnan then null else . end;
+	# a difference over its standard error (infinite when there is no spread)
+	def zscore($d; $se): if $se > 0 then $d / $se elif $d == 0 then 0
+		elif $d > 0 then infinite else -infinite end;
+	# rule 1: the difference $d (its % $chg) is big enough to matter
+	def big($d; $chg; $m): if $m.kind == "points" then ($d | fabs) >= $lthr
+		else ($chg == null or ($chg | fabs) >= $thr) end;
 	def judge($b; $w; $m):
 		($w.median - $b.median) as $d
 		| (if $m.better == "higher" then -$d else $d end) as $worse
 		| (if $m.kind == "points" then $d
 		   elif $b.median != 0 then 100 * $d / ($b.median | fabs)
 		   elif $d == 0 then 0 else null end) as $chg
-		| ((($b.sd * $b.sd / $b.n) + ($w.sd * $w.sd / $w.n)) | sqrt) as $se
-		| (if $se > 0 then $d / $se elif $d == 0 then 0
-		   elif $d > 0 then infinite else -infinite end) as $z
-		| (if $m.kind == "points" then ($d | fabs) >= $lthr
-		   else ($chg == null or ($chg | fabs) >= $thr) end) as $big
+		| zscore($d; (($b.sd * $b.sd / $b.n) + ($w.sd * $w.sd / $w.n)) | sqrt) as $z
+		| big($d; $chg; $m) as $big
 		| ($w.median < $b.min or $w.median > $b.max) as $outside
 		| {change: ($chg | finite), z: ($z | finite),
 		   verdict: (if $b.n < 2 or $w.n < 2 then "no-spread"
@@ -253,10 +257,8 @@ report=$(jq -n --slurpfile b "$base/results.jsonl" --slurpfile n "$new/results.j
 		$P.estimate as $e
 		| (if $m.better == "higher" then -$e else $e end) as $worse
 		| (if $m.kind == "points" then $e else 100 * (($e | exp) - 1) end) as $chg
-		| ($P.sd / ($P.n | sqrt)) as $se
-		| (if $se > 0 then $e / $se elif $e == 0 then 0
-		   elif $e > 0 then infinite else -infinite end) as $z
-		| (if $m.kind == "points" then ($e | fabs) >= $lthr else ($chg | fabs) >= $thr end) as $big
+		| zscore($e; $P.sd / ($P.n | sqrt)) as $z
+		| big($e; $chg; $m) as $big
 		| {change: ($chg | finite), z: ($z | finite),
 		   verdict: (if ($big | not) then "same"
 			elif ($z | fabs) >= $psigma then
