@@ -145,7 +145,6 @@ args=(--bench "$run_new" --out "$partial/new/results.jsonl" --mode "$mode" --rou
 echo "ab: $where, $mode, $rounds rounds: base $base_bench, new $new_bench" >&2
 rc=0
 if [ "$where" = native ]; then
-	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 	"$ROOT/scripts/scenarios/run.sh" "${args[@]}" || rc=$?
 else
 	make -s kernel
@@ -179,7 +178,7 @@ rc=0
 "$ROOT/scripts/compare.sh" "$partial/base" "$partial/new" "${compare_opts[@]}" \
 	>"$partial/compare.txt" 2>/dev/null || true
 cat "$partial/compare.txt"
-rm -rf "$partial/bin"
+rm -rf "${partial:?}/bin"
 mv "$partial" "$out"
 finished=1
 echo "ab: results in $out" >&2

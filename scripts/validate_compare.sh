@@ -16,10 +16,10 @@
 # 2. --trials times (default 20), interleaved so both see the same drift:
 #    a baseline run and an unchanged rerun, compared (exit 1 = false alarm);
 #    a baseline run and a slowed run, compared (exit 1 = detection).
-# Every run is --rounds R (default 9, as scripts/ab.sh) rounds of `bench NAME -w 0.5 -d 0.5
-# -i 4 --json`, the two runs of a comparison back to back in every round
-# and tagged as a pair, as scripts/ab.sh measures them, which goes first
-# alternating; with --rounds 1 a run is one `-w 1 -d 1 -i 5`.
+# Every run is --rounds R (default 9, as scripts/ab.sh) rounds of `bench
+# NAME -w 0.5 -d 0.5 -i 4 --json`, the two runs of a comparison back to back
+# in every round and tagged as a pair, as scripts/ab.sh measures them, which
+# goes first alternating; with --rounds 1 a run is one `-w 1 -d 1 -i 5`.
 # Prints the detection rate, the false-alarm rate, N, the measured slowdown
 # and /proc/loadavg before and after; writes them to DIR/validation.json,
 # with every run kept under DIR (default build/validate-<date>).
