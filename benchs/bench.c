@@ -78,7 +78,7 @@ static u64 now_ns(void)
 
 static void on_signal(int sig)
 {
-	rb_interrupted = 1;
+	rb_interrupted = sig;
 	rb_stop_producers = 1;
 }
 
@@ -945,6 +945,31 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * Leave the way a shell expects of a program that caught a signal to clean
+ * up: killed by that signal.  A shell running us in the foreground takes a
+ * normal exit after Ctrl-C to mean "the child handled it" and carries on
+ * with its script; it stops only when we die of the signal.  The handlers go
+ * back to the default before the flag is read, so a signal arriving after
+ * the read kills us too.
+ */
+static int finish(int ret)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int sig;
+
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGINT, &dfl, NULL);
+	sigaction(SIGTERM, &dfl, NULL);
+	sig = rb_interrupted;
+	if (!sig)
+		return ret;
+	fprintf(stderr, "interrupted\n");
+	fflush(NULL);
+	raise(sig);
+	return 128 + sig;
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -1031,9 +1056,5 @@ cleanup:
 	bench->teardown();
 	if (pin_dir[0])
 		remove_pin_dir(pin_dir);
-	if (rb_interrupted) {
-		fprintf(stderr, "interrupted\n");
-		return 130;
-	}
-	return ret;
+	return finish(ret);
 }
