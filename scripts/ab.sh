@@ -32,14 +32,14 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=ab
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/ab.sh BASE NEW [--smoke|--quick|--full] [--native|--vm] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N] [--out DIR] [-- COMPARE-OPTIONS]" >&2
 	exit 2
 }
-die() {	# MESSAGE [STATUS]
-	echo "ab: $1" >&2
-	exit "${2:-1}"
-}
+die() { lib_die "$@"; }	# MESSAGE [STATUS]
 
 cmdline="scripts/ab.sh $*"
 mode=quick
@@ -114,20 +114,8 @@ if [ "$where" = vm ] && [ "${out#"$ROOT"/}" = "$out" ]; then
 fi
 [ ! -e "$out" ] || die "$out already exists" 2
 mkdir -p "$(dirname "$out")" 2>/dev/null || die "cannot create $(dirname "$out")" 2
-rm -rf "$partial"
+lib_partial "$out"
 mkdir -p "$partial/base" "$partial/new" 2>/dev/null || die "cannot write $partial" 2
-finished=0	# 1: DIR is complete; 2: keep DIR.partial (failed measurements)
-# shellcheck disable=SC2317 # invoked from the EXIT trap
-cleanup() {
-	local rc=$?
-	if [ "$finished" -eq 0 ]; then
-		rm -rf "$partial"
-		echo "ab: failed or interrupted; removed $partial" >&2
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 run_base=$base_bench run_new=$new_bench
 if [ "$where" = vm ]; then
@@ -151,7 +139,7 @@ else
 	"$ROOT/scripts/vm.sh" --smp 2 --timeout 5400 -- "$ROOT/scripts/scenarios/run.sh" "${args[@]}" || rc=$?
 fi
 if [ "$rc" -eq 3 ]; then
-	finished=2
+	lib_keep_partial
 	die "some measurements failed: nothing judged (results kept in $partial)" 3
 fi
 [ "$rc" -eq 0 ] || exit "$rc"
@@ -179,7 +167,6 @@ rc=0
 	>"$partial/compare.txt" 2>/dev/null || true
 cat "$partial/compare.txt"
 rm -rf "${partial:?}/bin"
-mv "$partial" "$out"
-finished=1
+lib_publish
 echo "ab: results in $out" >&2
 exit "$rc"

@@ -31,14 +31,14 @@ set -euo pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=compat.sh
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/compat.sh [--repeats N] [--modes LIST] [--benches LIST] [--count-only] [--wait-quiet] [--quick] [--out DIR]" >&2
 	exit 2
 }
-die() {
-	echo "compat.sh: $*" >&2
-	exit 1
-}
+die() { lib_die "$*"; }
 
 repeats=5
 modes="parallel sampled b2b b2b-sampled"
@@ -105,18 +105,8 @@ fi
 out=$(realpath -m "$out")
 partial=$out.partial
 [ ! -e "$out" ] || die "$out already exists"
-rm -rf "$partial"
+lib_partial "$out"
 mkdir -p "$partial/kernel" || die "cannot create $partial"
-cleanup() {
-	local rc=$?
-	if [ $rc -ne 0 ]; then
-		rm -rf "$partial"
-		echo "compat.sh: failed or interrupted; removed $partial" >&2
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -290,5 +280,5 @@ table() {
 	table
 } | tee "$partial/table.txt"
 
-mv "$partial" "$out"
+lib_publish
 echo "compat.sh: results in $out" >&2

@@ -11,11 +11,14 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=overhead
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/overhead.sh --out FILE [--calls N] [--runs R] [--benchs \"BENCH ...\"] [--where native|vm]" >&2
 	exit 2
 }
-die() { echo "overhead: $*" >&2; exit 1; }
+die() { lib_die "$*"; }
 
 out="" calls=200000 runs=10 benchs="" where=native
 while [ $# -gt 0 ]; do
@@ -45,17 +48,17 @@ if [ -z "$benchs" ]; then	# what this kernel has
 	fi
 fi
 
-tmp=$(mktemp -d)
+lib_tmpdir
+tmp=$LIB_TMP
 tracer=""
-cleanup() {
+# shellcheck disable=SC2317 # invoked from the exit handlers
+stop_tracer() {
 	if [ -n "$tracer" ] && kill -0 "$tracer" 2>/dev/null; then
 		kill -INT "$tracer" 2>/dev/null || true
 		wait "$tracer" 2>/dev/null || true
 	fi
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+lib_on_exit stop_tracer
 
 # measure NAME MECH READER: one hyperfine run, appended to $out
 measure() {

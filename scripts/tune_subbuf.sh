@@ -30,18 +30,15 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=tune_subbuf
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/tune_subbuf.sh --rate R --size S [--max-loss PCT] [--max-p99 US] [--subbufs LIST] [--counts LIST] [--relay-bench NAME] [--quick] [--out DIR]" >&2
 	exit 2
 }
-bad() {
-	echo "tune_subbuf: $*" >&2
-	exit 2
-}
-die() {
-	echo "tune_subbuf: $*" >&2
-	exit 1
-}
+bad() { lib_bad "$*"; }
+die() { lib_die "$*"; }
 number() { [[ $2 =~ ^[0-9]+([.][0-9]+)?$ ]] || bad "invalid value for $1: '$2'"; }
 integer() { [[ $2 =~ ^[1-9][0-9]*$ ]] || bad "invalid value for $1: '$2'"; }
 
@@ -108,18 +105,7 @@ make -s bench
 make -s kernel
 partial=$out.partial
 mkdir -p "$(dirname "$out")" 2>/dev/null || die "cannot create $(dirname "$out")"
-rm -rf "$partial"
-mkdir "$partial" 2>/dev/null || die "cannot write $partial"
-cleanup() {
-	local rc=$?
-	if [ $rc -ne 0 ]; then
-		rm -rf "$partial"
-		echo "tune_subbuf: failed or interrupted; removed $partial" >&2
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+lib_partial "$out"
 
 SMP=2
 pow2() {	# smallest power of two >= $1
@@ -198,5 +184,5 @@ jq -r '
 		 else "\(.value | cfg) (\(.value.memory_bytes | kib)): loss \(.value.loss_pct | num(100)) %, p99 \(.value.p99_us | num(1)) µs" end))
 ' "$partial/tune.json" | awk -F'\t' 'NF == 6 { printf "%-10s %-22s %-10s %8s %10s  %s\n", $1, $2, $3, $4, $5, $6; next } { print }'
 
-mv "$partial" "$out"
+lib_publish
 echo "tune_subbuf: results in $out" >&2

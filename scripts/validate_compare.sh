@@ -22,19 +22,20 @@
 # goes first alternating; with --rounds 1 a run is one `-w 1 -d 1 -i 5`.
 # Prints the detection rate, the false-alarm rate, N, the measured slowdown
 # and /proc/loadavg before and after; writes them to DIR/validation.json,
-# with every run kept under DIR (default build/validate-<date>).
+# with every run kept under DIR (default build/validate-<date>), written as
+# DIR.partial and renamed when complete (Ctrl-C removes it).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=validate_compare
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/validate_compare.sh [--bench NAME] [--trials N] [--target PCT] [--work N] [--every M] [--rounds R] [--out DIR] [-- COMPARE-OPTIONS]" >&2
 	exit 2
 }
-die() {
-	echo "validate_compare: $1" >&2
-	exit "${2:-1}"
-}
-posint() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "invalid value for $1: '$2'" 2; }
+die() { lib_die "$@"; }	# MESSAGE [STATUS]
+posint() { lib_posint "$@"; }
 
 bench_name=percpu
 trials=20
@@ -65,7 +66,11 @@ make -s bench
 BENCH=$ROOT/build/bench
 "$BENCH" --list | grep -q "^$bench_name " || die "unknown bench '$bench_name' (try build/bench --list)" 2
 [ -n "$out" ] || out=$ROOT/build/validate-$(date -u +%Y%m%d-%H%M%S)
-mkdir -p "$out" || die "cannot create $out"
+out=$(realpath -m "$out")
+[ ! -e "$out" ] || die "$out already exists" 2
+final=$out
+lib_partial "$final"
+out=$PARTIAL	# every run goes in here until the validation is complete
 # The same measured time per run either way: 5 s, or R x 2 s.
 if [ "$rounds" -eq 1 ]; then TIMING=(-w 1 -d 1 -i 5); else TIMING=(-w 0.5 -d 0.5 -i 4); fi
 
@@ -186,4 +191,5 @@ jq -r '"validate_compare: \(.trials) trials of \(.bench) \(.timing), --producer-
 	"  unchanged reruns: producer change median \(.rerun_change_pct_median * 10 | round / 10) % (min \(.rerun_change_pct_min * 10 | round / 10), max \(.rerun_change_pct_max * 10 | round / 10))",
 	"  detection rate \(.detection_rate * 100) %, false-alarm rate \(.false_alarm_rate * 100) %",
 	"  loadavg before \(.loadavg_before), after \(.loadavg_after)"' "$out/validation.json"
-echo "validate_compare: details in $out" >&2
+lib_publish
+echo "validate_compare: details in $final" >&2

@@ -28,16 +28,16 @@ SCRIPTS=$(dirname "$SELF")
 REPO=$(dirname "$SCRIPTS")
 INIT=$SCRIPTS/vm-init.sh
 QEMU=${QEMU:-qemu-system-x86_64}
+PROG=vm
+# shellcheck source=scripts/lib.sh
+. "$SCRIPTS/lib.sh"
 
 usage() {
 	echo "usage: scripts/vm.sh [--smp N] [--mem SIZE] [--kernel PATH|--debug] [--timeout SECS] [--qmp SOCKET] [--append ARGS] [--no-console-check] -- CMD [ARGS...]" >&2
 	exit 2
 }
 
-die() {
-	echo "vm: $*" >&2
-	exit 1
-}
+die() { lib_die "$*"; }
 
 smp=2
 mem=2G
@@ -123,11 +123,37 @@ share=$(readlink -f "$share")
 cwd=$(pwd -P)
 vmdir=$share/build/vm
 run=$vmdir/run.$$
+console=$run/console.log
+last=$vmdir/last-console.log
+qpid=""
+finished=0
+# shellcheck disable=SC2317 # invoked from the exit handlers
+cleanup() {
+	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+		kill "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+	elif [ -z "$qpid" ] && [ "$finished" = 0 ]; then
+		# interrupted between starting qemu and learning its pid
+		pkill -f "rb_run=$run " 2>/dev/null || true
+	fi
+	if [ -f "$console" ]; then
+		cp -f "$console" "$last" 2>/dev/null || true
+		if [ -s "$run/kmemleak.log" ]; then
+			cp -f "$run/kmemleak.log" "$vmdir/last-kmemleak.log" 2>/dev/null || true
+			echo "vm: kmemleak report kept in $vmdir/last-kmemleak.log" >&2
+		fi
+		if [ "$finished" = 0 ] || [ "$LIB_RC" -ne 0 ]; then
+			echo "vm: console log kept in $last" >&2
+		fi
+	fi
+	rm -rf "$run"
+}
+lib_on_exit cleanup
+trap 'echo "vm: interrupted, killing the guest" >&2; exit 130' INT
+trap 'echo "vm: stopped, killing the guest" >&2; exit 143' TERM
 mkdir -p "$vmdir"
 rm -rf "$run"
 mkdir "$run"
-console=$run/console.log
-last=$vmdir/last-console.log
 
 # Single-quote one word for /bin/sh.
 shq() {
@@ -174,31 +200,6 @@ if [ -n "$qmp" ]; then
 	qemu_args+=(-qmp "unix:$qmp,server=on,wait=off")
 fi
 
-qpid=""
-finished=0
-# shellcheck disable=SC2317 # invoked from the EXIT trap
-cleanup() {
-	local rc=$?
-	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
-		kill "$qpid" 2>/dev/null || true
-		wait "$qpid" 2>/dev/null || true
-	fi
-	if [ -f "$console" ]; then
-		cp -f "$console" "$last" 2>/dev/null || true
-		if [ -s "$run/kmemleak.log" ]; then
-			cp -f "$run/kmemleak.log" "$vmdir/last-kmemleak.log" 2>/dev/null || true
-			echo "vm: kmemleak report kept in $vmdir/last-kmemleak.log" >&2
-		fi
-		if [ "$finished" = 0 ] || [ "$rc" -ne 0 ]; then
-			echo "vm: console log kept in $last" >&2
-		fi
-	fi
-	rm -rf "$run"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'echo "vm: interrupted, killing the guest" >&2; exit 130' INT
-trap 'echo "vm: terminated, killing the guest" >&2; exit 143' TERM
 
 # stdin is /dev/null: qemu then leaves the terminal alone and Ctrl-C reaches
 # this script.  The sercon-port warning is about the fw_cfg item above;

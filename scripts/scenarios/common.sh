@@ -7,7 +7,8 @@
 # a scenario are written once there; only the mechanism differs between runs.
 #
 # Inputs (environment): BENCH (the bench binary), OUT (JSON lines appended
-# here), MODE (smoke|quick|full), NCPUS (online CPUs), DRY (set: only count).
+# here), MODE (smoke|quick|full), NCPUS (online CPUs), DRY (set: only count),
+# LIB_TMP (scripts/lib.sh's private directory).
 
 case ${MODE:-quick} in
 smoke) TIMING=(-w 0.2 -d 0.3 -i 2) ;;
@@ -72,15 +73,14 @@ progress() {
 rb_measure() {
 	local bin=$1 file=$2 tag=$3 err out rc
 	shift 3
-	err=$(mktemp)
+	err=$LIB_TMP/bench.err
 	out=$("$bin" "$@" --scenario "$RB_SCENARIO" "${TIMING[@]}" --json 2>"$err")
 	rc=$?
-	# Interrupted: the bench cleaned up and exited 130.  Bash takes a signal
-	# its child handled as handled, so stop the run here.
-	if [ "$rc" -eq 130 ]; then
-		rm -f "$err"
+	# Interrupted (Ctrl-C, or SIGTERM from scripts/lib.sh): the bench
+	# cleaned up and died of the signal; stop the run here.
+	if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
 		echo "scenarios: interrupted" >&2
-		exit 130
+		exit "$rc"
 	fi
 	if [ "$rc" -eq 1 ] && grep -qE "has no relay map|has no overwrite mode" "$err"; then
 		echo "  skipped: $(head -1 "$err")" >&2
@@ -94,7 +94,6 @@ rb_measure() {
 			echo "  failed (exit $rc): $(grep -v '^libbpf' "$err" | tail -1)" >&2
 		fi
 	fi
-	rm -f "$err"
 }
 
 # The A/B tag of one side of the current step's pair.

@@ -17,12 +17,15 @@
 set -uo pipefail
 
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROG=scenarios
+# shellcheck source=scripts/lib.sh
+. "$DIR/../lib.sh" || exit 2
 ALL=(high-rate overwrite no-reader latency)	# latency reuses high-rate's saturation
 usage() {
 	echo "usage: scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N] [--base-bench PATH --base-out FILE]" >&2
 	exit 2
 }
-die() { echo "scenarios: $*" >&2; exit 2; }
+die() { lib_bad "$*"; }
 
 BENCH="" OUT="" MODE=quick only="" RB_MECHS="" rounds=1 BASE_BENCH="" BASE_OUT=""
 while [ $# -gt 0 ]; do
@@ -81,9 +84,7 @@ run_selected() {
 	done
 }
 
-# Ctrl-C between two benches (an interrupted bench: rb_measure)
-trap 'echo "scenarios: interrupted" >&2; exit 130' INT TERM
-
+lib_tmpdir	# the benches' stderr, one at a time (rb_measure)
 # A dry pass counts the steps, so progress can show an ETA.
 DRY=1 run_selected
 RB_TOTAL=$RB_STEP RB_STEP=0 RB_STARTED=$(date +%s)

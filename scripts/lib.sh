@@ -1,0 +1,102 @@
+# shellcheck shell=bash
+# scripts/lib.sh: what the orchestration scripts share.  Source it after
+# setting PROG (the name that starts every message):
+#
+#   lib_die MSG [STATUS]    one line on stderr, exit STATUS (default 1);
+#                           after a command that exited 130 or 143, exit
+#                           with that status instead (it was interrupted)
+#   lib_bad MSG             the same, exit 2 (bad input)
+#   lib_posint OPTION VALUE [MAX]
+#                           VALUE is a whole number 1..MAX, or exit 2
+#   lib_in_list OPTION VALUE WORD...
+#                           VALUE is one of the WORDs, or exit 2
+#   lib_on_exit CMD         run CMD (eval'd) when the script exits, the
+#                           last one added first; $LIB_RC is the exit status
+#   lib_tmpdir              a private directory in $LIB_TMP, removed at exit
+#   lib_partial OUT         results are written into $PARTIAL (OUT.partial),
+#                           removed at exit unless published
+#   lib_publish             renames OUT.partial to OUT
+#   lib_keep_partial        leaves OUT.partial at exit (failed measurements
+#                           worth reading)
+#
+# Ctrl-C and SIGTERM exit 130 and 143 through the exit handlers, so that a
+# script interrupted between two commands cleans up exactly as one
+# interrupted inside one.  The handlers run with both signals ignored: a
+# second Ctrl-C cannot cut a cleanup short.  (A script started in the
+# background of a shell without job control has SIGINT ignored from the
+# start, and bash cannot trap it then; a terminal's Ctrl-C never meets
+# that case: tests/scripts/test_interrupt.sh starts scripts the way a
+# terminal does.)
+
+PROG=${PROG:-${0##*/}}
+
+lib_die() {
+	local child=$?
+	# Called as `cmd || lib_die ...`: a cmd that reports an interrupt
+	# (130, 143) was stopped by Ctrl-C or SIGTERM, whatever it printed.
+	case $child in 130 | 143) exit "$child" ;; esac
+	echo "$PROG: $1" >&2
+	exit "${2:-1}"
+}
+lib_bad() { lib_die "$1" 2; }
+
+lib_posint() {	# OPTION VALUE [MAX]
+	[[ $2 =~ ^[1-9][0-9]*$ ]] && [ "${#2}" -le 9 ] && { [ -z "${3:-}" ] || [ "$2" -le "$3" ]; } ||
+		lib_bad "invalid value for $1: '$2'${3:+ (1..$3)}"
+}
+
+lib_in_list() {	# OPTION VALUE WORD...
+	local opt=$1 value=$2 w
+	shift 2
+	for w in "$@"; do
+		[ "$value" != "$w" ] || return 0
+	done
+	lib_bad "invalid value for $opt: '$value' ($*)"
+}
+
+LIB_EXIT_CMDS=()
+lib_on_exit() { LIB_EXIT_CMDS=("$1" "${LIB_EXIT_CMDS[@]}"); }
+
+# shellcheck disable=SC2317 # invoked from the EXIT trap
+lib_run_exit_cmds() {
+	LIB_RC=$?
+	local c
+	trap '' INT TERM
+	for c in "${LIB_EXIT_CMDS[@]}"; do
+		eval "$c" || true
+	done
+	exit "$LIB_RC"
+}
+trap lib_run_exit_cmds EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+LIB_TMP=""
+lib_tmpdir() {
+	[ -z "$LIB_TMP" ] || return 0
+	LIB_TMP=$(mktemp -d) || lib_die "cannot create a temporary directory"
+	lib_on_exit 'rm -rf "$LIB_TMP"'
+}
+
+PARTIAL="" LIB_OUT="" LIB_PARTIAL_STATE=open
+lib_partial() {	# OUT
+	LIB_OUT=$1 PARTIAL=$1.partial
+	rm -rf "$PARTIAL"
+	mkdir -p "$PARTIAL" 2>/dev/null || lib_die "cannot write $PARTIAL"
+	lib_on_exit lib_partial_cleanup
+}
+lib_keep_partial() { LIB_PARTIAL_STATE=kept; }
+lib_publish() {
+	mv "$PARTIAL" "$LIB_OUT" || lib_die "cannot rename $PARTIAL to $LIB_OUT"
+	LIB_PARTIAL_STATE=published
+}
+# shellcheck disable=SC2317 # invoked from the exit handlers
+lib_partial_cleanup() {
+	case $LIB_PARTIAL_STATE in
+	open)
+		rm -rf "$PARTIAL"
+		echo "$PROG: failed or interrupted; removed $PARTIAL" >&2
+		;;
+	kept) echo "$PROG: partial results kept in $PARTIAL" >&2 ;;
+	esac
+}
