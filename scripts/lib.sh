@@ -26,9 +26,52 @@
 # background of a shell without job control has SIGINT ignored from the
 # start, and bash cannot trap it then; a terminal's Ctrl-C never meets
 # that case: tests/scripts/test_interrupt.sh starts scripts the way a
-# terminal does.)
+# terminal does.)  Source lib.sh before any `cd`: the work reruns "$0".
 
 PROG=${PROG:-${0##*/}}
+
+# Bash loses a Ctrl-C that lands while it reaps a foreground child that has
+# just exited normally: it takes the child to have handled the signal, skips
+# the INT trap and carries on (jobs.c, waitchld).  The `wait` builtin has no
+# such gap.  So a script runs twice: this first process only waits, and the
+# work runs in a session of its own (LIB_WORKER set, for it and for every
+# script it calls); Ctrl-C or SIGTERM here becomes SIGTERM to that whole
+# session, whose exit handlers then clean up.  This process returns when
+# the last process of that session has ended; one still alive 30 s after
+# the script's own is a bug, reported and stopped.
+lib_supervise() {
+	local worker rc left
+	LIB_SIG=0
+	LIB_WORKER=$$ setsid "$BASH" "$0" "$@" <&0 &
+	worker=$!
+	trap 'LIB_SIG=130; kill -TERM -- "-$worker" 2>/dev/null || true' INT
+	trap 'LIB_SIG=143; kill -TERM -- "-$worker" 2>/dev/null || true' TERM
+	while :; do
+		rc=0
+		wait "$worker" || rc=$?
+		kill -0 "$worker" 2>/dev/null || break
+	done
+	# The work's shell may exit before its children: a bench in $(...) still
+	# tearing down, a command forked just as the signal came.  The work
+	# is over when its last process is, within 30 s.
+	for _ in $(seq 300); do
+		pgrep -g "$worker" >/dev/null || break
+		sleep 0.1
+	done
+	left=$(ps -o pid=,comm= -g "$worker" | tr -s '\n ' ' ' || true)
+	if [ -n "$left" ]; then
+		echo "$PROG: stopping processes left behind:$left" >&2
+		kill -TERM -- "-$worker" 2>/dev/null || true
+		sleep 1
+		kill -KILL -- "-$worker" 2>/dev/null || true
+	fi
+	[ "$LIB_SIG" = 0 ] || rc=$LIB_SIG
+	exit "$rc"
+}
+if [ -z "${LIB_WORKER:-}" ] && command -v setsid >/dev/null; then
+	export LIB_WORKER
+	lib_supervise "$@"
+fi
 
 lib_die() {
 	local child=$?

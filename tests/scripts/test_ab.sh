@@ -2,7 +2,7 @@
 # tests/scripts/test_ab.sh: scripts/ab.sh end to end on the host.  Every
 # measurement is taken with both builds back to back, tagged as a pair, the
 # order alternating; compare.sh then judges the pairs.  Also: bad input
-# (one line, exit 2), Ctrl-C (no .partial left, no BPF object left).  The
+# (one line, exit 2); Ctrl-C is tests/scripts/test_interrupt.sh's.  The
 # verdict itself is not checked: two runs of one binary may differ.
 set -uo pipefail
 
@@ -93,26 +93,6 @@ touch "$TMP/plain"
 bad "a file that is not executable" "is not executable" "$TMP/plain" "$BENCH"
 bad "an existing out dir" "already exists" "$BENCH" "$BENCH" --out "$TMP/ab"
 
-# Ctrl-C: no .partial, no BPF object of the interrupted bench left
-# its own process group, so that the group can be signalled as a terminal does
-setsid "$AB" "$BENCH" "$BENCH" --quick --only high-rate --mechanisms percpu --rounds 3 \
-	--out "$TMP/ab-int" >/dev/null 2>"$TMP/int.err" &
-pid=$!
-sleep 4
-during=$(for b in $(pgrep -x bench); do
-	grep -hoE '^(prog_id|map_id|link_id):[[:space:]]*[0-9]+' /proc/"$b"/fdinfo/* 2>/dev/null
-done | sed -E 's/_id:[[:space:]]*/ /' | sort -u)
-kill -INT -- -"$pid"
-wait "$pid"
-rc=$?
-check "Ctrl-C: ab.sh exits non-zero (rc $rc)" [ "$rc" -ne 0 ]
-check "Ctrl-C: no .partial and no result dir left" [ ! -e "$TMP/ab-int.partial" -a ! -e "$TMP/ab-int" ]
-BPFTOOL=$("$ROOT/kernel/build.sh" path tools)/bin/bpftool
-left=0
-while read -r kind id; do
-	[ -n "$kind" ] || continue
-	"$BPFTOOL" "$kind" show id "$id" >/dev/null 2>&1 && left=$((left + 1))
-done <<<"$during"
-check "Ctrl-C: the interrupted bench's programs and maps are gone ($(wc -l <<<"$during") held)" [ "$left" -eq 0 ]
+# Ctrl-C: tests/scripts/test_interrupt.sh
 
 summary
