@@ -24,14 +24,14 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROG=run_all
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/run_all.sh [--quick|--full] [--native|--vm|--both] [--out DIR] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N]" >&2
 	exit 2
 }
-die() {
-	echo "run_all: $*" >&2
-	exit 1
-}
+die() { lib_die "$*"; }
 
 cmdline="scripts/run_all.sh $*"
 mode=quick
@@ -76,21 +76,22 @@ if [ "$where" != native ] && [ "${out#"$ROOT"/}" = "$out" ]; then
 fi
 [ ! -e "$out" ] || die "$out already exists"
 mkdir -p "$(dirname "$out")" 2>/dev/null || die "cannot create $(dirname "$out")"
-rm -rf "$partial"
-mkdir "$partial" 2>/dev/null || die "cannot write $partial"
+lib_partial "$out"
 touch "$partial/results.jsonl" 2>/dev/null || die "cannot write $partial"
 
-cleanup() {
-	local rc=$?
-	if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
-		rm -rf "$partial"
-		echo "run_all: failed or interrupted; removed $partial" >&2
-	fi
-	exit $rc
+# What a first-time user waits for, stage by stage (each scenario step then
+# prints its own [k/N] progress with an ETA).
+nstages=3	# build, each place, the report
+[ "$where" != both ] || nstages=$((nstages + 1))
+[ -n "$only$mechs" ] || nstages=$((nstages + 1))	# overhead
+stage_no=0
+stage() {
+	stage_no=$((stage_no + 1))
+	echo "run_all: [stage $stage_no/$nstages] $*" >&2
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+what="packages, tools, bench"
+[ "$where" = native ] || what+=", patched kernel"
+stage "build: $what (the first time about 15 min on 2 cores, then cached in ~/.cache/relaybench)"
 make -s bench
 if [ "$where" != native ]; then
 	make -s kernel
@@ -105,11 +106,11 @@ args=(--bench "$bench" --mode "$mode")
 failed=0
 
 if [ "$where" != vm ]; then
-	echo "run_all: native run on $(uname -r): the host has no relay map, relay is skipped there" >&2
+	stage "native run on $(uname -r): the host has no relay map, relay is skipped there"
 	"$runner" "${args[@]}" --out "$partial/native.jsonl" || { rc=$?; [ $rc -eq 3 ] || exit $rc; failed=1; }
 fi
 if [ "$where" != native ]; then
-	echo "run_all: VM run on the patched kernel (qemu TCG, 2 vCPUs): every mechanism" >&2
+	stage "VM run on the patched kernel (qemu TCG, 2 vCPUs): every mechanism"
 	rc=0
 	"$ROOT/scripts/vm.sh" --smp 2 --timeout 5400 -- \
 		"$runner" "${args[@]}" --out "$partial/vm.jsonl" || rc=$?
@@ -117,6 +118,7 @@ if [ "$where" != native ]; then
 fi
 # Traced-application overhead (hyperfine), where each mechanism runs.
 if [ -z "$only" ] && [ -z "$mechs" ]; then
+	stage "traced-application overhead (hyperfine)"
 	runs=10
 	[ "$mode" = quick ] || runs=30
 	if [ "$where" != vm ]; then
@@ -129,6 +131,7 @@ if [ -z "$only" ] && [ -z "$mechs" ]; then
 	cat "$partial"/overhead-*.jsonl >"$partial/overhead.jsonl"
 	rm -f "$partial"/overhead-*.jsonl
 fi
+stage "CSV, metadata, plots and report"
 cat "$partial"/native.jsonl "$partial"/vm.jsonl 2>/dev/null >"$partial/results.jsonl" || true
 rm -f "$partial"/native.jsonl "$partial"/vm.jsonl
 [ -s "$partial/results.jsonl" ] || die "no results were produced"
@@ -171,8 +174,9 @@ if [ -x "$ROOT/scripts/report.sh" ]; then
 	"$ROOT/scripts/report.sh" "$partial" || die "report failed"
 fi
 
-mv "$partial" "$out"
+lib_publish
 echo "run_all: results in $out" >&2
+[ ! -f "$out/report.md" ] || echo "run_all: read $out/report.md first (plots in $out/plots/)" >&2
 if [ "$failed" -ne 0 ]; then
 	echo "run_all: some measurements failed (see the log above and loss.ok in results.jsonl)" >&2
 	exit 3
