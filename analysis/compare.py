@@ -66,11 +66,12 @@ on either side there is no spread: the row is "no-spread" and never gates
 (a warning says so).  scripts/validate_compare.sh measures the detection
 and false-alarm rates of these defaults.
 
-Interval.  Every row also carries the ratio new / base (loss: the
-difference in points) with a seeded bootstrap 95 % interval and each side's
-median with its own, when there are at least 3 rounds a side: from the
-pairs' ln ratios when the row is judged by pairs, else a bootstrap of both
-sides' round figures (rounds) or results' medians (pooled).  The interval
+Interval.  With at least 3 rounds a side, every row also carries the
+ratio new / base (loss: the difference in points) with a seeded bootstrap
+95 % interval, and each side's median with its own: from the pairs' ln
+ratios when the row is judged by pairs, else from a bootstrap of both
+sides' round figures.  With fewer rounds it is null (the iterations behind
+a result are not stored, so one result cannot be resampled).  The interval
 describes; it does not change the verdict.
 
 Exit: 1 when any metric regressed, 0 otherwise, 2 on bad input (one line on
