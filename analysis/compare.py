@@ -105,8 +105,12 @@ VALUE_OPTIONS = {"--threshold": "threshold", "--loss-threshold": "loss_threshold
                  "--pair-sigma": "pair_sigma"}
 
 
+class Usage(Exception):
+    """The command line is not BASE NEW [options]: print USAGE, exit 2."""
+
+
 def parse_args(argv):
-    """The options as a dict; raises BadInput (or SystemExit for usage)."""
+    """The options as a dict; raises BadInput, or Usage."""
     opts = {"threshold": 5, "loss_threshold": 1, "sigma": 3, "round_sigma": 2,
             "pair_sigma": 2, "pairs": True, "json": False, "dirs": []}
     i = 0
@@ -134,10 +138,6 @@ def parse_args(argv):
     if len(opts["dirs"]) != 2:
         raise Usage()
     return opts
-
-
-class Usage(Exception):
-    pass
 
 
 def _summary(s, n):
