@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
 export BUILD
 
-.PHONY: all deps tools kernel kernel-debug bench test test-unit test-fuzz test-native test-kernel \
+.PHONY: all deps tools kernel kernel-debug bench test test-unit test-analysis test-fuzz test-native test-kernel \
 	test-vm test-vm-debug test-scripts soak clean
 
 all: bench
@@ -30,6 +30,11 @@ test:
 
 test-unit: bench
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)" test-unit
+
+# The analysis module (analysis/: compare's statistics and configuration
+# key) on synthetic data and the reference run: seconds, no root, no build.
+test-analysis:
+	cd tests/analysis && PYTHONPATH=$(CURDIR) PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -t . -s . -p 'test_*.py'
 
 # libFuzzer on the bench's relay reader, 60 s by default.
 test-fuzz: tools

@@ -9,7 +9,7 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-STAGES=(deps tools bench kernel kernel-debug test-unit test-fuzz test-native
+STAGES=(deps tools bench kernel kernel-debug test-unit test-analysis test-fuzz test-native
 	test-kernel test-scripts test-vm test-vm-debug)
 
 for s in "$@"; do

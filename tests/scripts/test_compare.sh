@@ -181,11 +181,18 @@ expect 0 "a best-of change inside a wide spread between rounds exits 0" \
 	"$TMP/r_spread_base" "$TMP/r_spread_new" --json
 [ "$(verdict producer)" = noise ] && ok "rounds: the spread between rounds makes it noise" ||
 	nok "spread rounds: $(jq -c '.rows[] | select(.metric == "producer")' "$TMP/out")"
-# fewer than 3 rounds on a side: the first results, iteration by iteration
-mkrounds r_two 130 100
-expect 1 "two rounds: the first result is compared" "$TMP/r_base" "$TMP/r_two" --json
-[ "$(jq '[.rows[] | select(.metric == "producer")][0].new.n' "$TMP/out")" = 5 ] &&
-	ok "two rounds: n is the iterations of the first result" || nok "two rounds: $(jq -c '.rows' "$TMP/out")"
+# fewer than 3 rounds on a side: every result's iterations are pooled (never
+# the first result alone), both sides
+mkrounds r_two 130 129
+expect 1 "two slow rounds: a regression over the pooled iterations" "$TMP/r_base" "$TMP/r_two" --json
+jq -e '.rows[] | select(.metric == "producer") | .new.n == 10 and .new.results == 2
+	and .base.n == 15 and .base.results == 3 and .verdict == "regression"' "$TMP/out" >/dev/null &&
+	ok "two rounds: n is the iterations of every result" || nok "two rounds: $(jq -c '.rows' "$TMP/out")"
+mkrounds r_two_mixed 130 95
+expect 0 "two rounds that disagree (130, 95): not a regression" "$TMP/r_base" "$TMP/r_two_mixed" --json
+jq -e '.rows[] | select(.metric == "producer") | .verdict == "noise" and .new.max == 132 and .new.min == 93' \
+	"$TMP/out" >/dev/null && ok "two rounds that disagree: the second round counts, noise" ||
+	nok "two rounds mixed: $(jq -c '.rows[] | select(.metric == "producer")' "$TMP/out")"
 
 # ---- pairs: rounds measured back to back (scripts/ab.sh), tagged ab.pair ----
 # mkpairs DIR NS...: round i tagged {ab: {pair: i}}, producer best iteration NS

@@ -1,0 +1,23 @@
+"""python3 -m analysis SUBCOMMAND ...: the analysis command line."""
+
+import sys
+
+from . import compare
+
+COMMANDS = {"compare": compare.main}
+
+
+def main(argv):
+    if not argv or argv[0] not in COMMANDS:
+        print(f"usage: python3 -m analysis {{{','.join(COMMANDS)}}} ...", file=sys.stderr)
+        return 2
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)

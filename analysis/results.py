@@ -1,0 +1,200 @@
+"""analysis.results: reading result directories and the configuration key.
+
+A result directory (results/SCHEMA.md) holds results.jsonl, one bench
+result per line, and meta.json.  load_dir() reads and checks both and
+raises BadInput, whose message is the one line a command prints before it
+exits 2.
+
+The configuration key
+---------------------
+Two results measure the same configuration when they agree on
+  - meta.where (native or vm),
+  - scenario (a missing or null scenario is "stream"),
+  - bench,
+  - every param except
+      the timing ones: warmup_s, duration_s, iterations (how long and how
+        often, not what),
+      payload_size (derived from record_size),
+      producer_work, producer_work_every (a fault-injection knob that
+        stands for a code change: scripts/validate_compare.sh).
+Numbers compare by value (1 and 1.0 are the same), a param missing from
+one result is not the same as any value.  Every reader uses config_key();
+results with the same key are rounds of one configuration and are pooled,
+never picked from.
+"""
+
+import json
+import math
+import os
+
+# params that do not make a configuration (see above)
+NOT_CONFIG = ("warmup_s", "duration_s", "iterations", "payload_size",
+              "producer_work", "producer_work_every")
+
+# Every result must have these paths (the value may be null where the bench
+# could not measure it, e.g. no latency without a consumer).
+REQUIRED = [
+    ("bench",), ("params", "iterations"), ("meta", "where"),
+    ("throughput", "events_per_s", "median"), ("throughput", "events_per_s", "stddev"),
+    ("throughput", "events_per_s", "min"), ("throughput", "events_per_s", "max"),
+    ("throughput", "produced_per_s", "median"), ("throughput", "dropped_per_s", "median"),
+    ("throughput", "dropped_per_s", "stddev"), ("throughput", "dropped_per_s", "min"),
+    ("throughput", "dropped_per_s", "max"),
+    ("cpu", "producer_ns_per_event", "median"), ("cpu", "producer_ns_per_event", "stddev"),
+    ("cpu", "producer_ns_per_event", "min"), ("cpu", "producer_ns_per_event", "max"),
+    ("latency_ns", "p99"), ("latency_ns", "p99_per_iteration", "median"),
+    ("latency_ns", "p99_per_iteration", "stddev"), ("latency_ns", "p99_per_iteration", "min"),
+    ("latency_ns", "p99_per_iteration", "max"),
+    ("loss", "produced"), ("loss", "dropped"), ("loss", "lost"),
+]
+
+
+class BadInput(Exception):
+    """Input a command cannot use: exit 2 with this one-line message."""
+
+
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def canonical(v):
+    """v with every integral float made an int (and bools left alone), so
+    that 1 and 1.0 print and compare alike, as in jq."""
+    if isinstance(v, float) and math.isfinite(v) and v == int(v) and abs(v) < 2 ** 53:
+        return int(v)
+    if isinstance(v, dict):
+        return {k: canonical(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [canonical(x) for x in v]
+    return v
+
+
+def to_json(v, **kw):
+    """JSON text of v, numbers as jq prints them, no NaN or Infinity."""
+    return json.dumps(canonical(v), ensure_ascii=False, allow_nan=False, **kw)
+
+
+def text(v):
+    """v as jq's string interpolation shows it: strings bare, the rest JSON."""
+    return v if isinstance(v, str) else to_json(v, separators=(",", ":"))
+
+
+def scenario(r):
+    s = r.get("scenario")
+    return "stream" if s is None or s is False else s
+
+
+def config_params(r):
+    """The params that make the configuration, sorted by name."""
+    p = r.get("params") or {}
+    return {k: p[k] for k in sorted(p) if k not in NOT_CONFIG}
+
+
+def group(r):
+    """Place, scenario and bench: what a configuration is a variant of."""
+    return {"where": r["meta"]["where"], "scenario": scenario(r), "bench": r["bench"]}
+
+
+def config_key(r):
+    """The configuration key of a result (see the module's documentation):
+    a string, equal for two results exactly when they are rounds of the
+    same configuration."""
+    return to_json([group(r), config_params(r)], separators=(",", ":"))
+
+
+def group_key(r):
+    return to_json(group(r), separators=(",", ":"))
+
+
+def rounds_of(results):
+    """{key: [results of that configuration, in file order]}, keys sorted."""
+    out = {}
+    for r in results:
+        out.setdefault(config_key(r), []).append(r)
+    return {k: out[k] for k in sorted(out)}
+
+
+def _json_stream(data):
+    """Every JSON value in a text, as jq reads a file: values separated by
+    white space.  Raises ValueError on anything else."""
+    dec = json.JSONDecoder()
+    out = []
+    i, n = 0, len(data)
+    while True:
+        while i < n and data[i] in " \t\r\n":
+            i += 1
+        if i >= n:
+            return out
+        v, i = dec.raw_decode(data, i)
+        out.append(v)
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        raise BadInput(f"cannot read {path}") from None
+
+
+def _lacks(r, path):
+    v = r
+    for k in path:
+        if not isinstance(v, dict) or k not in v:
+            return True
+        v = v[k]
+    return False
+
+
+def load_dir(label, d):
+    """(meta, results) of the result directory d, checked: raises BadInput
+    when d is missing, a file unreadable or not JSON, meta.json has no
+    numeric schema_version, or a result lacks a REQUIRED field."""
+    if not os.path.isdir(d):
+        raise BadInput(f"{label} directory '{d}' not found")
+    for f in ("results.jsonl", "meta.json"):
+        p = f"{d}/{f}"
+        if not (os.path.isfile(p) and os.access(p, os.R_OK)):
+            raise BadInput(f"cannot read {p}")
+    try:
+        metas = _json_stream(_read(f"{d}/meta.json"))
+    except ValueError:
+        metas = []
+    if len(metas) != 1 or not isinstance(metas[0], dict):
+        raise BadInput(f"{d}/meta.json is not a json object")
+    meta = metas[0]
+    if not is_number(meta.get("schema_version")):
+        raise BadInput(f"schema mismatch: {d}/meta.json has no schema_version")
+    try:
+        results = _json_stream(_read(f"{d}/results.jsonl"))
+    except ValueError:
+        results = None
+    if results is None or not all(isinstance(r, dict) for r in results):
+        raise BadInput(f"{d}/results.jsonl is not json lines (one object per line)")
+    if not results:
+        raise BadInput(f"{d}/results.jsonl has no results")
+    for i, r in enumerate(results):
+        for path in REQUIRED:
+            if _lacks(r, path):
+                raise BadInput(f"schema mismatch: {d}/results.jsonl result {i + 1} lacks .{'.'.join(path)}")
+    for i, r in enumerate(results):
+        _check_types(d, i, r)
+    return meta, results
+
+
+def _check_types(d, i, r):
+    """The fields a reader computes with have the right types."""
+    where = f"{d}/results.jsonl result {i + 1}"
+    if not isinstance(r["params"], dict) or not isinstance(r["meta"], dict):
+        raise BadInput(f"schema mismatch: {where}: .params and .meta must be objects")
+    if not is_number(r["params"]["iterations"]):
+        raise BadInput(f"schema mismatch: {where}: .params.iterations is not a number")
+    for path in REQUIRED[3:]:
+        v = r
+        for k in path:
+            v = v[k]
+        if v is not None and not is_number(v):
+            raise BadInput(f"schema mismatch: {where}: .{'.'.join(path)} is not a number or null")
+    ab = r.get("ab")
+    if ab is not None and not isinstance(ab, dict):
+        raise BadInput(f"schema mismatch: {where}: .ab is not an object")
