@@ -609,24 +609,6 @@ static void snapshot_json(struct json *j, const struct result *r)
 	json_end(j);
 }
 
-/* The notification policy in one string, for grouping results. */
-static void policy_str(char *buf, size_t len)
-{
-	static const char *const rb_names[] = { "default", "none", "force", "sampled" };
-	const char *mech = bench->mechanism;
-
-	if (!strcmp(mech, "ringbuf") && env.ringbuf.notify == RB_NOTIFY_SAMPLED)
-		snprintf(buf, len, "sampled/%u", env.ringbuf.sample);
-	else if (!strcmp(mech, "ringbuf"))
-		snprintf(buf, len, "%s", rb_names[env.ringbuf.notify & 3]);
-	else if (!strcmp(mech, "perfbuf"))
-		snprintf(buf, len, "wakeup/%u", env.perfbuf.wakeup);
-	else if (!strcmp(mech, "relay"))	/* woken at sub-buffer switches only */
-		snprintf(buf, len, "subbuf-switch+poll/%ums", env.poll_ms);
-	else
-		snprintf(buf, len, "none");
-}
-
 static void report_json(const struct result *r, const struct bench_meta *m)
 {
 	char policy[64];
@@ -637,7 +619,7 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 	json_str(&j, "bench", bench->name);
 	json_str(&j, "mechanism", bench->mechanism);
 	json_str(&j, "scenario", scenario_name(env.scenario));
-	policy_str(policy, sizeof(policy));
+	policy_label(&env, bench->mechanism, policy, sizeof(policy));
 	json_str(&j, "policy", policy);
 	if (env.compat)
 		json_str(&j, "compat", env.compat);
@@ -673,8 +655,11 @@ static void report_text(const struct result *r, const struct bench_meta *m)
 {
 	const struct summary *ev = &r->f[FIELD(events_s)], *mb = &r->f[FIELD(mb_s)];
 	const struct hist *h = &r->lat;
+	char policy[64];
 
-	printf("Summary %s (%s, %s, %d iterations):\n", bench->name, m->kernel, m->where, ev->n);
+	policy_label(&env, bench->mechanism, policy, sizeof(policy));
+	printf("Summary %s, policy %s (%s, %s, %d iterations):\n", bench->name, policy,
+	       m->kernel, m->where, ev->n);
 	printf("  throughput  %.3f ± %.3f M/s (min %.3f, max %.3f), %.2f ± %.2f MB/s\n",
 	       ev->median / 1e6, ev->stddev / 1e6, ev->min / 1e6, ev->max / 1e6,
 	       mb->median, mb->stddev);

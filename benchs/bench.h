@@ -86,6 +86,13 @@ void bench_env_defaults(struct bench_env *e);
 int parse_u64(const char *s, u64 min, u64 max, u64 *out);
 int parse_seconds(const char *s, double *out);
 const char *scenario_name(int scenario);
+/* Ring buffer notification policies (enum rb_notify) by name: "?" for an
+ * unknown mode, -1 for an unknown name. */
+const char *notify_name(int mode);
+int notify_mode(const char *name);
+/* The notification policy of a run of mech in one string, for grouping
+ * results; a policy that counts records carries its count ("avail/64"). */
+void policy_label(const struct bench_env *e, const char *mech, char *buf, size_t len);
 /* Scenarios where no consumer runs while producers write. */
 static inline bool scenario_is_snapshot(int scenario)
 {

@@ -114,13 +114,6 @@ void meta_json(struct json *j, const struct bench_meta *m)
 	json_end(j);
 }
 
-static const char *notify_name(int n)
-{
-	static const char *const names[] = { "default", "none", "force", "sampled", "avail" };
-
-	return n >= 0 && n < 5 ? names[n] : "?";
-}
-
 void params_json(struct json *j, const struct bench_env *e)
 {
 	json_begin(j, "params");

@@ -88,6 +88,16 @@ check "perfbuf-custom --overwrite streams live, loss accounted" quiet jq -e '
 	.params.overwrite and .loss.ok and .loss.consumed > 0 and .loss.lost > 0 and
 	.loss.corrupt == 0 and .loss.produced == .loss.consumed + .loss.dropped + .loss.lost' "$TMP/pb-ow.json"
 
+# the policy label names the ring buffer policy ("avail" was once "default")
+"$BENCH" ringbuf-libbpf --rb-notify avail --rb-sample 16 -w 0.1 -d 0.3 -i 1 --json \
+	>"$TMP/avail.json" 2>/dev/null
+check "ringbuf-libbpf --rb-notify avail: json policy avail/16" quiet jq -e '
+	.policy == "avail/16" and .params.rb_notify == "avail" and .params.rb_sample == 16 and
+	.loss.ok' "$TMP/avail.json"
+"$BENCH" ringbuf-libbpf --rb-notify avail --rb-sample 16 -w 0.1 -d 0.3 -i 1 >"$TMP/avail.txt" 2>/dev/null
+check "ringbuf-libbpf --rb-notify avail: text summary names policy avail/16" \
+	grep -q '^Summary ringbuf-libbpf, policy avail/16 ' "$TMP/avail.txt"
+
 # ---- --compat: the kernel bench's settings, briefly, every mode ----
 # Timing options given explicitly must win; everything else follows the mode.
 # Every trigger writes a batch of 500.  Back-to-back: the producer thread
@@ -104,6 +114,8 @@ JQ_COMPAT='
 	(if ($mode | endswith("sampled")) then .params.rb_notify == "avail" and
 		.params.rb_sample == 500 and .params.pb_wakeup == 500
 	 else .params.rb_notify == "default" and .params.pb_wakeup == 1 end) and
+	.policy == (if .mechanism == "perfbuf" then "wakeup/\(.params.pb_wakeup)"
+		elif ($mode | endswith("sampled")) then "avail/500" else "default" end) and
 	(if ($mode | startswith("b2b")) then .loss.consumed > 500 and .loss.dropped == 0
 	 else true end)'
 for mode in parallel sampled b2b b2b-sampled; do
