@@ -68,14 +68,6 @@ struct iter {
 
 #define NR_ITER_FIELDS (sizeof(struct iter) / sizeof(double))
 
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static void on_signal(int sig)
 {
 	rb_interrupted = sig;
@@ -218,25 +210,22 @@ void rb_account_common(int counters_fd, struct loss_accounting *a)
 	struct seqtrack all;
 	struct rb_counters sum;
 	struct bench_sample s;
-	int i, cpu;
+	u64 parse_errors = 0;
+	int i;
 
 	memset(a, 0, sizeof(*a));
 	rb_read_counters(counters_fd, &sum, bpf_seq);
 	seqtrack_reset(&all);
 	for (i = 0; i < env.consumers; i++) {
-		const struct seqtrack *t = &rb_consumers[i].seq;
-
-		for (cpu = 0; cpu < RB_MAX_CPUS; cpu++)
-			if (t->last[cpu] > all.last[cpu])
-				all.last[cpu] = t->last[cpu];
-		all.gaps += t->gaps;
-		all.corrupt += t->corrupt + t->reordered + rb_consumers[i].parse_errors;
+		seqtrack_merge(&all, &rb_consumers[i].seq);
+		parse_errors += rb_consumers[i].parse_errors;
 	}
 	rb_consumers_total(&s);
 	a->produced = sum.produced;
 	a->dropped = sum.dropped;
 	a->consumed = s.consumed;
-	a->corrupt = all.corrupt;
+	/* a live reader sees every record once and in order */
+	a->corrupt = all.corrupt + all.reordered + parse_errors;
 	a->overwrite = env.overwrite;
 	/* --count-only keeps no seq state: the tail is then "not seen" only if
 	 * the totals disagree, which the equation catches anyway. */
@@ -768,15 +757,8 @@ static void collect_snapshot(struct result *r, u64 t_stop)
 	for (i = 0; i < env.consumers; i++) {
 		const struct rb_consumer *c = &rb_consumers[i];
 
-		for (cpu = 0; cpu < RB_MAX_CPUS; cpu++) {
-			if (c->seq.last[cpu] > all.last[cpu])
-				all.last[cpu] = c->seq.last[cpu];
-			if (c->seq.first[cpu] && (!all.first[cpu] || c->seq.first[cpu] < all.first[cpu]))
-				all.first[cpu] = c->seq.first[cpu];
-		}
-		all.breaks += c->seq.breaks;
-		all.reordered += c->seq.reordered;
-		all.corrupt += c->seq.corrupt + c->parse_errors;
+		seqtrack_merge(&all, &c->seq);
+		all.corrupt += c->parse_errors;
 		if (c->ts_min && (!ts_min || c->ts_min < ts_min))
 			ts_min = c->ts_min;
 		if (c->ts_max > ts_max)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <linux/bpf.h>
 #include "relaybench.h"
 
@@ -162,6 +163,7 @@ extern bool rb_snapshot;	/* consumers also keep ts_min/ts_max */
 
 void seqtrack_reset(struct seqtrack *t);
 void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq);
+void seqtrack_merge(struct seqtrack *dst, const struct seqtrack *src);
 u64 seqtrack_tail_lost(const struct seqtrack *t, const u64 *bpf_seq, int ncpus);
 void consumer_reset(struct rb_consumer *c, int idx);
 /* Account one record as a real consumer would: check its header and seq,
@@ -365,6 +367,16 @@ int rb_pin_common(const char *dir, struct bpf_link *link, struct bpf_map *counte
 		  struct bpf_map *buf);
 /* Open dir/buf; -1 with a message if it is missing. */
 int rb_open_pinned_buf(const char *dir);
+
+/* The clock of bpf_ktime_get_ns(), which stamps records: latency is the
+ * difference of the two. */
+static inline u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 static inline void rb_store(u64 *p, u64 v)
 {
