@@ -151,7 +151,7 @@ struct rb_consumer {
 	u64 bytes;
 	u64 wakeups;		/* returns from a blocking wait with data */
 	u64 torn;		/* relay: sub-buffer overwritten while read */
-	u64 parse_errors;	/* relay: framing errors */
+	u64 parse_errors;	/* relay, perf: framing errors */
 	u64 ts_min, ts_max;	/* snapshot: oldest and newest record stamps */
 };
 
@@ -250,6 +250,15 @@ void relay_stream_init(struct relay_stream *s);
 int relay_stream_feed(struct relay_stream *s, const void *data, size_t len,
 		      relay_rec_fn fn, void *ctx);
 const char *relay_status_str(int st);
+
+/* ---- perf ring framing (perf_parse.c) ---- */
+struct perf_event_header;
+/* The record at pos in a perf ring of size bytes, copied whole into buf
+ * if it wraps around the end.  NULL if its size cannot be a record's:
+ * smaller than its header or larger than buf or the ring; a caller
+ * counts that as a framing error. */
+const struct perf_event_header *perf_record_at(const void *data, u64 size, u64 pos,
+					       void *buf, size_t buflen);
 
 /* ---- JSON writer (json.c) ---- */
 struct json {
