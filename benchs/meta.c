@@ -7,10 +7,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
-
-#ifndef GIT_REV
-#define GIT_REV "unknown"
-#endif
+#include "gen/git_rev.h"	/* GIT_REV, written by the Makefile */
 
 static void sha256_of(const char *path, char *out, size_t len)
 {

@@ -275,6 +275,36 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	else nok "not root: rc $rc, $(cat "$TMP/err")"; fi
 fi
 
+# ---- meta.git_rev follows the tree it was built from ----
+# A repository of its own holding today's benchs/ and progs/, built apart:
+# a commit or an edit there must rebuild meta.o, and only a change may.
+if [ -d "${TOOLS_DIR:-}" ] && command -v git >/dev/null; then
+	repo=$TMP/rev
+	mkdir -p "$repo"
+	cp -r "$ROOT/benchs" "$ROOT/progs" "$repo/"
+	g() { git -C "$repo" -c user.name=relaybench -c user.email=relaybench@localhost "$@"; }
+	rmake() { make -C "$repo/benchs" BUILD="$TMP/rev-build" TOOLS_DIR="$TOOLS_DIR" "$@" 2>&1; }
+	rev_of() { "$TMP/rev-build/bench" percpu -w 0.1 -d 0.1 -i 1 --json 2>/dev/null | jq -r .meta.git_rev; }
+	g init -q && g add -A && g commit -qm one
+	check "git_rev: the first build reports the commit" \
+		[ "$(rmake >"$TMP/rev.log"; rev_of)" = "$(g rev-parse --short HEAD)" ]
+	echo "/* an edit */" >>"$repo/benchs/json.c"
+	rmake >"$TMP/rev.log"
+	check "git_rev: an edit rebuilds meta.o" grep -q 'meta\.c' "$TMP/rev.log"
+	check "git_rev: an edit makes it -dirty" [ "$(rev_of)" = "$(g rev-parse --short HEAD)-dirty" ]
+	g commit -qam two
+	rmake >"$TMP/rev.log"
+	check "git_rev: a commit rebuilds meta.o" grep -q 'meta\.c' "$TMP/rev.log"
+	check "git_rev: a commit reports the new revision" [ "$(rev_of)" = "$(g rev-parse --short HEAD)" ]
+	rmake >"$TMP/rev.log"
+	check "git_rev: no change compiles nothing" bash -c "! grep -q -- ' -c -o ' '$TMP/rev.log'"
+	rm -rf "$repo/.git"
+	rmake "$TMP/rev-build/gen/git_rev.h" >/dev/null
+	check "git_rev: unknown outside git" grep -q '"unknown"' "$TMP/rev-build/gen/git_rev.h"
+else
+	nok "git or TOOLS_DIR missing: cannot check meta.git_rev"
+fi
+
 # ---- SIGINT mid-run leaves nothing behind ----
 # The BPF objects a process holds, from its fdinfo ("prog 12", "map 7", ...).
 # Ids, not names: other benches may run on the same machine meanwhile.
