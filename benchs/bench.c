@@ -68,14 +68,6 @@ struct iter {
 
 #define NR_ITER_FIELDS (sizeof(struct iter) / sizeof(double))
 
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static void on_signal(int sig)
 {
 	rb_interrupted = sig;
@@ -218,25 +210,22 @@ void rb_account_common(int counters_fd, struct loss_accounting *a)
 	struct seqtrack all;
 	struct rb_counters sum;
 	struct bench_sample s;
-	int i, cpu;
+	u64 parse_errors = 0;
+	int i;
 
 	memset(a, 0, sizeof(*a));
 	rb_read_counters(counters_fd, &sum, bpf_seq);
 	seqtrack_reset(&all);
 	for (i = 0; i < env.consumers; i++) {
-		const struct seqtrack *t = &rb_consumers[i].seq;
-
-		for (cpu = 0; cpu < RB_MAX_CPUS; cpu++)
-			if (t->last[cpu] > all.last[cpu])
-				all.last[cpu] = t->last[cpu];
-		all.gaps += t->gaps;
-		all.corrupt += t->corrupt + t->reordered + rb_consumers[i].parse_errors;
+		seqtrack_merge(&all, &rb_consumers[i].seq);
+		parse_errors += rb_consumers[i].parse_errors;
 	}
 	rb_consumers_total(&s);
 	a->produced = sum.produced;
 	a->dropped = sum.dropped;
 	a->consumed = s.consumed;
-	a->corrupt = all.corrupt;
+	/* a live reader sees every record once and in order */
+	a->corrupt = all.corrupt + all.reordered + parse_errors;
 	a->overwrite = env.overwrite;
 	/* --count-only keeps no seq state: the tail is then "not seen" only if
 	 * the totals disagree, which the equation catches anyway. */
@@ -609,24 +598,6 @@ static void snapshot_json(struct json *j, const struct result *r)
 	json_end(j);
 }
 
-/* The notification policy in one string, for grouping results. */
-static void policy_str(char *buf, size_t len)
-{
-	static const char *const rb_names[] = { "default", "none", "force", "sampled" };
-	const char *mech = bench->mechanism;
-
-	if (!strcmp(mech, "ringbuf") && env.ringbuf.notify == RB_NOTIFY_SAMPLED)
-		snprintf(buf, len, "sampled/%u", env.ringbuf.sample);
-	else if (!strcmp(mech, "ringbuf"))
-		snprintf(buf, len, "%s", rb_names[env.ringbuf.notify & 3]);
-	else if (!strcmp(mech, "perfbuf"))
-		snprintf(buf, len, "wakeup/%u", env.perfbuf.wakeup);
-	else if (!strcmp(mech, "relay"))	/* woken at sub-buffer switches only */
-		snprintf(buf, len, "subbuf-switch+poll/%ums", env.poll_ms);
-	else
-		snprintf(buf, len, "none");
-}
-
 static void report_json(const struct result *r, const struct bench_meta *m)
 {
 	char policy[64];
@@ -637,7 +608,7 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 	json_str(&j, "bench", bench->name);
 	json_str(&j, "mechanism", bench->mechanism);
 	json_str(&j, "scenario", scenario_name(env.scenario));
-	policy_str(policy, sizeof(policy));
+	policy_label(&env, bench->mechanism, policy, sizeof(policy));
 	json_str(&j, "policy", policy);
 	if (env.compat)
 		json_str(&j, "compat", env.compat);
@@ -673,8 +644,11 @@ static void report_text(const struct result *r, const struct bench_meta *m)
 {
 	const struct summary *ev = &r->f[FIELD(events_s)], *mb = &r->f[FIELD(mb_s)];
 	const struct hist *h = &r->lat;
+	char policy[64];
 
-	printf("Summary %s (%s, %s, %d iterations):\n", bench->name, m->kernel, m->where, ev->n);
+	policy_label(&env, bench->mechanism, policy, sizeof(policy));
+	printf("Summary %s, policy %s (%s, %s, %d iterations):\n", bench->name, policy,
+	       m->kernel, m->where, ev->n);
 	printf("  throughput  %.3f ± %.3f M/s (min %.3f, max %.3f), %.2f ± %.2f MB/s\n",
 	       ev->median / 1e6, ev->stddev / 1e6, ev->min / 1e6, ev->max / 1e6,
 	       mb->median, mb->stddev);
@@ -783,15 +757,8 @@ static void collect_snapshot(struct result *r, u64 t_stop)
 	for (i = 0; i < env.consumers; i++) {
 		const struct rb_consumer *c = &rb_consumers[i];
 
-		for (cpu = 0; cpu < RB_MAX_CPUS; cpu++) {
-			if (c->seq.last[cpu] > all.last[cpu])
-				all.last[cpu] = c->seq.last[cpu];
-			if (c->seq.first[cpu] && (!all.first[cpu] || c->seq.first[cpu] < all.first[cpu]))
-				all.first[cpu] = c->seq.first[cpu];
-		}
-		all.breaks += c->seq.breaks;
-		all.reordered += c->seq.reordered;
-		all.corrupt += c->seq.corrupt + c->parse_errors;
+		seqtrack_merge(&all, &c->seq);
+		all.corrupt += c->parse_errors;
 		if (c->ts_min && (!ts_min || c->ts_min < ts_min))
 			ts_min = c->ts_min;
 		if (c->ts_max > ts_max)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <linux/bpf.h>
 #include "relaybench.h"
 
@@ -86,6 +87,13 @@ void bench_env_defaults(struct bench_env *e);
 int parse_u64(const char *s, u64 min, u64 max, u64 *out);
 int parse_seconds(const char *s, double *out);
 const char *scenario_name(int scenario);
+/* Ring buffer notification policies (enum rb_notify) by name: "?" for an
+ * unknown mode, -1 for an unknown name. */
+const char *notify_name(int mode);
+int notify_mode(const char *name);
+/* The notification policy of a run of mech in one string, for grouping
+ * results; a policy that counts records carries its count ("avail/64"). */
+void policy_label(const struct bench_env *e, const char *mech, char *buf, size_t len);
 /* Scenarios where no consumer runs while producers write. */
 static inline bool scenario_is_snapshot(int scenario)
 {
@@ -143,7 +151,7 @@ struct rb_consumer {
 	u64 bytes;
 	u64 wakeups;		/* returns from a blocking wait with data */
 	u64 torn;		/* relay: sub-buffer overwritten while read */
-	u64 parse_errors;	/* relay: framing errors */
+	u64 parse_errors;	/* relay, perf: framing errors */
 	u64 ts_min, ts_max;	/* snapshot: oldest and newest record stamps */
 };
 
@@ -155,6 +163,7 @@ extern bool rb_snapshot;	/* consumers also keep ts_min/ts_max */
 
 void seqtrack_reset(struct seqtrack *t);
 void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq);
+void seqtrack_merge(struct seqtrack *dst, const struct seqtrack *src);
 u64 seqtrack_tail_lost(const struct seqtrack *t, const u64 *bpf_seq, int ncpus);
 void consumer_reset(struct rb_consumer *c, int idx);
 /* Account one record as a real consumer would: check its header and seq,
@@ -241,6 +250,15 @@ void relay_stream_init(struct relay_stream *s);
 int relay_stream_feed(struct relay_stream *s, const void *data, size_t len,
 		      relay_rec_fn fn, void *ctx);
 const char *relay_status_str(int st);
+
+/* ---- perf ring framing (perf_parse.c) ---- */
+struct perf_event_header;
+/* The record at pos in a perf ring of size bytes, copied whole into buf
+ * if it wraps around the end.  NULL if its size cannot be a record's:
+ * smaller than its header or larger than buf or the ring; a caller
+ * counts that as a framing error. */
+const struct perf_event_header *perf_record_at(const void *data, u64 size, u64 pos,
+					       void *buf, size_t buflen);
 
 /* ---- JSON writer (json.c) ---- */
 struct json {
@@ -358,6 +376,16 @@ int rb_pin_common(const char *dir, struct bpf_link *link, struct bpf_map *counte
 		  struct bpf_map *buf);
 /* Open dir/buf; -1 with a message if it is missing. */
 int rb_open_pinned_buf(const char *dir);
+
+/* The clock of bpf_ktime_get_ns(), which stamps records: latency is the
+ * difference of the two. */
+static inline u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 static inline void rb_store(u64 *p, u64 v)
 {

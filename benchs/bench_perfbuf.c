@@ -73,10 +73,16 @@ static void handle_event(struct rb_consumer *c, const struct perf_event_header *
 {
 	const struct perf_sample_raw *s = (const void *)e;
 
-	if (e->type == PERF_RECORD_SAMPLE)
+	if (e->type == PERF_RECORD_SAMPLE) {
+		/* the raw size must stay inside the record it came in */
+		if (e->size < sizeof(*s) || s->size > e->size - sizeof(*s)) {
+			c->parse_errors++;
+			return;
+		}
 		consume_record(c, s->data, s->size);
-	else if (e->type == PERF_RECORD_LOST)
+	} else if (e->type == PERF_RECORD_LOST && e->size >= sizeof(*e) + 2 * sizeof(u64)) {
 		__atomic_fetch_add(&ctx.kernel_lost, ((const u64 *)(e + 1))[1], __ATOMIC_RELAXED);
+	}
 }
 
 static enum bpf_perf_event_ret on_event(void *c, int cpu, struct perf_event_header *e)
@@ -199,23 +205,21 @@ static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
 {
 	struct perf_event_mmap_page *meta = r->base;
 	u64 size = env.perfbuf.pages * ctx.page, head, tail;
-	char *data = (char *)r->base + ctx.page;
+	const char *data = (const char *)r->base + ctx.page;
 	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
 
 	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	tail = meta->data_tail;
 	while (tail < head) {
-		struct perf_event_header *e = (void *)(data + (tail % size));
-		u64 off = tail % size;
+		const struct perf_event_header *e;
 
-		if (off + e->size > size) {
-			u64 first = size - off;
-
-			if (e->size > sizeof(wrapbuf))
-				break;	/* cannot be ours; leave it for accounting */
-			memcpy(wrapbuf, data + off, first);
-			memcpy((char *)wrapbuf + first, data, e->size - first);
-			e = (void *)wrapbuf;
+		e = perf_record_at(data, size, tail, wrapbuf, sizeof(wrapbuf));
+		if (!e || e->size > head - tail) {
+			/* nothing after it can be framed: give up what the ring
+			 * holds, once, and let it show as lost */
+			c->parse_errors++;
+			tail = head;
+			break;
 		}
 		handle_event(c, e);
 		tail += e->size;
@@ -224,18 +228,17 @@ static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
 }
 
 /* Hand the record at pos to the consumer, unwrapping it if it straddles
- * the end of the ring. */
+ * the end of the ring.  Its size is read again here: the walk that found
+ * pos checked an earlier read of shared memory, which bounds nothing now. */
 static void handle_at(struct rb_consumer *c, const char *data, u64 size, u64 pos)
 {
 	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
-	const struct perf_event_header *e = (const void *)(data + pos % size);
-	u64 off = pos % size, first;
+	const struct perf_event_header *e;
 
-	if (off + e->size > size) {
-		first = size - off;
-		memcpy(wrapbuf, data + off, first);
-		memcpy((char *)wrapbuf + first, data, e->size - first);
-		e = (const void *)wrapbuf;
+	e = perf_record_at(data, size, pos, wrapbuf, sizeof(wrapbuf));
+	if (!e) {
+		c->parse_errors++;
+		return;
 	}
 	handle_event(c, e);
 }

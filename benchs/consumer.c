@@ -36,6 +36,24 @@ void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq)
 	t->last[cpu] = seq;
 }
 
+/* Fold what one consumer saw into dst, as if one consumer had seen it all:
+ * the newest seq and the oldest (0 = none) per CPU, the sum of the counts. */
+void seqtrack_merge(struct seqtrack *dst, const struct seqtrack *src)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < RB_MAX_CPUS; cpu++) {
+		if (src->last[cpu] > dst->last[cpu])
+			dst->last[cpu] = src->last[cpu];
+		if (src->first[cpu] && (!dst->first[cpu] || src->first[cpu] < dst->first[cpu]))
+			dst->first[cpu] = src->first[cpu];
+	}
+	dst->gaps += src->gaps;
+	dst->breaks += src->breaks;
+	dst->reordered += src->reordered;
+	dst->corrupt += src->corrupt;
+}
+
 /* Records the producer wrote (bpf_seq) after the last one we saw. */
 u64 seqtrack_tail_lost(const struct seqtrack *t, const u64 *bpf_seq, int ncpus)
 {
@@ -53,14 +71,6 @@ void consumer_reset(struct rb_consumer *c, int idx)
 	memset(c, 0, sizeof(*c));
 	c->idx = idx;
 	hist_reset(&c->lat);
-}
-
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 bool consume_record(struct rb_consumer *c, const void *data, u64 size)

@@ -7,10 +7,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
-
-#ifndef GIT_REV
-#define GIT_REV "unknown"
-#endif
+#include "gen/git_rev.h"	/* GIT_REV, written by the Makefile */
 
 static void sha256_of(const char *path, char *out, size_t len)
 {
@@ -112,13 +109,6 @@ void meta_json(struct json *j, const struct bench_meta *m)
 	json_str(j, "git_rev", m->git_rev);
 	json_dbl_digits(j, "started_unix_s", m->started_unix_s, 16);
 	json_end(j);
-}
-
-static const char *notify_name(int n)
-{
-	static const char *const names[] = { "default", "none", "force", "sampled", "avail" };
-
-	return n >= 0 && n < 5 ? names[n] : "?";
 }
 
 void params_json(struct json *j, const struct bench_env *e)

@@ -109,15 +109,48 @@ static const struct argp_option ringbuf_opts[] = {
 	{},
 };
 
-static int parse_notify(const char *arg)
+/* The only table of policy names: parsing, params and the policy label all
+ * read it, so a new policy cannot be named in one place and not another. */
+static const char *const notify_names[] = {
+	[RB_NOTIFY_DEFAULT] = "default",
+	[RB_NOTIFY_NONE] = "none",
+	[RB_NOTIFY_FORCE] = "force",
+	[RB_NOTIFY_SAMPLED] = "sampled",
+	[RB_NOTIFY_AVAIL] = "avail",
+};
+#define N_NOTIFY ((int)(sizeof(notify_names) / sizeof(notify_names[0])))
+
+const char *notify_name(int mode)
 {
-	static const char *const names[] = { "default", "none", "force", "sampled", "avail" };
+	if (mode < 0 || mode >= N_NOTIFY)
+		return "?";
+	return notify_names[mode];
+}
+
+int notify_mode(const char *name)
+{
 	int i;
 
-	for (i = 0; i < 5; i++)
-		if (!strcmp(arg, names[i]))
+	for (i = 0; i < N_NOTIFY; i++)
+		if (!strcmp(name, notify_names[i]))
 			return i;
 	return -1;
+}
+
+void policy_label(const struct bench_env *e, const char *mech, char *buf, size_t len)
+{
+	int n = e->ringbuf.notify;
+
+	if (!strcmp(mech, "ringbuf") && (n == RB_NOTIFY_SAMPLED || n == RB_NOTIFY_AVAIL))
+		snprintf(buf, len, "%s/%u", notify_name(n), e->ringbuf.sample);
+	else if (!strcmp(mech, "ringbuf"))
+		snprintf(buf, len, "%s", notify_name(n));
+	else if (!strcmp(mech, "perfbuf"))
+		snprintf(buf, len, "wakeup/%u", e->perfbuf.wakeup);
+	else if (!strcmp(mech, "relay"))	/* woken at sub-buffer switches only */
+		snprintf(buf, len, "subbuf-switch+poll/%ums", e->poll_ms);
+	else
+		snprintf(buf, len, "none");
 }
 
 static error_t ringbuf_parse(int key, char *arg, struct argp_state *state)
@@ -131,7 +164,7 @@ static error_t ringbuf_parse(int key, char *arg, struct argp_state *state)
 			return fail("invalid value for --%s: '%s' (not a power of 2)", "rb-size", arg);
 		return 0;
 	case OPT_RB_NOTIFY:
-		env.ringbuf.notify = parse_notify(arg);
+		env.ringbuf.notify = notify_mode(arg);
 		return env.ringbuf.notify < 0 ? fail("invalid value for --%s: '%s'", "rb-notify", arg) : 0;
 	case OPT_RB_SAMPLE:
 		return opt_u32("rb-sample", arg, 1, 1u << 30, &env.ringbuf.sample);

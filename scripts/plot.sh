@@ -204,7 +204,7 @@ for where in $wheres; do
 		| (if any(scen == \"latency\") then map(select(scen == \"latency\"))
 		   else map(select(scen == \"stream\")) end)
 		| def policy: if mech == \"ringbuf\" then \" notify=\" + .params.rb_notify +
-				(if .params.rb_notify == \"sampled\" then \"/\(.params.rb_sample)\" else \"\" end)
+				(if .params.rb_notify == \"sampled\" or .params.rb_notify == \"avail\" then \"/\(.params.rb_sample)\" else \"\" end)
 			elif mech == \"perfbuf\" then \" wakeup=\(.params.pb_wakeup)\" else \"\" end;
 		  to_entries | map(.value + {_i: .key})
 		| group_by([scen, (cfg | del(.rb_notify, .rb_sample, .pb_wakeup, .rb_size, .pb_pages,

@@ -88,6 +88,16 @@ check "perfbuf-custom --overwrite streams live, loss accounted" quiet jq -e '
 	.params.overwrite and .loss.ok and .loss.consumed > 0 and .loss.lost > 0 and
 	.loss.corrupt == 0 and .loss.produced == .loss.consumed + .loss.dropped + .loss.lost' "$TMP/pb-ow.json"
 
+# the policy label names the ring buffer policy ("avail" was once "default")
+"$BENCH" ringbuf-libbpf --rb-notify avail --rb-sample 16 -w 0.1 -d 0.3 -i 1 --json \
+	>"$TMP/avail.json" 2>/dev/null
+check "ringbuf-libbpf --rb-notify avail: json policy avail/16" quiet jq -e '
+	.policy == "avail/16" and .params.rb_notify == "avail" and .params.rb_sample == 16 and
+	.loss.ok' "$TMP/avail.json"
+"$BENCH" ringbuf-libbpf --rb-notify avail --rb-sample 16 -w 0.1 -d 0.3 -i 1 >"$TMP/avail.txt" 2>/dev/null
+check "ringbuf-libbpf --rb-notify avail: text summary names policy avail/16" \
+	grep -q '^Summary ringbuf-libbpf, policy avail/16 ' "$TMP/avail.txt"
+
 # ---- --compat: the kernel bench's settings, briefly, every mode ----
 # Timing options given explicitly must win; everything else follows the mode.
 # Every trigger writes a batch of 500.  Back-to-back: the producer thread
@@ -104,6 +114,8 @@ JQ_COMPAT='
 	(if ($mode | endswith("sampled")) then .params.rb_notify == "avail" and
 		.params.rb_sample == 500 and .params.pb_wakeup == 500
 	 else .params.rb_notify == "default" and .params.pb_wakeup == 1 end) and
+	.policy == (if .mechanism == "perfbuf" then "wakeup/\(.params.pb_wakeup)"
+		elif ($mode | endswith("sampled")) then "avail/500" else "default" end) and
 	(if ($mode | startswith("b2b")) then .loss.consumed > 500 and .loss.dropped == 0
 	 else true end)'
 for mode in parallel sampled b2b b2b-sampled; do
@@ -261,6 +273,36 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 	rc=$?
 	if [ "$rc" -eq 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ]; then ok "not root -> exit 1: $(cat "$TMP/err")"
 	else nok "not root: rc $rc, $(cat "$TMP/err")"; fi
+fi
+
+# ---- meta.git_rev follows the tree it was built from ----
+# A repository of its own holding today's benchs/ and progs/, built apart:
+# a commit or an edit there must rebuild meta.o, and only a change may.
+if [ -d "${TOOLS_DIR:-}" ] && command -v git >/dev/null; then
+	repo=$TMP/rev
+	mkdir -p "$repo"
+	cp -r "$ROOT/benchs" "$ROOT/progs" "$repo/"
+	g() { git -C "$repo" -c user.name=relaybench -c user.email=relaybench@localhost "$@"; }
+	rmake() { make -C "$repo/benchs" BUILD="$TMP/rev-build" TOOLS_DIR="$TOOLS_DIR" "$@" 2>&1; }
+	rev_of() { "$TMP/rev-build/bench" percpu -w 0.1 -d 0.1 -i 1 --json 2>/dev/null | jq -r .meta.git_rev; }
+	g init -q && g add -A && g commit -qm one
+	check "git_rev: the first build reports the commit" \
+		[ "$(rmake >"$TMP/rev.log"; rev_of)" = "$(g rev-parse --short HEAD)" ]
+	echo "/* an edit */" >>"$repo/benchs/json.c"
+	rmake >"$TMP/rev.log"
+	check "git_rev: an edit rebuilds meta.o" grep -q 'meta\.c' "$TMP/rev.log"
+	check "git_rev: an edit makes it -dirty" [ "$(rev_of)" = "$(g rev-parse --short HEAD)-dirty" ]
+	g commit -qam two
+	rmake >"$TMP/rev.log"
+	check "git_rev: a commit rebuilds meta.o" grep -q 'meta\.c' "$TMP/rev.log"
+	check "git_rev: a commit reports the new revision" [ "$(rev_of)" = "$(g rev-parse --short HEAD)" ]
+	rmake >"$TMP/rev.log"
+	check "git_rev: no change compiles nothing" bash -c "! grep -q -- ' -c -o ' '$TMP/rev.log'"
+	rm -rf "$repo/.git"
+	rmake "$TMP/rev-build/gen/git_rev.h" >/dev/null
+	check "git_rev: unknown outside git" grep -q '"unknown"' "$TMP/rev-build/gen/git_rev.h"
+else
+	nok "git or TOOLS_DIR missing: cannot check meta.git_rev"
 fi
 
 # ---- SIGINT mid-run leaves nothing behind ----

@@ -33,6 +33,37 @@ static void test_gaps(void **state)
 	assert_int_equal(seqtrack_tail_lost(&t, bpf_seq, 2), 2);
 }
 
+/* Two consumers' views fold into one: newest and oldest per CPU, counts
+ * summed, a CPU only one of them saw kept as it was. */
+static void test_merge(void **state)
+{
+	struct seqtrack a, b, all;
+
+	seqtrack_reset(&a);
+	seqtrack_reset(&b);
+	seqtrack_add(&a, 0, 3);
+	seqtrack_add(&a, 0, 5);		/* a break, 4 missing */
+	seqtrack_add(&a, 2, 7);
+	seqtrack_add(&b, 0, 2);
+	seqtrack_add(&b, 0, 2);		/* duplicate */
+	seqtrack_add(&b, 1, 1);
+	seqtrack_add(&b, 1, 0);		/* corrupt */
+	seqtrack_reset(&all);
+	seqtrack_merge(&all, &a);
+	seqtrack_merge(&all, &b);
+	assert_int_equal(all.first[0], 2);
+	assert_int_equal(all.last[0], 5);
+	assert_int_equal(all.first[1], 1);
+	assert_int_equal(all.last[1], 1);
+	assert_int_equal(all.first[2], 7);
+	assert_int_equal(all.last[2], 7);
+	assert_int_equal(all.first[3], 0);	/* seen by nobody */
+	assert_int_equal(all.gaps, a.gaps + b.gaps);
+	assert_int_equal(all.breaks, 1);
+	assert_int_equal(all.reordered, 1);
+	assert_int_equal(all.corrupt, 1);
+}
+
 /* CPU 0 kept its newest 3 of 10 (overwrite); CPU 1 kept 1..4 of 6 with a
  * hole at 3 (no overwrite, and a break). */
 static void test_snapshot_summary(void **state)
@@ -155,6 +186,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gaps),
+		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_snapshot_summary),
 		cmocka_unit_test(test_consume_record),
 		cmocka_unit_test(test_latency_only_when_measuring),

@@ -207,6 +207,47 @@ static void test_scenario(void **state)
 	expect_usage(PARSE("--scenario", "", "percpu"), "--scenario");
 }
 
+/* The policy label of the last parse, as a run of mech would report it. */
+static const char *label_of(const char *mech)
+{
+	static char label[64];
+
+	policy_label(&env, mech, label, sizeof(label));
+	return label;
+}
+
+/* Every policy's name parses back to that policy, and the policy label
+ * (JSON "policy", grouped on by scripts) starts with the name. */
+static void test_notify_names(void **state)
+{
+	int mode;
+
+	for (mode = 0; strcmp(notify_name(mode), "?"); mode++) {
+		const char *name = notify_name(mode);
+
+		assert_int_equal(notify_mode(name), mode);
+		assert_int_equal(PARSE("--rb-notify", (char *)name, "ringbuf-libbpf"), 0);
+		assert_int_equal(env.ringbuf.notify, mode);
+		assert_string_equal(notify_name(env.ringbuf.notify), name);
+		assert_int_equal(strncmp(label_of("ringbuf"), name, strlen(name)), 0);
+	}
+	assert_int_equal(mode, RB_NOTIFY_AVAIL + 1);	/* the table covers the enum */
+	assert_string_equal(notify_name(-1), "?");
+	assert_int_equal(notify_mode("?"), -1);
+	assert_int_equal(notify_mode("Avail"), -1);
+
+	/* avail and --compat sampled were once labelled "default" */
+	assert_int_equal(PARSE("--rb-notify", "avail", "--rb-sample", "32", "ringbuf-libbpf"), 0);
+	assert_string_equal(label_of("ringbuf"), "avail/32");
+	assert_int_equal(PARSE("--compat", "sampled", "ringbuf-custom"), 0);
+	assert_string_equal(label_of("ringbuf"), "avail/500");
+	assert_int_equal(PARSE("--rb-notify", "sampled", "--rb-sample", "8", "ringbuf-libbpf"), 0);
+	assert_string_equal(label_of("ringbuf"), "sampled/8");
+	/* other mechanisms ignore the ring buffer policy */
+	assert_int_equal(PARSE("--compat", "sampled", "perfbuf-custom"), 0);
+	assert_string_equal(label_of("perfbuf"), "wakeup/500");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_scenario),
 		cmocka_unit_test(test_compat_modes),
 		cmocka_unit_test(test_compat_overrides),
+		cmocka_unit_test(test_notify_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
