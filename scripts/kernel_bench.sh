@@ -31,7 +31,7 @@
 #   bench, build.log, ringbuf_bench.c and perfbuf_bench.c as built, inputs
 # key = hash of the copied sources, this script (the rewrite), the compilers
 # and the host's BTF (vmlinux.h is generated from it).  Built in
-# <entry>.tmp.<pid> outside the repo, renamed on success, under a lock.
+# <entry>.building.<pid> outside the repo, renamed on success, under a lock.
 set -euo pipefail
 export LC_ALL=C
 
@@ -170,7 +170,11 @@ mkdir -p "$CACHE"
 exec 9>"$CACHE/kernel-bench.lock"
 flock 9
 if [ ! -x "$entry/bench" ]; then
-	tmp=$entry.tmp.$$
+	# Not *.tmp.*: kernel/build.sh removes those as stale when it takes
+	# its lock, which this build does not hold.  Under this lock, any
+	# kernel-bench build directory left is stale.
+	rm -rf "$CACHE"/kernel-bench-*.building.*
+	tmp=$entry.building.$$
 	trap 'rm -rf "$tmp"' EXIT
 	trap 'exit 130' INT TERM
 	rm -rf "$tmp"
