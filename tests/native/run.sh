@@ -283,7 +283,8 @@ if [ -d "${TOOLS_DIR:-}" ] && command -v git >/dev/null; then
 	mkdir -p "$repo"
 	cp -r "$ROOT/benchs" "$ROOT/progs" "$repo/"
 	g() { git -C "$repo" -c user.name=relaybench -c user.email=relaybench@localhost "$@"; }
-	rmake() { make -C "$repo/benchs" BUILD="$TMP/rev-build" TOOLS_DIR="$TOOLS_DIR" "$@" 2>&1; }
+	# MAKEFLAGS cleared: the checks read the compile lines, which -s hides
+	rmake() { MAKEFLAGS='' make -C "$repo/benchs" BUILD="$TMP/rev-build" TOOLS_DIR="$TOOLS_DIR" "$@" 2>&1; }
 	rev_of() { "$TMP/rev-build/bench" percpu -w 0.1 -d 0.1 -i 1 --json 2>/dev/null | jq -r .meta.git_rev; }
 	g init -q && g add -A && g commit -qm one
 	check "git_rev: the first build reports the commit" \
