@@ -27,15 +27,14 @@
 #include "bench.h"
 
 static const struct bench *benchs[] = {
-	&bench_ringbuf_libbpf, &bench_ringbuf_busy, &bench_ringbuf_custom,
-	&bench_perfbuf_libbpf, &bench_perfbuf_custom,
-	&bench_relay_mmap, &bench_relay_read, &bench_relay_cat,
-	&bench_percpu,
+	&bench_ringbuf_libbpf, &bench_ringbuf_busy,   &bench_ringbuf_custom,
+	&bench_perfbuf_libbpf, &bench_perfbuf_custom, &bench_relay_mmap,
+	&bench_relay_read,     &bench_relay_cat,      &bench_percpu,
 };
-#define NR_BENCHS (sizeof(benchs) / sizeof(benchs[0]))
+#define NR_BENCHS ARRAY_SIZE(benchs)
 
-volatile int rb_stop_producers;
-volatile int rb_stop_consumers;
+int rb_stop_producers;
+int rb_stop_consumers;
 volatile sig_atomic_t rb_interrupted;
 struct rb_consumer rb_consumers[RB_MAX_THREADS];
 int rb_ncpus;
@@ -46,18 +45,18 @@ pid_t rb_main_pid;
 #define PIN_PREFIX "relaybench-"
 
 static const struct bench *bench;
-static int stats_prog_fd = -1;	/* the attached producer, for run_time_ns */
-static volatile int consumers_started;
-static char pin_dir[64];	/* no-reader: our directory in bpffs */
+static int stats_prog_fd = -1; /* the attached producer, for run_time_ns */
+static int consumers_started;
+static char pin_dir[64]; /* no-reader: our directory in bpffs */
 
 /* One measurement point; iterations are differences of two of these. */
 struct snap {
 	u64 t_ns;
 	struct bench_sample s;
-	u64 run_ns, run_cnt;		/* BPF_ENABLE_STATS */
-	u64 cons_ns, cons_ctxsw;	/* libperf, consumer threads */
-	u64 sys_busy, sys_total;	/* /proc/stat */
-	struct hist lat;		/* every consumer's latencies so far */
+	u64 run_ns, run_cnt; /* BPF_ENABLE_STATS */
+	u64 cons_ns, cons_ctxsw; /* libperf, consumer threads */
+	u64 sys_busy, sys_total; /* /proc/stat */
+	struct hist lat; /* every consumer's latencies so far */
 };
 
 struct iter {
@@ -71,7 +70,7 @@ struct iter {
 static void on_signal(int sig)
 {
 	rb_interrupted = sig;
-	rb_stop_producers = 1;
+	flag_set(rb_stop_producers, 1);
 }
 
 /* Sleep in short steps so Ctrl-C is honoured promptly. */
@@ -91,7 +90,8 @@ static void pin_to(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu % rb_ncpus, &set);
 	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-		fprintf(stderr, "warning: cannot pin thread to cpu %d\n", cpu % rb_ncpus);
+		fprintf(stderr, "warning: cannot pin thread to cpu %d\n",
+			cpu % rb_ncpus);
 }
 
 void *rb_producer_thread(void *arg)
@@ -102,17 +102,18 @@ void *rb_producer_thread(void *arg)
 
 	if (env.affinity)
 		pin_to(env.cons_first ? env.consumers + idx : idx);
-	if (env.back2back) {	/* the first batch; consumers fire the rest */
+	if (env.back2back) { /* the first batch; consumers fire the rest */
 		syscall(__NR_getpgid, 0);
 		return NULL;
 	}
-	while (!rb_stop_producers) {
-		syscall(__NR_getpgid, 0);	/* the trigger */
+	while (!flag_get(rb_stop_producers)) {
+		syscall(__NR_getpgid, 0); /* the trigger */
 		if (!period)
 			continue;
 		next += period;
 		/* Behind schedule: catch up without a sleep syscall (the vDSO
-		 * clock is cheap, a timer in a TCG guest is not). */
+		 * clock is cheap, a timer in a TCG guest is not).
+		 */
 		if (next <= now_ns())
 			continue;
 		ts.tv_sec = next / 1000000000ull;
@@ -124,7 +125,7 @@ void *rb_producer_thread(void *arg)
 
 void rb_b2b_trigger(void)
 {
-	if (env.back2back && !rb_stop_producers)
+	if (env.back2back && !flag_get(rb_stop_producers))
 		syscall(__NR_getpgid, 0);
 }
 
@@ -156,14 +157,15 @@ void rb_select_trigger(struct bpf_program *tp, struct bpf_program *raw_tp)
 	bpf_program__set_autoload(env.raw_tp ? tp : raw_tp, false);
 }
 
-int rb_attach(struct bpf_program *tp, struct bpf_program *raw_tp, struct bpf_link **link)
+int rb_attach(struct bpf_program *tp, struct bpf_program *raw_tp,
+	      struct bpf_link **link)
 {
 	struct bpf_program *prog = env.raw_tp ? raw_tp : tp;
 
 	*link = bpf_program__attach(prog);
 	if (!*link) {
-		fprintf(stderr, "cannot attach %s: %s\n", bpf_program__section_name(prog),
-			strerror(errno));
+		fprintf(stderr, "cannot attach %s: %s\n",
+			bpf_program__section_name(prog), strerror(errno));
 		return EXIT_ENV;
 	}
 	stats_prog_fd = bpf_program__fd(prog);
@@ -206,7 +208,7 @@ int rb_read_counters(int map_fd, struct rb_counters *sum, u64 *seq)
 /* Produced/dropped from BPF, consumed and lost from the consumers' views. */
 void rb_account_common(int counters_fd, struct loss_accounting *a)
 {
-	u64 bpf_seq[RB_MAX_CPUS] = {0};
+	u64 bpf_seq[RB_MAX_CPUS] = { 0 };
 	struct seqtrack all;
 	struct rb_counters sum;
 	struct bench_sample s;
@@ -228,9 +230,11 @@ void rb_account_common(int counters_fd, struct loss_accounting *a)
 	a->corrupt = all.corrupt + all.reordered + parse_errors;
 	a->overwrite = env.overwrite;
 	/* --count-only keeps no seq state: the tail is then "not seen" only if
-	 * the totals disagree, which the equation catches anyway. */
+	 * the totals disagree, which the equation catches anyway.
+	 */
 	if (!rb_count_only)
-		a->lost = all.gaps + seqtrack_tail_lost(&all, bpf_seq, RB_MAX_CPUS);
+		a->lost = all.gaps +
+			  seqtrack_tail_lost(&all, bpf_seq, RB_MAX_CPUS);
 }
 
 void rb_measure_common(struct bench_sample *s)
@@ -245,7 +249,8 @@ void rb_measure_common(struct bench_sample *s)
 
 /* ---- no-reader: pins in bpffs outlive the loader ---- */
 static int pin_one(int err, const char *dir, const char *name,
-		   int (*pin)(const void *obj, const char *path), const void *obj)
+		   int (*pin)(const void *obj, const char *path),
+		   const void *obj)
 {
 	char path[128];
 
@@ -269,8 +274,8 @@ static int pin_map(const void *map, const char *path)
 	return bpf_map__pin((struct bpf_map *)map, path);
 }
 
-int rb_pin_common(const char *dir, struct bpf_link *link, struct bpf_map *counters,
-		  struct bpf_map *buf)
+int rb_pin_common(const char *dir, struct bpf_link *link,
+		  struct bpf_map *counters, struct bpf_map *buf)
 {
 	int err = pin_one(0, dir, "link", pin_link, link);
 
@@ -286,7 +291,8 @@ static int open_pin(const char *dir, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		fprintf(stderr, "cannot open pinned %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "cannot open pinned %s: %s\n", path,
+			strerror(errno));
 	return fd;
 }
 
@@ -296,7 +302,8 @@ int rb_open_pinned_buf(const char *dir)
 }
 
 /* The driver never holds the buffer: only the counters and the program, to
- * measure the producer while nobody reads. */
+ * measure the producer while nobody reads.
+ */
 static int open_pinned_stats(const char *dir)
 {
 	struct bpf_link_info info = {};
@@ -322,16 +329,18 @@ static void remove_pin_dir(const char *dir)
 	char path[128];
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		unlink(path);
 	}
 	if (rmdir(dir) && errno != ENOENT)
-		fprintf(stderr, "warning: cannot remove %s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "warning: cannot remove %s: %s\n", dir,
+			strerror(errno));
 }
 
 /* A run killed with SIGKILL leaves its pins behind: remove those whose
- * process is gone, so programs do not stay attached forever. */
+ * process is gone, so programs do not stay attached forever.
+ */
 static void remove_stale_pins(void)
 {
 	char path[300];
@@ -357,17 +366,19 @@ static int mount_bpffs(void)
 {
 	struct statfs st;
 
-	if (!statfs(BPFFS, &st) && st.f_type == 0xcafe4a11)	/* BPF_FS_MAGIC */
+	if (!statfs(BPFFS, &st) && st.f_type == 0xcafe4a11) /* BPF_FS_MAGIC */
 		return 0;
 	if (mount("bpf", BPFFS, "bpf", 0, NULL)) {
-		fprintf(stderr, "bpffs not mounted and cannot mount it: %s\n", strerror(errno));
+		fprintf(stderr, "bpffs not mounted and cannot mount it: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	return 0;
 }
 
 /* The loader is a child that loads, attaches, pins and exits: from then on
- * no process holds the buffer, only the pins keep it alive. */
+ * no process holds the buffer, only the pins keep it alive.
+ */
 static int no_reader_load(void)
 {
 	int err = mount_bpffs(), status;
@@ -376,16 +387,19 @@ static int no_reader_load(void)
 	if (err)
 		return err;
 	remove_stale_pins();
-	snprintf(pin_dir, sizeof(pin_dir), BPFFS "/" PIN_PREFIX "%d", (int)getpid());
+	snprintf(pin_dir, sizeof(pin_dir), BPFFS "/" PIN_PREFIX "%d",
+		 (int)getpid());
 	if (mkdir(pin_dir, 0700)) {
-		fprintf(stderr, "cannot create %s: %s\n", pin_dir, strerror(errno));
+		fprintf(stderr, "cannot create %s: %s\n", pin_dir,
+			strerror(errno));
 		pin_dir[0] = '\0';
 		return EXIT_ENV;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "cannot fork the loader: %s\n", strerror(errno));
+		fprintf(stderr, "cannot fork the loader: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	if (pid == 0) {
@@ -408,14 +422,16 @@ static void prog_stats(u64 *run_ns, u64 *run_cnt)
 	u32 len = sizeof(info);
 
 	*run_ns = *run_cnt = 0;
-	if (stats_prog_fd >= 0 && !bpf_prog_get_info_by_fd(stats_prog_fd, &info, &len)) {
+	if (stats_prog_fd >= 0 &&
+	    !bpf_prog_get_info_by_fd(stats_prog_fd, &info, &len)) {
 		*run_ns = info.run_time_ns;
 		*run_cnt = info.run_cnt;
 	}
 }
 
 /* Consumers keep adding while this reads: hist_add() stores each bucket
- * atomically and this loads it atomically. */
+ * atomically and this loads it atomically.
+ */
 static void latency_snap(struct hist *h)
 {
 	u32 b;
@@ -424,11 +440,13 @@ static void latency_snap(struct hist *h)
 	hist_reset(h);
 	for (i = 0; bench->has_consumer && i < env.consumers; i++)
 		for (b = 0; b < HIST_NBUCKETS; b++)
-			h->buckets[b] += rb_load(&rb_consumers[i].lat.buckets[b]);
+			h->buckets[b] +=
+				rb_load(&rb_consumers[i].lat.buckets[b]);
 }
 
 /* p99 of the latencies recorded between two snaps.  The window's max is
- * unknown, so this is the upper edge of the p99 bucket (~3 % wide). */
+ * unknown, so this is the upper edge of the p99 bucket (~3 % wide).
+ */
 static double window_p99(const struct hist *a, const struct hist *b)
 {
 	struct hist d;
@@ -460,7 +478,8 @@ static double per(u64 num, u64 den)
 	return den ? (double)num / (double)den : NAN;
 }
 
-static void iter_from(const struct snap *a, const struct snap *b, struct iter *it)
+static void iter_from(const struct snap *a, const struct snap *b,
+		      struct iter *it)
 {
 	double secs = (b->t_ns - a->t_ns) / 1e9;
 	u64 produced = b->s.produced - a->s.produced;
@@ -473,24 +492,24 @@ static void iter_from(const struct snap *a, const struct snap *b, struct iter *i
 	it->prod_ns_event = per(b->run_ns - a->run_ns, produced);
 	it->cons_cpu_pct = (b->cons_ns - a->cons_ns) / 1e9 / secs * 100;
 	it->cons_ctxsw_s = (b->cons_ctxsw - a->cons_ctxsw) / secs;
-	it->sys_cpu_pct = 100.0 * per(b->sys_busy - a->sys_busy, b->sys_total - a->sys_total);
+	it->sys_cpu_pct = 100.0 * per(b->sys_busy - a->sys_busy,
+				      b->sys_total - a->sys_total);
 	it->lat_p99_ns = window_p99(&a->lat, &b->lat);
 }
 
 static void print_iter(int i, const struct iter *it)
 {
-	printf("Iter %3d: events %8.3fM/s %9.2f MB/s | produced %8.3fM/s dropped %8.3fM/s | "
-	       "wakeups %9.1f/s | prod %7.1f ns/ev | cons cpu %5.1f%% ctxsw %8.1f/s | sys cpu %5.1f%%\n",
-	       i, it->events_s / 1e6, it->mb_s, it->produced_s / 1e6, it->dropped_s / 1e6,
-	       it->wakeups_s, it->prod_ns_event, it->cons_cpu_pct, it->cons_ctxsw_s,
-	       it->sys_cpu_pct);
+	printf("Iter %3d: events %8.3fM/s %9.2f MB/s | produced %8.3fM/s dropped %8.3fM/s | wakeups %9.1f/s | prod %7.1f ns/ev | cons cpu %5.1f%% ctxsw %8.1f/s | sys cpu %5.1f%%\n",
+	       i, it->events_s / 1e6, it->mb_s, it->produced_s / 1e6,
+	       it->dropped_s / 1e6, it->wakeups_s, it->prod_ns_event,
+	       it->cons_cpu_pct, it->cons_ctxsw_s, it->sys_cpu_pct);
 	fflush(stdout);
 }
 
 struct result {
-	struct summary f[NR_ITER_FIELDS];	/* one per struct iter field */
+	struct summary f[NR_ITER_FIELDS]; /* one per struct iter field */
 	struct snapshot_summary snap;
-	u64 snap_read_ns;			/* wall time of the snapshot read */
+	u64 snap_read_ns; /* wall time of the snapshot read */
 	struct hist lat;
 	struct loss_accounting loss;
 	bool loss_ok;
@@ -514,7 +533,8 @@ static void summarize_iters(const struct iter *its, int n, struct result *r)
 
 #define FIELD(name) (offsetof(struct iter, name) / sizeof(double))
 
-static void summary_json(struct json *j, const char *key, const struct summary *s)
+static void summary_json(struct json *j, const char *key,
+			 const struct summary *s)
 {
 	json_begin(j, key);
 	json_dbl(j, "median", s->median);
@@ -525,7 +545,8 @@ static void summary_json(struct json *j, const char *key, const struct summary *
 }
 
 /* [upper_ns, cumulative fraction] of every non-empty bucket; upper_ns is
- * what hist_percentile() reports for that bucket. */
+ * what hist_percentile() reports for that bucket.
+ */
 static void latency_cdf_json(struct json *j, const struct hist *h)
 {
 	u64 seen = 0, high;
@@ -546,7 +567,8 @@ static void latency_cdf_json(struct json *j, const struct hist *h)
 	json_end_array(j);
 }
 
-static void latency_json(struct json *j, const struct hist *h, const struct summary *p99_iter)
+static void latency_json(struct json *j, const struct hist *h,
+			 const struct summary *p99_iter)
 {
 	json_begin(j, "latency_ns");
 	json_u64(j, "count", h->count);
@@ -625,7 +647,8 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 	json_begin(&j, "cpu");
 	summary_json(&j, "producer_ns_per_event", &r->f[FIELD(prod_ns_event)]);
 	summary_json(&j, "consumer_cpu_pct", &r->f[FIELD(cons_cpu_pct)]);
-	summary_json(&j, "consumer_ctx_switches_per_s", &r->f[FIELD(cons_ctxsw_s)]);
+	summary_json(&j, "consumer_ctx_switches_per_s",
+		     &r->f[FIELD(cons_ctxsw_s)]);
 	summary_json(&j, "system_cpu_pct", &r->f[FIELD(sys_cpu_pct)]);
 	json_end(&j);
 	summary_json(&j, "wakeups_per_s", &r->f[FIELD(wakeups_s)]);
@@ -642,40 +665,53 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 
 static void report_text(const struct result *r, const struct bench_meta *m)
 {
-	const struct summary *ev = &r->f[FIELD(events_s)], *mb = &r->f[FIELD(mb_s)];
+	const struct summary *ev = &r->f[FIELD(events_s)],
+			     *mb = &r->f[FIELD(mb_s)];
 	const struct hist *h = &r->lat;
 	char policy[64];
 
 	policy_label(&env, bench->mechanism, policy, sizeof(policy));
-	printf("Summary %s, policy %s (%s, %s, %d iterations):\n", bench->name, policy,
-	       m->kernel, m->where, ev->n);
+	printf("Summary %s, policy %s (%s, %s, %d iterations):\n", bench->name,
+	       policy, m->kernel, m->where, ev->n);
 	printf("  throughput  %.3f ± %.3f M/s (min %.3f, max %.3f), %.2f ± %.2f MB/s\n",
 	       ev->median / 1e6, ev->stddev / 1e6, ev->min / 1e6, ev->max / 1e6,
 	       mb->median, mb->stddev);
 	printf("  latency ns  p50 %llu p90 %llu p99 %llu p99.9 %llu max %llu (%llu samples, 1 in %u)\n",
-	       (unsigned long long)hist_percentile(h, 50), (unsigned long long)hist_percentile(h, 90),
-	       (unsigned long long)hist_percentile(h, 99), (unsigned long long)hist_percentile(h, 99.9),
-	       (unsigned long long)(h->count ? h->max : 0), (unsigned long long)h->count, env.lat_every);
+	       (unsigned long long)hist_percentile(h, 50),
+	       (unsigned long long)hist_percentile(h, 90),
+	       (unsigned long long)hist_percentile(h, 99),
+	       (unsigned long long)hist_percentile(h, 99.9),
+	       (unsigned long long)(h->count ? h->max : 0),
+	       (unsigned long long)h->count, env.lat_every);
 	printf("  loss        produced %llu consumed %llu dropped %llu lost %llu in-buffer %llu corrupt %llu: %s\n",
-	       (unsigned long long)r->loss.produced, (unsigned long long)r->loss.consumed,
-	       (unsigned long long)r->loss.dropped, (unsigned long long)r->loss.lost,
-	       (unsigned long long)r->loss.in_buffer, (unsigned long long)r->loss.corrupt,
+	       (unsigned long long)r->loss.produced,
+	       (unsigned long long)r->loss.consumed,
+	       (unsigned long long)r->loss.dropped,
+	       (unsigned long long)r->loss.lost,
+	       (unsigned long long)r->loss.in_buffer,
+	       (unsigned long long)r->loss.corrupt,
 	       r->loss_ok ? "ok" : "VIOLATION");
 	printf("  cpu         producer %.1f ns/event, consumer %.1f%% cpu %.0f ctxsw/s, system %.1f%%\n",
-	       r->f[FIELD(prod_ns_event)].median, r->f[FIELD(cons_cpu_pct)].median,
-	       r->f[FIELD(cons_ctxsw_s)].median, r->f[FIELD(sys_cpu_pct)].median);
-	printf("  wakeups     %.1f/s   buffer %llu bytes\n", r->f[FIELD(wakeups_s)].median,
+	       r->f[FIELD(prod_ns_event)].median,
+	       r->f[FIELD(cons_cpu_pct)].median,
+	       r->f[FIELD(cons_ctxsw_s)].median,
+	       r->f[FIELD(sys_cpu_pct)].median);
+	printf("  wakeups     %.1f/s   buffer %llu bytes\n",
+	       r->f[FIELD(wakeups_s)].median,
 	       (unsigned long long)r->buffer_bytes);
 	if (scenario_is_snapshot(env.scenario))
-		printf("  snapshot    %llu of %llu records (retention %.3f), seq %llu..%llu of %llu, "
-		       "newest %s, ages %.3f..%.3f s, torn %llu dup %llu breaks %llu, read %.3f ms\n",
-		       (unsigned long long)r->snap.recovered, (unsigned long long)r->snap.capacity,
-		       r->snap.retention, (unsigned long long)r->snap.oldest_seq,
-		       (unsigned long long)r->snap.newest_seq, (unsigned long long)r->snap.last_seq,
+		printf("  snapshot    %llu of %llu records (retention %.3f), seq %llu..%llu of %llu, newest %s, ages %.3f..%.3f s, torn %llu dup %llu breaks %llu, read %.3f ms\n",
+		       (unsigned long long)r->snap.recovered,
+		       (unsigned long long)r->snap.capacity, r->snap.retention,
+		       (unsigned long long)r->snap.oldest_seq,
+		       (unsigned long long)r->snap.newest_seq,
+		       (unsigned long long)r->snap.last_seq,
 		       r->snap.newest_present ? "present" : "missing",
 		       r->snap.newest_age_ns / 1e9, r->snap.oldest_age_ns / 1e9,
-		       (unsigned long long)r->snap.torn, (unsigned long long)r->snap.duplicates,
-		       (unsigned long long)r->snap.seq_breaks, r->snap_read_ns / 1e6);
+		       (unsigned long long)r->snap.torn,
+		       (unsigned long long)r->snap.duplicates,
+		       (unsigned long long)r->snap.seq_breaks,
+		       r->snap_read_ns / 1e6);
 }
 
 struct threads {
@@ -689,10 +725,11 @@ static int start_consumers(struct threads *t)
 {
 	int i;
 
-	consumers_started = 0;
+	__atomic_store_n(&consumers_started, 0, __ATOMIC_RELAXED);
 	for (i = 0; i < env.consumers; i++) {
 		consumer_reset(&rb_consumers[i], i);
-		if (pthread_create(&t->cons[i], NULL, consumer_trampoline, &rb_consumers[i]))
+		if (pthread_create(&t->cons[i], NULL, consumer_trampoline,
+				   &rb_consumers[i]))
 			return -1;
 		t->ncons++;
 	}
@@ -705,10 +742,11 @@ static int start_producers(struct threads *t)
 {
 	int i;
 
-	if (env.external)	/* the traced application is someone else */
+	if (env.external) /* the traced application is someone else */
 		return 0;
 	for (i = 0; i < env.producers; i++) {
-		if (pthread_create(&t->prod[i], NULL, bench->producer_thread, (void *)(long)i))
+		if (pthread_create(&t->prod[i], NULL, bench->producer_thread,
+				   (void *)(long)i))
 			return -1;
 		t->nprod++;
 	}
@@ -720,10 +758,10 @@ static void stop_threads(struct threads *t)
 {
 	int i;
 
-	rb_stop_producers = 1;
+	flag_set(rb_stop_producers, 1);
 	for (i = 0; i < t->nprod; i++)
 		pthread_join(t->prod[i], NULL);
-	rb_stop_consumers = 1;
+	flag_set(rb_stop_consumers, 1);
 	for (i = 0; i < t->ncons; i++)
 		pthread_join(t->cons[i], NULL);
 	t->nprod = t->ncons = 0;
@@ -741,14 +779,16 @@ static struct cons_counters *open_consumer_counters(void)
 		tids[i] = rb_consumers[i].tid;
 	cc = counters_open(tids, env.consumers);
 	if (!cc)
-		fprintf(stderr, "warning: no consumer perf counters (task-clock, context-switches)\n");
+		fprintf(stderr,
+			"warning: no consumer perf counters (task-clock, context-switches)\n");
 	return cc;
 }
 
 /* Merge what the snapshot readers saw and compare it with what was written. */
 static void collect_snapshot(struct result *r, u64 t_stop)
 {
-	u64 bpf_seq[RB_MAX_CPUS] = {0}, ts_min = 0, ts_max = 0, tail_dropped = 0;
+	u64 bpf_seq[RB_MAX_CPUS] = { 0 }, ts_min = 0, ts_max = 0,
+	    tail_dropped = 0;
 	static struct rb_counters per_cpu[RB_MAX_CPUS];
 	struct seqtrack all;
 	int i, cpu, n, used = 0;
@@ -771,7 +811,8 @@ static void collect_snapshot(struct result *r, u64 t_stop)
 		used += per_cpu[cpu].produced > 0;
 	}
 	snapshot_summarize(&all, ts_min, ts_max, t_stop, bpf_seq, n > 0 ? n : 0,
-			   bench->capacity(used ? used : 1), r->loss.consumed, r->torn, &r->snap);
+			   bench->capacity(used ? used : 1), r->loss.consumed,
+			   r->torn, &r->snap);
 	/* The newest record is only there if nothing newer was refused. */
 	r->snap.newest_dropped = tail_dropped;
 	if (tail_dropped)
@@ -783,7 +824,8 @@ static void collect_result(struct result *r)
 	int i;
 
 	hist_reset(&r->lat);
-	for (i = 0; i < env.consumers && (bench->has_consumer || rb_snapshot); i++) {
+	for (i = 0; i < env.consumers && (bench->has_consumer || rb_snapshot);
+	     i++) {
 		hist_merge(&r->lat, &rb_consumers[i].lat);
 		r->torn += rb_consumers[i].torn;
 	}
@@ -793,14 +835,18 @@ static void collect_result(struct result *r)
 }
 
 /* Producers have stopped; nobody read while they ran.  Readers now start
- * with the stop flag already set, so each does exactly one drain pass. */
+ * with the stop flag already set, so each does exactly one drain pass.
+ */
 static int read_snapshot(struct threads *t, struct result *r)
 {
 	u64 t0;
 	int err;
 
-	if (env.scenario == SCEN_NO_READER && (err = bench->recover(pin_dir)))
-		return err;
+	if (env.scenario == SCEN_NO_READER) {
+		err = bench->recover(pin_dir);
+		if (err)
+			return err;
+	}
 	rb_snapshot = true;
 	t0 = now_ns();
 	if (start_consumers(t)) {
@@ -823,7 +869,8 @@ static int run(struct result *r)
 	int i, n = 0, err = 0;
 	u64 t_stop;
 
-	if ((!snapshot && bench->has_consumer && start_consumers(&t)) || start_producers(&t)) {
+	if ((!snapshot && bench->has_consumer && start_consumers(&t)) ||
+	    start_producers(&t)) {
 		fprintf(stderr, "cannot start threads: %s\n", strerror(errno));
 		err = EXIT_ENV;
 		goto cleanup;
@@ -831,7 +878,7 @@ static int run(struct result *r)
 	if (!snapshot)
 		cc = open_consumer_counters();
 	sleep_s(env.warmup_s);
-	rb_measuring = 1;
+	flag_set(rb_measuring, 1);
 	take_snap(&a, cc);
 	for (i = 0; i < env.iterations && !rb_interrupted; i++) {
 		sleep_s(env.duration_s);
@@ -842,7 +889,7 @@ static int run(struct result *r)
 		n++;
 		a = b;
 	}
-	rb_measuring = 0;
+	flag_set(rb_measuring, 0);
 cleanup:
 	stop_threads(&t);
 	t_stop = now_ns();
@@ -891,21 +938,25 @@ static int check_environment(void)
 		return EXIT_ENV;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		fprintf(stderr, "kernel btf missing (/sys/kernel/btf/vmlinux)\n");
+		fprintf(stderr,
+			"kernel btf missing (/sys/kernel/btf/vmlinux)\n");
 		return EXIT_ENV;
 	}
 	if (env.raw_tp || dir_exists("/sys/kernel/tracing/events") ||
 	    dir_exists("/sys/kernel/debug/tracing/events"))
 		return 0;
 	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
-		fprintf(stderr, "tracefs not mounted and cannot mount it: %s\n", strerror(errno));
+		fprintf(stderr, "tracefs not mounted and cannot mount it: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
-	fprintf(stderr, "note: mounted tracefs on /sys/kernel/tracing (left mounted)\n");
+	fprintf(stderr,
+		"note: mounted tracefs on /sys/kernel/tracing (left mounted)\n");
 	return 0;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
 {
 	if (level == LIBBPF_DEBUG || getenv("RB_QUIET_LIBBPF"))
 		return 0;
@@ -962,22 +1013,27 @@ static int prepare(int argc, char **argv)
 	}
 	bench = find_bench(env.bench_name);
 	if (!bench) {
-		fprintf(stderr, "unknown bench '%s' (try --list)\n", env.bench_name);
+		fprintf(stderr, "unknown bench '%s' (try --list)\n",
+			env.bench_name);
 		return EXIT_USAGE;
 	}
-	if (bench->validate && (ret = bench->validate()))
+	ret = bench->validate ? bench->validate() : 0;
+	if (ret)
 		return ret;
-	if (env.scenario == SCEN_NO_READER && (!bench->pin || !bench->recover)) {
-		fprintf(stderr, "%s cannot run the no-reader scenario\n", bench->name);
+	if (env.scenario == SCEN_NO_READER &&
+	    (!bench->pin || !bench->recover)) {
+		fprintf(stderr, "%s cannot run the no-reader scenario\n",
+			bench->name);
 		return EXIT_USAGE;
 	}
 	if (scenario_is_snapshot(env.scenario) && env.count_only) {
-		fprintf(stderr, "--count-only cannot judge a snapshot (it keeps no seq)\n");
+		fprintf(stderr,
+			"--count-only cannot judge a snapshot (it keeps no seq)\n");
 		return EXIT_USAGE;
 	}
 	if (scenario_is_snapshot(env.scenario) && !bench->consumer_thread) {
-		fprintf(stderr, "%s has no reader for the %s scenario\n", bench->name,
-			scenario_name(env.scenario));
+		fprintf(stderr, "%s has no reader for the %s scenario\n",
+			bench->name, scenario_name(env.scenario));
 		return EXIT_USAGE;
 	}
 	rb_count_only = env.count_only;
@@ -999,13 +1055,15 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	install_signals();
 	meta_collect(&meta);
-	ret = env.scenario == SCEN_NO_READER ? no_reader_load() : bench->setup();
+	ret = env.scenario == SCEN_NO_READER ? no_reader_load() :
+					       bench->setup();
 	if (ret)
 		goto cleanup;
 	/* run_time_ns/run_cnt are only kept while someone holds this fd. */
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (stats_fd < 0)
-		fprintf(stderr, "warning: bpf_enable_stats failed, no producer ns/event\n");
+		fprintf(stderr,
+			"warning: bpf_enable_stats failed, no producer ns/event\n");
 	ret = run(&r);
 	if (ret || rb_interrupted)
 		goto cleanup;
@@ -1014,7 +1072,8 @@ int main(int argc, char **argv)
 	else
 		report_text(&r, &meta);
 	if (!r.loss_ok) {
-		fprintf(stderr, "LOSS ACCOUNTING VIOLATION: %s: %s\n", bench->name, r.loss_why);
+		fprintf(stderr, "LOSS ACCOUNTING VIOLATION: %s: %s\n",
+			bench->name, r.loss_why);
 		ret = 3;
 	}
 cleanup:

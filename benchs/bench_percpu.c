@@ -3,7 +3,8 @@
  * array slot and does nothing else; there is no live consumer, so "consumed"
  * is every record written (it sits in the slot) and latency is not measured.
  * In the snapshot scenarios the slot is what survives: one record per CPU,
- * always the newest -- a flight recorder of depth one. */
+ * always the newest -- a flight recorder of depth one.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,26 +18,29 @@
 static struct {
 	struct rb_percpu *skel;
 	struct bpf_link *link;
-	int slot_fd;		/* rb_scratch: the per-CPU slots */
-	bool pinned;		/* slot_fd came from a pin: ours to close */
+	int slot_fd; /* rb_scratch: the per-CPU slots */
+	bool pinned; /* slot_fd came from a pin: ours to close */
 } ctx = { .slot_fd = -1 };
 
 static int percpu_setup(void)
 {
 	ctx.skel = rb_percpu__open();
 	if (!ctx.skel) {
-		fprintf(stderr, "cannot open percpu skeleton: %s\n", strerror(errno));
+		fprintf(stderr, "cannot open percpu skeleton: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	RB_SET_KNOBS(ctx.skel);
 	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
 	if (rb_percpu__load(ctx.skel)) {
-		fprintf(stderr, "cannot load percpu producer: %s\n", strerror(errno));
+		fprintf(stderr, "cannot load percpu producer: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
 	ctx.slot_fd = bpf_map__fd(ctx.skel->maps.rb_scratch);
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp, &ctx.link);
+	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
+			 &ctx.link);
 }
 
 static void percpu_measure(struct bench_sample *s)
@@ -61,7 +65,7 @@ static void percpu_account(struct loss_accounting *a)
 
 	if (scenario_is_snapshot(env.scenario)) {
 		rb_account_common(rb_counters_fd, a);
-		a->overwrite = true;	/* each record replaces the last */
+		a->overwrite = true; /* each record replaces the last */
 		return;
 	}
 	percpu_measure(&s);
@@ -94,9 +98,10 @@ static void *percpu_reader(void *arg)
 	slots = calloc(n, RB_REC_MAX);
 	if (slots && !bpf_map_lookup_elem(ctx.slot_fd, &zero, slots))
 		for (cpu = 0; cpu < n; cpu++) {
-			const struct rb_record *rec = (const void *)(slots + cpu * RB_REC_MAX);
+			const struct rb_record *rec =
+				(const void *)(slots + cpu * RB_REC_MAX);
 
-			if (rec->seq)	/* slots of CPUs that never produced are zero */
+			if (rec->seq) /* slots of CPUs that never produced are zero */
 				consume_record(c, rec, rec->len);
 		}
 	free(slots);
@@ -105,7 +110,8 @@ static void *percpu_reader(void *arg)
 
 static int percpu_pin(const char *dir)
 {
-	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters, ctx.skel->maps.rb_scratch);
+	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters,
+			     ctx.skel->maps.rb_scratch);
 }
 
 static int percpu_recover(const char *dir)
@@ -133,7 +139,7 @@ const struct bench bench_percpu = {
 	.desc = "floor: record built in a per-CPU array slot, no sync, no consumer",
 	.setup = percpu_setup,
 	.producer_thread = rb_producer_thread,
-	.consumer_thread = percpu_reader,	/* snapshot scenarios only */
+	.consumer_thread = percpu_reader, /* snapshot scenarios only */
 	.measure = percpu_measure,
 	.account = percpu_account,
 	.buffer_bytes = percpu_bytes,

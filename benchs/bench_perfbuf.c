@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* bench_perfbuf.c: perf buffer consumers -- libbpf perf_buffer, and our own
- * reader of the per-CPU perf rings. */
+ * reader of the per-CPU perf rings.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,6 @@
 #include "bench.h"
 #include "rb_perfbuf.skel.h"
 
-
 struct perf_sample_raw {
 	struct perf_event_header header;
 	u32 size;
@@ -25,9 +25,9 @@ struct perf_sample_raw {
 
 struct perf_ring {
 	int fd;
-	void *base;	/* metadata page, then data pages */
-	u64 read_head;	/* backward: data_head when last read; newer is below */
-	u64 *offs;	/* backward: record offsets of one pass, allocated once */
+	void *base; /* metadata page, then data pages */
+	u64 read_head; /* backward: data_head when last read; newer is below */
+	u64 *offs; /* backward: record offsets of one pass, allocated once */
 };
 
 static struct {
@@ -38,18 +38,20 @@ static struct {
 	int nrings;
 	int epfd[RB_MAX_THREADS];
 	u64 page;
-	u64 kernel_lost;	/* PERF_RECORD_LOST totals, for information */
+	u64 kernel_lost; /* PERF_RECORD_LOST totals, for information */
 } ctx;
 
 static int perfbuf_validate(void)
 {
 	/* libbpf's perf_buffer reads forward rings only. */
 	if (env.overwrite && strcmp(env.bench_name, "perfbuf-custom")) {
-		fprintf(stderr, "perf buffer overwrite (write_backward) needs perfbuf-custom\n");
+		fprintf(stderr,
+			"perf buffer overwrite (write_backward) needs perfbuf-custom\n");
 		return EXIT_USAGE;
 	}
 	if (env.consumers != 1 && !strcmp(env.bench_name, "perfbuf-libbpf")) {
-		fprintf(stderr, "perfbuf-libbpf supports exactly one consumer\n");
+		fprintf(stderr,
+			"perfbuf-libbpf supports exactly one consumer\n");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -63,13 +65,14 @@ static void perf_attr(struct perf_event_attr *attr)
 	attr->config = PERF_COUNT_SW_BPF_OUTPUT;
 	attr->sample_type = PERF_SAMPLE_RAW;
 	attr->sample_period = 1;
-	attr->wakeup_events = env.perfbuf.wakeup;	/* notification policy */
+	attr->wakeup_events = env.perfbuf.wakeup; /* notification policy */
 	/* With a read-only mapping this is perf's overwrite mode. */
 	attr->write_backward = env.overwrite;
 }
 
 /* One perf record: a sample carries our record, LOST counts kernel drops. */
-static void handle_event(struct rb_consumer *c, const struct perf_event_header *e)
+static void handle_event(struct rb_consumer *c,
+			 const struct perf_event_header *e)
 {
 	const struct perf_sample_raw *s = (const void *)e;
 
@@ -80,12 +83,15 @@ static void handle_event(struct rb_consumer *c, const struct perf_event_header *
 			return;
 		}
 		consume_record(c, s->data, s->size);
-	} else if (e->type == PERF_RECORD_LOST && e->size >= sizeof(*e) + 2 * sizeof(u64)) {
-		__atomic_fetch_add(&ctx.kernel_lost, ((const u64 *)(e + 1))[1], __ATOMIC_RELAXED);
+	} else if (e->type == PERF_RECORD_LOST &&
+		   e->size >= sizeof(*e) + 2 * sizeof(u64)) {
+		__atomic_fetch_add(&ctx.kernel_lost, ((const u64 *)(e + 1))[1],
+				   __ATOMIC_RELAXED);
 	}
 }
 
-static enum bpf_perf_event_ret on_event(void *c, int cpu, struct perf_event_header *e)
+static enum bpf_perf_event_ret on_event(void *c, int cpu,
+					struct perf_event_header *e)
 {
 	handle_event(c, e);
 	return LIBBPF_PERF_EVENT_CONT;
@@ -96,13 +102,15 @@ static int load_producer(void)
 	ctx.page = sysconf(_SC_PAGESIZE);
 	ctx.skel = rb_perfbuf__open();
 	if (!ctx.skel) {
-		fprintf(stderr, "cannot open perfbuf skeleton: %s\n", strerror(errno));
+		fprintf(stderr, "cannot open perfbuf skeleton: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	RB_SET_KNOBS(ctx.skel);
 	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
 	if (rb_perfbuf__load(ctx.skel)) {
-		fprintf(stderr, "cannot load perfbuf producer: %s\n", strerror(errno));
+		fprintf(stderr, "cannot load perfbuf producer: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
@@ -117,13 +125,16 @@ static int libbpf_setup(void)
 	if (err)
 		return err;
 	perf_attr(&attr);
-	ctx.pb = perf_buffer__new_raw(bpf_map__fd(ctx.skel->maps.rb_perfbuf), env.perfbuf.pages,
-				      &attr, on_event, &rb_consumers[0], NULL);
+	ctx.pb = perf_buffer__new_raw(bpf_map__fd(ctx.skel->maps.rb_perfbuf),
+				      env.perfbuf.pages, &attr, on_event,
+				      &rb_consumers[0], NULL);
 	if (!ctx.pb) {
-		fprintf(stderr, "cannot create perf_buffer: %s\n", strerror(errno));
+		fprintf(stderr, "cannot create perf_buffer: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp, &ctx.link);
+	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
+			 &ctx.link);
 }
 
 static void *libbpf_consumer(void *arg)
@@ -131,13 +142,14 @@ static void *libbpf_consumer(void *arg)
 	struct rb_consumer *c = arg;
 	int n;
 
-	while (!rb_stop_consumers) {
+	while (!flag_get(rb_stop_consumers)) {
 		n = perf_buffer__poll(ctx.pb, env.poll_ms);
 		if (n > 0)
-			rb_store(&c->wakeups, c->wakeups + n);	/* rings that woke us */
+			rb_store(&c->wakeups,
+				 c->wakeups + n); /* rings that woke us */
 		rb_b2b_trigger();
 	}
-	if (ctx.pb)	/* no-reader: nothing survived the loader */
+	if (ctx.pb) /* no-reader: nothing survived the loader */
 		perf_buffer__consume(ctx.pb);
 	return NULL;
 }
@@ -150,11 +162,13 @@ static int open_ring(int cpu, int map_fd, int epfd)
 	struct perf_event_attr attr;
 
 	perf_attr(&attr);
-	r->fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	r->fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1,
+			PERF_FLAG_FD_CLOEXEC);
 	if (r->fd < 0)
 		return -1;
 	r->base = mmap(NULL, (env.perfbuf.pages + 1) * ctx.page,
-		       env.overwrite ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+		       env.overwrite ? PROT_READ : PROT_READ | PROT_WRITE,
+		       MAP_SHARED, r->fd, 0);
 	if (r->base == MAP_FAILED) {
 		r->base = NULL;
 		return -1;
@@ -163,9 +177,12 @@ static int open_ring(int cpu, int map_fd, int epfd)
 	    ioctl(r->fd, PERF_EVENT_IOC_ENABLE, 0))
 		return -1;
 	/* A backward ring is read on a timer (custom_consumer), not on wakeups.
-	 * Its passes note at most one record per header-sized step. */
+	 * Its passes note at most one record per header-sized step.
+	 */
 	if (env.overwrite) {
-		r->offs = malloc((env.perfbuf.pages * ctx.page / sizeof(struct perf_event_header) + 1) *
+		r->offs = malloc((env.perfbuf.pages * ctx.page /
+					  sizeof(struct perf_event_header) +
+				  1) *
 				 sizeof(*r->offs));
 		return r->offs ? 0 : -1;
 	}
@@ -180,9 +197,11 @@ static int custom_setup(void)
 		return err;
 	for (i = 0; i < RB_MAX_THREADS; i++)
 		ctx.epfd[i] = -1;
-	for (i = 0; i < env.consumers; i++)
-		if ((ctx.epfd[i] = epoll_create1(EPOLL_CLOEXEC)) < 0)
+	for (i = 0; i < env.consumers; i++) {
+		ctx.epfd[i] = epoll_create1(EPOLL_CLOEXEC);
+		if (ctx.epfd[i] < 0)
 			goto fail;
+	}
 	map_fd = bpf_map__fd(ctx.skel->maps.rb_perfbuf);
 	ctx.nrings = libbpf_num_possible_cpus();
 	if (ctx.nrings > RB_MAX_CPUS)
@@ -193,20 +212,22 @@ static int custom_setup(void)
 	for (cpu = 0; cpu < ctx.nrings; cpu++)
 		if (open_ring(cpu, map_fd, ctx.epfd[cpu % env.consumers]))
 			goto fail;
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp, &ctx.link);
+	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
+			 &ctx.link);
 fail:
 	fprintf(stderr, "cannot set up perf rings: %s\n", strerror(errno));
 	return EXIT_ENV;
 }
 
 /* Read one ring from data_tail to data_head.  A record that wraps around the
- * end is copied out: the only copy, and unavoidable without a double map. */
+ * end is copied out: the only copy, and unavoidable without a double map.
+ */
 static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
 {
+	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
 	struct perf_event_mmap_page *meta = r->base;
 	u64 size = env.perfbuf.pages * ctx.page, head, tail;
 	const char *data = (const char *)r->base + ctx.page;
-	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
 
 	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	tail = meta->data_tail;
@@ -216,7 +237,8 @@ static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
 		e = perf_record_at(data, size, tail, wrapbuf, sizeof(wrapbuf));
 		if (!e || e->size > head - tail) {
 			/* nothing after it can be framed: give up what the ring
-			 * holds, once, and let it show as lost */
+			 * holds, once, and let it show as lost
+			 */
 			c->parse_errors++;
 			tail = head;
 			break;
@@ -229,8 +251,10 @@ static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
 
 /* Hand the record at pos to the consumer, unwrapping it if it straddles
  * the end of the ring.  Its size is read again here: the walk that found
- * pos checked an earlier read of shared memory, which bounds nothing now. */
-static void handle_at(struct rb_consumer *c, const char *data, u64 size, u64 pos)
+ * pos checked an earlier read of shared memory, which bounds nothing now.
+ */
+static void handle_at(struct rb_consumer *c, const char *data, u64 size,
+		      u64 pos)
 {
 	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
 	const struct perf_event_header *e;
@@ -251,12 +275,15 @@ static void handle_at(struct rb_consumer *c, const char *data, u64 size, u64 pos
  * as dropped; what the writer overwrote before we came shows as a seq gap.
  * Live, a writer already past the pause check may still be writing just
  * below head, which in a full ring is over its oldest bytes: keep clear of
- * two records there (one in flight, one nested in it). */
-static void backward_drain(struct rb_consumer *c, struct perf_ring *r, bool live)
+ * two records there (one in flight, one nested in it).
+ */
+static void backward_drain(struct rb_consumer *c, struct perf_ring *r,
+			   bool live)
 {
 	struct perf_event_mmap_page *meta = r->base;
 	u64 size = env.perfbuf.pages * ctx.page, head, avail, off = 0;
-	u64 margin = 2 * (sizeof(struct perf_event_header) + ((4 + env.rec_size + 7) & ~7ull));
+	u64 margin = 2 * (sizeof(struct perf_event_header) +
+			  ((4 + env.rec_size + 7) & ~7ull));
 	const char *data = (const char *)r->base + ctx.page;
 	size_t n = 0, i;
 
@@ -264,16 +291,18 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r, bool live
 		return;
 	ioctl(r->fd, PERF_EVENT_IOC_PAUSE_OUTPUT, 1);
 	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
-	avail = r->read_head - head;	/* head counts down from 0 */
+	avail = r->read_head - head; /* head counts down from 0 */
 	if (avail > size)
 		avail = size;
 	if (live && margin < size && avail > size - margin)
 		avail = size - margin;
 	while (off < avail) {
-		const struct perf_event_header *e = (const void *)(data + (head + off) % size);
+		const struct perf_event_header *e =
+			(const void *)(data + (head + off) % size);
 
 		/* The oldest record may have lost its start to the newest. */
-		if (e->size < sizeof(*e) || e->size > RB_REC_MAX + 64 || off + e->size > avail)
+		if (e->size < sizeof(*e) || e->size > RB_REC_MAX + 64 ||
+		    off + e->size > avail)
 			break;
 		r->offs[n++] = off;
 		off += e->size;
@@ -302,13 +331,14 @@ static void *custom_consumer(void *arg)
 	struct epoll_event evs[RB_MAX_CPUS];
 	int n, i;
 
-	while (!rb_stop_consumers) {
+	while (!flag_get(rb_stop_consumers)) {
 		rb_b2b_trigger();
 		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);
 		/* A backward ring never fills, so a wakeup says nothing a timer
-		 * does not: its epoll set is empty and it is read every --poll-ms. */
+		 * does not: its epoll set is empty and it is read every --poll-ms.
+		 */
 		if (env.overwrite)
 			drain_mine(c, true);
 		else
@@ -328,24 +358,29 @@ static void perfbuf_account(struct loss_accounting *a)
 
 static u64 perfbuf_bytes(void)
 {
-	return (u64)libbpf_num_possible_cpus() * (env.perfbuf.pages + 1) * sysconf(_SC_PAGESIZE);
+	return (u64)libbpf_num_possible_cpus() * (env.perfbuf.pages + 1) *
+	       sysconf(_SC_PAGESIZE);
 }
 
 /* A raw sample: 8-byte perf header, then u32 size + data padded to 8. */
 static u64 perfbuf_capacity(int ncpus)
 {
-	u64 slot = sizeof(struct perf_event_header) + ((4 + env.rec_size + 7) & ~7ull);
+	u64 slot = sizeof(struct perf_event_header) +
+		   ((4 + env.rec_size + 7) & ~7ull);
 
-	return (u64)ncpus * (env.perfbuf.pages * (u64)sysconf(_SC_PAGESIZE) / slot);
+	return (u64)ncpus *
+	       (env.perfbuf.pages * (u64)sysconf(_SC_PAGESIZE) / slot);
 }
 
 static int perfbuf_pin(const char *dir)
 {
-	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters, ctx.skel->maps.rb_perfbuf);
+	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters,
+			     ctx.skel->maps.rb_perfbuf);
 }
 
 /* The perf events belonged to the loader's files: when it exited, the kernel
- * emptied the array, so there is nothing to map and nothing to recover. */
+ * emptied the array, so there is nothing to map and nothing to recover.
+ */
 static int perfbuf_recover(const char *dir)
 {
 	int fd = rb_open_pinned_buf(dir);
@@ -353,7 +388,8 @@ static int perfbuf_recover(const char *dir)
 	if (fd < 0)
 		return EXIT_ENV;
 	close(fd);
-	fprintf(stderr, "note: perf buffer events died with the loader; nothing to recover\n");
+	fprintf(stderr,
+		"note: perf buffer events died with the loader; nothing to recover\n");
 	ctx.nrings = 0;
 	return 0;
 }
@@ -368,7 +404,8 @@ static void perfbuf_teardown(void)
 	ctx.pb = NULL;
 	for (i = 0; i < ctx.nrings; i++) {
 		if (ctx.rings[i].base)
-			munmap(ctx.rings[i].base, (env.perfbuf.pages + 1) * ctx.page);
+			munmap(ctx.rings[i].base,
+			       (env.perfbuf.pages + 1) * ctx.page);
 		if (ctx.rings[i].fd >= 0)
 			close(ctx.rings[i].fd);
 		free(ctx.rings[i].offs);
@@ -383,27 +420,30 @@ static void perfbuf_teardown(void)
 	ctx.skel = NULL;
 }
 
-#define PERFBUF_BENCH(_name, _desc, _setup, _consumer)		\
-	{							\
-		.name = _name,					\
-		.mechanism = "perfbuf",				\
-		.desc = _desc,					\
-		.argp = &bench_perfbuf_argp,			\
-		.validate = perfbuf_validate,			\
-		.setup = _setup,				\
-		.producer_thread = rb_producer_thread,		\
-		.consumer_thread = _consumer,			\
-		.measure = rb_measure_common,			\
-		.account = perfbuf_account,			\
-		.buffer_bytes = perfbuf_bytes,			\
-		.capacity = perfbuf_capacity,			\
-		.pin = perfbuf_pin,				\
-		.recover = perfbuf_recover,			\
-		.teardown = perfbuf_teardown,			\
-		.has_consumer = true,				\
+#define PERFBUF_BENCH(_name, _desc, _setup, _consumer) \
+	{                                              \
+		.name = _name,                         \
+		.mechanism = "perfbuf",                \
+		.desc = _desc,                         \
+		.argp = &bench_perfbuf_argp,           \
+		.validate = perfbuf_validate,          \
+		.setup = _setup,                       \
+		.producer_thread = rb_producer_thread, \
+		.consumer_thread = _consumer,          \
+		.measure = rb_measure_common,          \
+		.account = perfbuf_account,            \
+		.buffer_bytes = perfbuf_bytes,         \
+		.capacity = perfbuf_capacity,          \
+		.pin = perfbuf_pin,                    \
+		.recover = perfbuf_recover,            \
+		.teardown = perfbuf_teardown,          \
+		.has_consumer = true,                  \
 	}
 
-const struct bench bench_perfbuf_libbpf = PERFBUF_BENCH("perfbuf-libbpf",
-	"perf buffer, libbpf perf_buffer__poll (epoll)", libbpf_setup, libbpf_consumer);
-const struct bench bench_perfbuf_custom = PERFBUF_BENCH("perfbuf-custom",
-	"perf buffer, own reader of the per-CPU perf rings (epoll)", custom_setup, custom_consumer);
+const struct bench bench_perfbuf_libbpf = PERFBUF_BENCH(
+	"perfbuf-libbpf", "perf buffer, libbpf perf_buffer__poll (epoll)",
+	libbpf_setup, libbpf_consumer);
+const struct bench bench_perfbuf_custom = PERFBUF_BENCH(
+	"perfbuf-custom",
+	"perf buffer, own reader of the per-CPU perf rings (epoll)",
+	custom_setup, custom_consumer);

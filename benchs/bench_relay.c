@@ -22,20 +22,17 @@
 #include "bench.h"
 #include "rb_relay.skel.h"
 
-
 #define DEBUGFS "/sys/kernel/debug"
-#define RELAY_MAP_NAME "rb_relay"	/* the map in progs/rb_relay.bpf.c */
-
-extern char **environ;
+#define RELAY_MAP_NAME "rb_relay" /* the map in progs/rb_relay.bpf.c */
 
 struct relay_cpu {
 	int fd;
-	void *map;		/* relay-mmap */
-	u64 want_seq;		/* relay-mmap: next sub-buffer seq to read */
-	u32 from;		/* relay-mmap: offset already consumed in it */
-	struct relay_stream stream;	/* relay-read, relay-cat */
+	void *map; /* relay-mmap */
+	u64 want_seq; /* relay-mmap: next sub-buffer seq to read */
+	u32 from; /* relay-mmap: offset already consumed in it */
+	struct relay_stream stream; /* relay-read, relay-cat */
 	char path[128];
-	char out[128];		/* relay-cat output file */
+	char out[128]; /* relay-cat output file */
 };
 
 static struct {
@@ -44,15 +41,17 @@ static struct {
 	struct relay_cpu *cpus;
 	int ncpus;
 	char dir[64];
-	int mode;	/* 0 mmap, 1 read, 2 cat */
+	int mode; /* 0 mmap, 1 read, 2 cat */
 } ctx;
 
 /* A direct create: libbpf's generic probe uses key_size 4, which the relay
- * map rejects even when it exists. */
+ * map rejects even when it exists.
+ */
 bool rb_relay_probe(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_extra = 2);
-	int fd = bpf_map_create(BPF_MAP_TYPE_RELAY, "rb_probe", 0, 16, 4096, &opts);
+	int fd = bpf_map_create(BPF_MAP_TYPE_RELAY, "rb_probe", 0, 16, 4096,
+				&opts);
 
 	if (fd < 0)
 		return false;
@@ -92,10 +91,12 @@ static int mount_debugfs(void)
 	if (debugfs_mounted())
 		return 0;
 	if (mount("nodev", DEBUGFS, "debugfs", 0, NULL)) {
-		fprintf(stderr, "cannot mount debugfs on %s: %s\n", DEBUGFS, strerror(errno));
+		fprintf(stderr, "cannot mount debugfs on %s: %s\n", DEBUGFS,
+			strerror(errno));
 		return EXIT_ENV;
 	}
-	fprintf(stderr, "note: mounted debugfs on %s (left mounted)\n", DEBUGFS);
+	fprintf(stderr, "note: mounted debugfs on %s (left mounted)\n",
+		DEBUGFS);
 	return 0;
 }
 
@@ -105,7 +106,8 @@ static int load_producer(void)
 
 	ctx.skel = rb_relay__open();
 	if (!ctx.skel) {
-		fprintf(stderr, "cannot open relay skeleton: %s\n", strerror(errno));
+		fprintf(stderr, "cannot open relay skeleton: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	map = ctx.skel->maps.rb_relay;
@@ -116,7 +118,8 @@ static int load_producer(void)
 	bpf_map__set_map_flags(map, env.overwrite ? BPF_F_OVERWRITE : 0);
 	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
 	if (rb_relay__load(ctx.skel)) {
-		fprintf(stderr, "cannot load relay producer: %s\n", strerror(errno));
+		fprintf(stderr, "cannot load relay producer: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
@@ -131,7 +134,8 @@ static int init_cpu_paths(void)
 	if (env.relay.dir[0])
 		snprintf(ctx.dir, sizeof(ctx.dir), "%s", env.relay.dir);
 	else
-		snprintf(ctx.dir, sizeof(ctx.dir), "rb_relay_%d", (int)rb_main_pid);
+		snprintf(ctx.dir, sizeof(ctx.dir), "rb_relay_%d",
+			 (int)rb_main_pid);
 	ctx.ncpus = libbpf_num_possible_cpus();
 	ctx.cpus = calloc(ctx.ncpus, sizeof(*ctx.cpus));
 	if (!ctx.cpus)
@@ -142,9 +146,10 @@ static int init_cpu_paths(void)
 		rc->fd = -1;
 		rc->want_seq = 1;
 		relay_stream_init(&rc->stream);
-		snprintf(rc->path, sizeof(rc->path), "%s/%s/%s%d", DEBUGFS, ctx.dir,
-			 RELAY_MAP_NAME, i);
-		snprintf(rc->out, sizeof(rc->out), "/tmp/rb_relay_%d_cpu%d.out", getpid(), i);
+		snprintf(rc->path, sizeof(rc->path), "%s/%s/%s%d", DEBUGFS,
+			 ctx.dir, RELAY_MAP_NAME, i);
+		snprintf(rc->out, sizeof(rc->out), "/tmp/rb_relay_%d_cpu%d.out",
+			 getpid(), i);
 	}
 	return 0;
 }
@@ -152,14 +157,15 @@ static int init_cpu_paths(void)
 /* Ask the map for its debugfs directory. */
 static int create_files(void)
 {
-	char name[64] = {0};
+	char name[64] = { 0 };
 
 	if (init_cpu_paths())
 		return EXIT_ENV;
 	memcpy(name, ctx.dir, strlen(ctx.dir));
-	if (bpf_map_update_elem(bpf_map__fd(ctx.skel->maps.rb_relay), NULL, name, 0)) {
-		fprintf(stderr, "cannot create relay files %s/%s: %s\n", DEBUGFS, ctx.dir,
-			strerror(errno));
+	if (bpf_map_update_elem(bpf_map__fd(ctx.skel->maps.rb_relay), NULL,
+				name, 0)) {
+		fprintf(stderr, "cannot create relay files %s/%s: %s\n",
+			DEBUGFS, ctx.dir, strerror(errno));
 		return EXIT_ENV;
 	}
 	return 0;
@@ -188,7 +194,8 @@ static int open_cpus(void)
 
 	for (i = 0; ctx.mode != 2 && i < ctx.ncpus; i++)
 		if (open_cpu(&ctx.cpus[i])) {
-			fprintf(stderr, "cannot open %s: %s\n", ctx.cpus[i].path, strerror(errno));
+			fprintf(stderr, "cannot open %s: %s\n",
+				ctx.cpus[i].path, strerror(errno));
 			return EXIT_ENV;
 		}
 	return 0;
@@ -207,7 +214,8 @@ static int relay_setup(void)
 
 	ctx.mode = mode_of(env.bench_name);
 	if (!rb_relay_probe()) {
-		fprintf(stderr, "kernel has no relay map (BPF_MAP_TYPE_RELAY)\n");
+		fprintf(stderr,
+			"kernel has no relay map (BPF_MAP_TYPE_RELAY)\n");
 		return EXIT_ENV;
 	}
 	err = mount_debugfs();
@@ -220,12 +228,14 @@ static int relay_setup(void)
 		err = open_cpus();
 	if (err)
 		return err;
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp, &ctx.link);
+	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
+			 &ctx.link);
 }
 
 static int relay_pin(const char *dir)
 {
-	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters, ctx.skel->maps.rb_relay);
+	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters,
+			     ctx.skel->maps.rb_relay);
 }
 
 /* The map lives on through its pin; its files are where the loader made them. */
@@ -244,7 +254,8 @@ static void wait_files(struct rb_consumer *c)
 	int n = 0, i;
 
 	for (i = c->idx; i < ctx.ncpus && n < RB_MAX_CPUS; i += env.consumers)
-		pfds[n++] = (struct pollfd){ .fd = ctx.cpus[i].fd, .events = POLLIN };
+		pfds[n++] = (struct pollfd){ .fd = ctx.cpus[i].fd,
+					     .events = POLLIN };
 	if (poll(pfds, n, env.poll_ms) > 0)
 		rb_store(&c->wakeups, c->wakeups + 1);
 }
@@ -267,7 +278,8 @@ static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
 	u32 i;
 
 	for (i = 0; i < env.relay.n_subbufs; i++) {
-		relay_read_subbuf((char *)rc->map + i * sz, sz, 0, &v, NULL, NULL);
+		relay_read_subbuf((char *)rc->map + i * sz, sz, 0, &v, NULL,
+				  NULL);
 		if (v.seq && (!oldest || v.seq < oldest))
 			oldest = v.seq;
 	}
@@ -281,7 +293,8 @@ static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
  * before the seq re-check would deliver torn ones.  So copy the header and
  * [from, committed) out first, re-check the live seq, then parse the copy.
  * Only sub-buffer want is parsed: any other seq (not written yet, or a
- * later lap) comes back in v->seq with no record handed over. */
+ * later lap) comes back in v->seq with no record handed over.
+ */
 static int read_stable(struct rb_consumer *c, const char *live, u32 from,
 		       u64 want, struct relay_subbuf_view *v)
 {
@@ -306,14 +319,16 @@ static int read_stable(struct rb_consumer *c, const char *live, u32 from,
 		return seq ? RELAY_OK : RELAY_EMPTY;
 	}
 	committed = __atomic_load_n(&hdr->committed, __ATOMIC_ACQUIRE);
-	if (committed > sz - sizeof(*hdr))	/* let the parser judge the header */
+	if (committed > sz - sizeof(*hdr)) /* let the parser judge the header */
 		committed = sz - sizeof(*hdr);
 	memcpy(copy, live, sizeof(*hdr));
 	((struct bpf_relay_subbuf_hdr *)copy)->seq = seq;
 	((struct bpf_relay_subbuf_hdr *)copy)->committed = committed;
 	if (from < committed)
-		memcpy(copy + sizeof(*hdr) + from, live + sizeof(*hdr) + from, committed - from);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the copy before the re-check */
+		memcpy(copy + sizeof(*hdr) + from, live + sizeof(*hdr) + from,
+		       committed - from);
+	__atomic_thread_fence(
+		__ATOMIC_ACQUIRE); /* the copy before the re-check */
 	if (__atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE) != seq) {
 		memset(v, 0, sizeof(*v));
 		v->seq = seq;
@@ -329,14 +344,16 @@ static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 	u32 n = env.relay.n_subbufs, idx;
 	int st, guard;
 
-	for (guard = 0; guard < (int)n + 1; guard++) {	/* bounded: one lap */
+	for (guard = 0; guard < (int)n + 1; guard++) { /* bounded: one lap */
 		idx = (rc->want_seq - 1) % n;
-		st = read_stable(c, (char *)rc->map + idx * sz, rc->from, rc->want_seq, &v);
+		st = read_stable(c, (char *)rc->map + idx * sz, rc->from,
+				 rc->want_seq, &v);
 		if (st == RELAY_EMPTY || v.seq < rc->want_seq)
-			return;			/* not written yet */
+			return; /* not written yet */
 		if (v.seq > rc->want_seq || st == RELAY_TORN) {
 			/* Lapped (overwrite): what we wanted is gone; resume at
-			 * the oldest sub-buffer still there. */
+			 * the oldest sub-buffer still there.
+			 */
 			rc->from = 0;
 			seek_oldest(c, rc);
 			if (st == RELAY_TORN)
@@ -346,13 +363,16 @@ static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 		note_status(c, st);
 		rc->from = st < 0 ? v.committed : v.end;
 		/* The writer moved on once the next sub-buffer carries seq + 1;
-		 * read ours once more first for records committed meanwhile. */
+		 * read ours once more first for records committed meanwhile.
+		 */
 		idx = rc->want_seq % n;
-		relay_read_subbuf((char *)rc->map + idx * sz, sz, 0, &next, NULL, NULL);
+		relay_read_subbuf((char *)rc->map + idx * sz, sz, 0, &next,
+				  NULL, NULL);
 		if (next.seq != rc->want_seq + 1)
 			return;
-		st = read_stable(c, (char *)rc->map + ((rc->want_seq - 1) % n) * sz, rc->from,
-				 rc->want_seq, &v);
+		st = read_stable(
+			c, (char *)rc->map + ((rc->want_seq - 1) % n) * sz,
+			rc->from, rc->want_seq, &v);
 		if (v.seq == rc->want_seq)
 			note_status(c, st);
 		rc->want_seq++;
@@ -376,7 +396,7 @@ static void *mmap_consumer(void *arg)
 
 	if (rb_snapshot)
 		visit_own_cpus(c, seek_oldest);
-	while (!rb_stop_consumers) {
+	while (!flag_get(rb_stop_consumers)) {
 		wait_files(c);
 		visit_own_cpus(c, mmap_cpu);
 	}
@@ -385,7 +405,8 @@ static void *mmap_consumer(void *arg)
 }
 
 /* ---- relay-read: read() stream ---- */
-static void feed(struct rb_consumer *c, struct relay_cpu *rc, const void *buf, size_t n)
+static void feed(struct rb_consumer *c, struct relay_cpu *rc, const void *buf,
+		 size_t n)
 {
 	if (relay_stream_feed(&rc->stream, buf, n, on_payload, c) < 0 &&
 	    !rc->stream.broken)
@@ -408,7 +429,7 @@ static void *read_consumer(void *arg)
 {
 	struct rb_consumer *c = arg;
 
-	while (!rb_stop_consumers) {
+	while (!flag_get(rb_stop_consumers)) {
 		wait_files(c);
 		visit_own_cpus(c, read_cpu);
 	}
@@ -420,12 +441,13 @@ static void *read_consumer(void *arg)
 static int run_cat(struct relay_cpu *rc)
 {
 	posix_spawn_file_actions_t fa;
-	char *argv[] = { "cat", rc->path, NULL };
+	char *const argv[] = { "cat", rc->path, NULL };
 	int status = -1;
 	pid_t pid;
 
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, rc->out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 1, rc->out,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (posix_spawnp(&pid, "cat", &fa, NULL, argv, environ) == 0)
 		waitpid(pid, &status, 0);
 	posix_spawn_file_actions_destroy(&fa);
@@ -456,9 +478,10 @@ static void cat_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 static void *cat_consumer(void *arg)
 {
 	struct rb_consumer *c = arg;
-	struct timespec period = { env.poll_ms / 1000, env.poll_ms % 1000 * 1000000L };
+	struct timespec period = { env.poll_ms / 1000,
+				   env.poll_ms % 1000 * 1000000L };
 
-	while (!rb_stop_consumers) {
+	while (!flag_get(rb_stop_consumers)) {
 		nanosleep(&period, NULL);
 		visit_own_cpus(c, cat_cpu);
 	}
@@ -480,11 +503,11 @@ static long long stats_dropped(void)
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	if (!fgets(line, sizeof(line), f))	/* header line */
+	if (!fgets(line, sizeof(line), f)) /* header line */
 		total = -1;
 	while (total >= 0 && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llu %llu %llu %llu %llu", &cpu, &written, &dropped, &over,
-			   &bytes) == 5)
+		if (sscanf(line, "%llu %llu %llu %llu %llu", &cpu, &written,
+			   &dropped, &over, &bytes) == 5)
 			total += dropped;
 	fclose(f);
 	return total;
@@ -497,28 +520,35 @@ static void relay_account(struct loss_accounting *a)
 	rb_account_common(rb_counters_fd, a);
 	kdropped = stats_dropped();
 	/* The kernel's count is the reference; disagreement is a kernel or
-	 * producer bug worth shouting about. */
+	 * producer bug worth shouting about.
+	 */
 	if (kdropped < 0)
-		fprintf(stderr, "warning: cannot read %s/%s/stats; dropped from bpf counters\n",
+		fprintf(stderr,
+			"warning: cannot read %s/%s/stats; dropped from bpf counters\n",
 			DEBUGFS, ctx.dir);
 	else if ((u64)kdropped != a->dropped)
-		fprintf(stderr, "warning: relay stats dropped %lld != bpf-side dropped %llu\n",
+		fprintf(stderr,
+			"warning: relay stats dropped %lld != bpf-side dropped %llu\n",
 			kdropped, (unsigned long long)a->dropped);
 	if (kdropped >= 0)
 		a->dropped = kdropped;
-	a->in_buffer = 0;	/* drained after producers stopped */
+	a->in_buffer = 0; /* drained after producers stopped */
 }
 
 static u64 relay_bytes(void)
 {
-	return (u64)libbpf_num_possible_cpus() * env.relay.subbuf_size * env.relay.n_subbufs;
+	return (u64)libbpf_num_possible_cpus() * env.relay.subbuf_size *
+	       env.relay.n_subbufs;
 }
 
 /* Each sub-buffer starts with a 32-byte header; records are 8-aligned. */
 static u64 relay_capacity(int ncpus)
 {
-	u64 slot = (sizeof(struct bpf_relay_rec_hdr) + env.rec_size + 7) & ~7ull;
-	u64 per_subbuf = (env.relay.subbuf_size - sizeof(struct bpf_relay_subbuf_hdr)) / slot;
+	u64 slot = (sizeof(struct bpf_relay_rec_hdr) + env.rec_size + 7) &
+		   ~7ull;
+	u64 per_subbuf =
+		(env.relay.subbuf_size - sizeof(struct bpf_relay_subbuf_hdr)) /
+		slot;
 
 	return (u64)ncpus * env.relay.n_subbufs * per_subbuf;
 }
@@ -545,29 +575,34 @@ static void relay_teardown(void)
 	rb_counters_fd = -1;
 }
 
-#define RELAY_BENCH(_name, _desc, _consumer)			\
-	{							\
-		.name = _name,					\
-		.mechanism = "relay",				\
-		.desc = _desc,					\
-		.argp = &bench_relay_argp,			\
-		.validate = relay_validate,			\
-		.setup = relay_setup,				\
-		.producer_thread = rb_producer_thread,		\
-		.consumer_thread = _consumer,			\
-		.measure = rb_measure_common,			\
-		.account = relay_account,			\
-		.buffer_bytes = relay_bytes,			\
-		.capacity = relay_capacity,			\
-		.pin = relay_pin,				\
-		.recover = relay_recover,			\
-		.teardown = relay_teardown,			\
-		.has_consumer = true,				\
+#define RELAY_BENCH(_name, _desc, _consumer)           \
+	{                                              \
+		.name = _name,                         \
+		.mechanism = "relay",                  \
+		.desc = _desc,                         \
+		.argp = &bench_relay_argp,             \
+		.validate = relay_validate,            \
+		.setup = relay_setup,                  \
+		.producer_thread = rb_producer_thread, \
+		.consumer_thread = _consumer,          \
+		.measure = rb_measure_common,          \
+		.account = relay_account,              \
+		.buffer_bytes = relay_bytes,           \
+		.capacity = relay_capacity,            \
+		.pin = relay_pin,                      \
+		.recover = relay_recover,              \
+		.teardown = relay_teardown,            \
+		.has_consumer = true,                  \
 	}
 
-const struct bench bench_relay_mmap = RELAY_BENCH("relay-mmap",
-	"relay map, mmap reader with the sub-buffer header protocol", mmap_consumer);
-const struct bench bench_relay_read = RELAY_BENCH("relay-read",
-	"relay map, read() stream per CPU file (poll)", read_consumer);
-const struct bench bench_relay_cat = RELAY_BENCH("relay-cat",
-	"relay map, `cat FILE > out` per CPU file every poll period, then parse", cat_consumer);
+const struct bench bench_relay_mmap = RELAY_BENCH(
+	"relay-mmap",
+	"relay map, mmap reader with the sub-buffer header protocol",
+	mmap_consumer);
+const struct bench bench_relay_read = RELAY_BENCH(
+	"relay-read", "relay map, read() stream per CPU file (poll)",
+	read_consumer);
+const struct bench bench_relay_cat = RELAY_BENCH(
+	"relay-cat",
+	"relay map, `cat FILE > out` per CPU file every poll period, then parse",
+	cat_consumer);

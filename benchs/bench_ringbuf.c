@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* bench_ringbuf.c: BPF ring buffer consumers -- libbpf with epoll, libbpf
- * busy-polling, and our own mmap reader. */
+ * busy-polling, and our own mmap reader.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,30 +15,33 @@
 
 /* Overwrite mode (kernel/patches, as Linux 6.19): the kernel publishes the
  * start of the oldest record not yet overwritten in the producer page, right
- * after producer_pos. */
+ * after producer_pos.
+ */
 #define RB_OVERWRITE_POS_OFF 8
 
 static struct {
 	struct rb_ringbuf *skel;
 	struct bpf_link *link;
-	struct ring_buffer *rb;		/* libbpf variants */
+	struct ring_buffer *rb; /* libbpf variants */
 	/* custom reader */
 	void *cons_page;
 	void *prod_area;
 	int epfd;
 	u64 page;
-	int pinned_fd;			/* no-reader: the ring, opened from its pin */
+	int pinned_fd; /* no-reader: the ring, opened from its pin */
 } ctx = { .epfd = -1, .pinned_fd = -1 };
 
 static int ringbuf_validate(void)
 {
 	if (env.consumers != 1) {
-		fprintf(stderr, "ringbuf benches support exactly one consumer\n");
+		fprintf(stderr,
+			"ringbuf benches support exactly one consumer\n");
 		return EXIT_USAGE;
 	}
 	/* libbpf's ring_buffer knows nothing of the overwrite position. */
 	if (env.overwrite && strcmp(env.bench_name, "ringbuf-custom")) {
-		fprintf(stderr, "overwrite mode needs ringbuf-custom (libbpf cannot read it)\n");
+		fprintf(stderr,
+			"overwrite mode needs ringbuf-custom (libbpf cannot read it)\n");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -53,7 +57,8 @@ static int on_record(void *c, void *data, size_t size)
 static bool overwrite_supported(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_RB_OVERWRITE);
-	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rb_ow_probe", 0, 0, 4096, &opts);
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rb_ow_probe", 0, 0, 4096,
+				&opts);
 
 	if (fd < 0)
 		return false;
@@ -64,21 +69,25 @@ static bool overwrite_supported(void)
 static int load_producer(void)
 {
 	if (env.overwrite && !overwrite_supported()) {
-		fprintf(stderr, "kernel ring buffer has no overwrite mode (BPF_F_RB_OVERWRITE)\n");
+		fprintf(stderr,
+			"kernel ring buffer has no overwrite mode (BPF_F_RB_OVERWRITE)\n");
 		return EXIT_ENV;
 	}
 	ctx.skel = rb_ringbuf__open();
 	if (!ctx.skel) {
-		fprintf(stderr, "cannot open ringbuf skeleton: %s\n", strerror(errno));
+		fprintf(stderr, "cannot open ringbuf skeleton: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	RB_SET_KNOBS(ctx.skel);
 	bpf_map__set_max_entries(ctx.skel->maps.rb_ringbuf, env.ringbuf.size);
 	if (env.overwrite)
-		bpf_map__set_map_flags(ctx.skel->maps.rb_ringbuf, BPF_F_RB_OVERWRITE);
+		bpf_map__set_map_flags(ctx.skel->maps.rb_ringbuf,
+				       BPF_F_RB_OVERWRITE);
 	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
 	if (rb_ringbuf__load(ctx.skel)) {
-		fprintf(stderr, "cannot load ringbuf producer: %s\n", strerror(errno));
+		fprintf(stderr, "cannot load ringbuf producer: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
@@ -87,14 +96,16 @@ static int load_producer(void)
 
 static int attach_producer(void)
 {
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp, &ctx.link);
+	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
+			 &ctx.link);
 }
 
 static int libbpf_open(int map_fd)
 {
 	ctx.rb = ring_buffer__new(map_fd, on_record, &rb_consumers[0], NULL);
 	if (!ctx.rb) {
-		fprintf(stderr, "cannot create ring_buffer: %s\n", strerror(errno));
+		fprintf(stderr, "cannot create ring_buffer: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	return 0;
@@ -115,19 +126,19 @@ static void *libbpf_consumer(void *arg)
 	struct rb_consumer *c = arg;
 	int n;
 
-	while (!rb_stop_consumers) {
+	while (!flag_get(rb_stop_consumers)) {
 		n = ring_buffer__poll(ctx.rb, env.poll_ms);
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
 		rb_b2b_trigger();
 	}
-	ring_buffer__consume(ctx.rb);	/* drain */
+	ring_buffer__consume(ctx.rb); /* drain */
 	return NULL;
 }
 
 static void *busy_consumer(void *arg)
 {
-	while (!rb_stop_consumers)
+	while (!flag_get(rb_stop_consumers))
 		ring_buffer__consume(ctx.rb);
 	ring_buffer__consume(ctx.rb);
 	return NULL;
@@ -139,14 +150,16 @@ static int custom_open(int fd)
 	struct epoll_event ev = { .events = EPOLLIN };
 
 	ctx.page = sysconf(_SC_PAGESIZE);
-	ctx.cons_page = mmap(NULL, ctx.page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ctx.cons_page =
+		mmap(NULL, ctx.page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	/* Data is mapped twice back to back, so no record ever wraps. */
-	ctx.prod_area = mmap(NULL, ctx.page + 2 * env.ringbuf.size, PROT_READ, MAP_SHARED,
-			     fd, ctx.page);
+	ctx.prod_area = mmap(NULL, ctx.page + 2 * env.ringbuf.size, PROT_READ,
+			     MAP_SHARED, fd, ctx.page);
 	ctx.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (ctx.cons_page == MAP_FAILED || ctx.prod_area == MAP_FAILED || ctx.epfd < 0 ||
-	    epoll_ctl(ctx.epfd, EPOLL_CTL_ADD, fd, &ev)) {
-		fprintf(stderr, "cannot map ring buffer: %s\n", strerror(errno));
+	if (ctx.cons_page == MAP_FAILED || ctx.prod_area == MAP_FAILED ||
+	    ctx.epfd < 0 || epoll_ctl(ctx.epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		fprintf(stderr, "cannot map ring buffer: %s\n",
+			strerror(errno));
 		return EXIT_ENV;
 	}
 	return 0;
@@ -165,21 +178,25 @@ static u64 overwrite_pos(void)
 {
 	const char *prod_page = ctx.prod_area;
 
-	return __atomic_load_n((const u64 *)(prod_page + RB_OVERWRITE_POS_OFF), __ATOMIC_ACQUIRE);
+	return __atomic_load_n((const u64 *)(prod_page + RB_OVERWRITE_POS_OFF),
+			       __ATOMIC_ACQUIRE);
 }
 
 /* In overwrite mode a record can be overwritten while we read it: copy it
  * out, then check that the oldest surviving position has not passed it
  * (kernel/README.md, "Reading a snapshot").  False if it was overwritten:
- * its length may be garbage too, so the walk must resume at overwrite_pos. */
-static bool consume_overwritable(struct rb_consumer *c, u64 pos, const void *rec, u32 size)
+ * its length may be garbage too, so the walk must resume at overwrite_pos.
+ */
+static bool consume_overwritable(struct rb_consumer *c, u64 pos,
+				 const void *rec, u32 size)
 {
 	static __thread u64 copy[(RB_REC_MAX + 8) / 8];
 	bool fits = size <= sizeof(copy);
 
 	if (fits)
 		memcpy(copy, rec, size);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the copy before the re-check */
+	__atomic_thread_fence(
+		__ATOMIC_ACQUIRE); /* the copy before the re-check */
 	if (overwrite_pos() > pos) {
 		c->torn++;
 		return false;
@@ -218,7 +235,7 @@ static void custom_drain(struct rb_consumer *c)
 			if (!env.overwrite)
 				consume_record(c, hdr + 2, size);
 			else if (!consume_overwritable(c, cons, hdr + 2, size))
-				continue;	/* lapped: resume at overwrite_pos */
+				continue; /* lapped: resume at overwrite_pos */
 		}
 		cons += (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
 		/* Release: the producer may reuse the space once it sees this. */
@@ -233,7 +250,7 @@ static void *custom_consumer(void *arg)
 	struct rb_consumer *c = arg;
 	struct epoll_event ev;
 
-	while (!rb_stop_consumers) {
+	while (!flag_get(rb_stop_consumers)) {
 		rb_b2b_trigger();
 		if (epoll_wait(ctx.epfd, &ev, 1, env.poll_ms) > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
@@ -253,7 +270,8 @@ static u64 ringbuf_left(void)
 	u64 start;
 
 	if (ctx.rb)
-		return ring__avail_data_size(ring_buffer__ring(ctx.rb, 0)) / slot;
+		return ring__avail_data_size(ring_buffer__ring(ctx.rb, 0)) /
+		       slot;
 	if (!ctx.prod_area || ctx.prod_area == MAP_FAILED)
 		return 0;
 	start = *cons_pos;
@@ -267,7 +285,8 @@ static void ringbuf_account(struct loss_accounting *a)
 	rb_account_common(rb_counters_fd, a);
 	a->in_buffer = ringbuf_left();
 	/* Records still in the ring were never seen, so the tail counted them
-	 * as lost; move them to in-buffer. */
+	 * as lost; move them to in-buffer.
+	 */
 	a->lost = a->lost >= a->in_buffer ? a->lost - a->in_buffer : 0;
 }
 
@@ -279,12 +298,14 @@ static u64 ringbuf_bytes(void)
 /* One shared ring: 8-byte header per record, 8-byte aligned. */
 static u64 ringbuf_capacity(int ncpus)
 {
-	return env.ringbuf.size / ((env.rec_size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull);
+	return env.ringbuf.size /
+	       ((env.rec_size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull);
 }
 
 static int ringbuf_pin(const char *dir)
 {
-	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters, ctx.skel->maps.rb_ringbuf);
+	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters,
+			     ctx.skel->maps.rb_ringbuf);
 }
 
 /* Open the pinned ring the way the variant reads it. */
@@ -319,29 +340,32 @@ static void ringbuf_teardown(void)
 	ctx.skel = NULL;
 }
 
-#define RINGBUF_BENCH(_name, _desc, _setup, _consumer)		\
-	{							\
-		.name = _name,					\
-		.mechanism = "ringbuf",				\
-		.desc = _desc,					\
-		.argp = &bench_ringbuf_argp,			\
-		.validate = ringbuf_validate,			\
-		.setup = _setup,				\
-		.producer_thread = rb_producer_thread,		\
-		.consumer_thread = _consumer,			\
-		.measure = rb_measure_common,			\
-		.account = ringbuf_account,			\
-		.buffer_bytes = ringbuf_bytes,			\
-		.capacity = ringbuf_capacity,			\
-		.pin = ringbuf_pin,				\
-		.recover = ringbuf_recover,			\
-		.teardown = ringbuf_teardown,			\
-		.has_consumer = true,				\
+#define RINGBUF_BENCH(_name, _desc, _setup, _consumer) \
+	{                                              \
+		.name = _name,                         \
+		.mechanism = "ringbuf",                \
+		.desc = _desc,                         \
+		.argp = &bench_ringbuf_argp,           \
+		.validate = ringbuf_validate,          \
+		.setup = _setup,                       \
+		.producer_thread = rb_producer_thread, \
+		.consumer_thread = _consumer,          \
+		.measure = rb_measure_common,          \
+		.account = ringbuf_account,            \
+		.buffer_bytes = ringbuf_bytes,         \
+		.capacity = ringbuf_capacity,          \
+		.pin = ringbuf_pin,                    \
+		.recover = ringbuf_recover,            \
+		.teardown = ringbuf_teardown,          \
+		.has_consumer = true,                  \
 	}
 
-const struct bench bench_ringbuf_libbpf = RINGBUF_BENCH("ringbuf-libbpf",
-	"ring buffer, libbpf ring_buffer__poll (epoll)", libbpf_setup, libbpf_consumer);
-const struct bench bench_ringbuf_busy = RINGBUF_BENCH("ringbuf-busy",
-	"ring buffer, libbpf ring_buffer__consume busy-poll", libbpf_setup, busy_consumer);
-const struct bench bench_ringbuf_custom = RINGBUF_BENCH("ringbuf-custom",
-	"ring buffer, own mmap reader (epoll)", custom_setup, custom_consumer);
+const struct bench bench_ringbuf_libbpf = RINGBUF_BENCH(
+	"ringbuf-libbpf", "ring buffer, libbpf ring_buffer__poll (epoll)",
+	libbpf_setup, libbpf_consumer);
+const struct bench bench_ringbuf_busy = RINGBUF_BENCH(
+	"ringbuf-busy", "ring buffer, libbpf ring_buffer__consume busy-poll",
+	libbpf_setup, busy_consumer);
+const struct bench bench_ringbuf_custom =
+	RINGBUF_BENCH("ringbuf-custom", "ring buffer, own mmap reader (epoll)",
+		      custom_setup, custom_consumer);

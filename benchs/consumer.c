@@ -5,9 +5,9 @@
 #include <time.h>
 #include "bench.h"
 
-volatile int rb_measuring;
+int rb_measuring;
 bool rb_count_only;
-u64 rb_lat_mask;	/* lat_every - 1 */
+u64 rb_lat_mask; /* lat_every - 1 */
 bool rb_snapshot;
 
 void seqtrack_reset(struct seqtrack *t)
@@ -37,7 +37,8 @@ void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq)
 }
 
 /* Fold what one consumer saw into dst, as if one consumer had seen it all:
- * the newest seq and the oldest (0 = none) per CPU, the sum of the counts. */
+ * the newest seq and the oldest (0 = none) per CPU, the sum of the counts.
+ */
 void seqtrack_merge(struct seqtrack *dst, const struct seqtrack *src)
 {
 	int cpu;
@@ -45,7 +46,8 @@ void seqtrack_merge(struct seqtrack *dst, const struct seqtrack *src)
 	for (cpu = 0; cpu < RB_MAX_CPUS; cpu++) {
 		if (src->last[cpu] > dst->last[cpu])
 			dst->last[cpu] = src->last[cpu];
-		if (src->first[cpu] && (!dst->first[cpu] || src->first[cpu] < dst->first[cpu]))
+		if (src->first[cpu] &&
+		    (!dst->first[cpu] || src->first[cpu] < dst->first[cpu]))
 			dst->first[cpu] = src->first[cpu];
 	}
 	dst->gaps += src->gaps;
@@ -77,7 +79,7 @@ bool consume_record(struct rb_consumer *c, const void *data, u64 size)
 {
 	const struct rb_record *rec = data;
 
-	if (rb_count_only)	/* the overhead baseline: no header, seq, clock */
+	if (rb_count_only) /* the overhead baseline: no header, seq, clock */
 		goto count;
 	/* perf pads raw samples to 8 bytes, so allow up to 7 trailing bytes. */
 	if (size < sizeof(*rec) || rec->len > size || size - rec->len >= 8) {
@@ -92,8 +94,9 @@ bool consume_record(struct rb_consumer *c, const void *data, u64 size)
 			c->ts_max = rec->ts_ns;
 	}
 	/* Reading the clock costs ~26 ns, a quarter of a record at 10 M/s:
-	 * at saturation only every lat_every-th record of a CPU is timed. */
-	if (rb_measuring && !(rec->seq & rb_lat_mask)) {
+	 * at saturation only every lat_every-th record of a CPU is timed.
+	 */
+	if (flag_get(rb_measuring) && !(rec->seq & rb_lat_mask)) {
 		u64 now = now_ns();
 
 		/* A record stamped after now would be a clock bug: count 0. */
@@ -110,10 +113,14 @@ int loss_check(const struct loss_accounting *a, char *why, size_t len)
 	u64 rhs = a->consumed + a->dropped + a->lost + a->in_buffer;
 
 	if (a->produced != rhs) {
-		snprintf(why, len, "produced %llu != consumed %llu + dropped %llu + lost %llu + in-buffer %llu",
-			 (unsigned long long)a->produced, (unsigned long long)a->consumed,
-			 (unsigned long long)a->dropped, (unsigned long long)a->lost,
-			 (unsigned long long)a->in_buffer);
+		snprintf(
+			why, len,
+			"produced %llu != consumed %llu + dropped %llu + lost %llu + in-buffer %llu",
+			(unsigned long long)a->produced,
+			(unsigned long long)a->consumed,
+			(unsigned long long)a->dropped,
+			(unsigned long long)a->lost,
+			(unsigned long long)a->in_buffer);
 		return -1;
 	}
 	if (a->lost && !a->overwrite) {
@@ -122,15 +129,16 @@ int loss_check(const struct loss_accounting *a, char *why, size_t len)
 		return -1;
 	}
 	if (a->corrupt) {
-		snprintf(why, len, "%llu corrupt records", (unsigned long long)a->corrupt);
+		snprintf(why, len, "%llu corrupt records",
+			 (unsigned long long)a->corrupt);
 		return -1;
 	}
 	return 0;
 }
 
-void snapshot_summarize(const struct seqtrack *seen, u64 ts_min, u64 ts_max, u64 t_stop,
-			const u64 *bpf_seq, int ncpus, u64 capacity, u64 recovered,
-			u64 torn, struct snapshot_summary *out)
+void snapshot_summarize(const struct seqtrack *seen, u64 ts_min, u64 ts_max,
+			u64 t_stop, const u64 *bpf_seq, int ncpus, u64 capacity,
+			u64 recovered, u64 torn, struct snapshot_summary *out)
 {
 	int cpu;
 
@@ -144,7 +152,8 @@ void snapshot_summarize(const struct seqtrack *seen, u64 ts_min, u64 ts_max, u64
 			out->last_seq = bpf_seq[cpu];
 		if (bpf_seq[cpu] && seen->last[cpu] != bpf_seq[cpu])
 			out->newest_present = false;
-		if (seen->first[cpu] && (!out->oldest_seq || seen->first[cpu] < out->oldest_seq))
+		if (seen->first[cpu] &&
+		    (!out->oldest_seq || seen->first[cpu] < out->oldest_seq))
 			out->oldest_seq = seen->first[cpu];
 		if (seen->last[cpu] > out->newest_seq)
 			out->newest_seq = seen->last[cpu];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* counters.c: consumer-thread CPU time and context switches (libperf software
- * counters, the only kind these machines have), and system CPU (/proc/stat). */
+ * counters, the only kind these machines have), and system CPU (/proc/stat).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,8 @@ static struct perf_evsel *open_sw(u64 config, struct perf_thread_map *threads)
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_SOFTWARE,
 		.config = config,
-		.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING,
+		.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED |
+			       PERF_FORMAT_TOTAL_TIME_RUNNING,
 	};
 	struct perf_evsel *e = perf_evsel__new(&attr);
 
@@ -73,7 +75,8 @@ static u64 sum_threads(struct perf_evsel *e, int n)
 	return sum;
 }
 
-int counters_read(struct cons_counters *c, u64 *task_clock_ns, u64 *ctx_switches)
+int counters_read(struct cons_counters *c, u64 *task_clock_ns,
+		  u64 *ctx_switches)
 {
 	if (!c)
 		return -1;
@@ -101,14 +104,15 @@ void counters_close(struct cons_counters *c)
 /* All CPUs: busy = total - idle - iowait, in USER_HZ ticks. */
 int sys_cpu_read(u64 *busy, u64 *total)
 {
-	unsigned long long v[10] = {0};
+	unsigned long long v[10] = { 0 };
 	FILE *f = fopen("/proc/stat", "r");
 	int n, i;
 
 	if (!f)
 		return -1;
 	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
-		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+		   &v[8], &v[9]);
 	fclose(f);
 	if (n < 4)
 		return -1;

@@ -68,7 +68,8 @@ void hist_merge(struct hist *dst, const struct hist *src)
 }
 
 /* Upper edge of the bucket holding the value of rank ceil(pct% * count),
- * clamped to the observed max: never under-reports a tail. */
+ * clamped to the observed max: never under-reports a tail.
+ */
 u64 hist_percentile(const struct hist *h, double pct)
 {
 	u64 rank, seen = 0, high;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* json.c: a tiny append-only JSON writer; enough for result objects;
- * a NULL key writes an array element. */
+ * a NULL key writes an array element.
+ */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
-#include "gen/git_rev.h"	/* GIT_REV, written by the Makefile */
+#include "gen/git_rev.h" /* GIT_REV, written by the Makefile */
 
 static void sha256_of(const char *path, char *out, size_t len)
 {
@@ -18,19 +18,21 @@ static void sha256_of(const char *path, char *out, size_t len)
 	if (access(path, R_OK))
 		return;
 	/* sha256sum is in coreutils on host and guest (same root); no crypto
-	 * library to link statically for one hash. */
+	 * library to link statically for one hash.
+	 */
 	snprintf(cmd, sizeof(cmd), "sha256sum '%s' 2>/dev/null", path);
 	f = popen(cmd, "r");
 	if (!f)
 		return;
-	if (fgets(line, sizeof(line), f) && strlen(line) > 64 && line[64] == ' ') {
+	if (fgets(line, sizeof(line), f) && strlen(line) > 64 &&
+	    line[64] == ' ') {
 		line[64] = '\0';
 		snprintf(out, len, "%s", line);
 	}
 	pclose(f);
 }
 
-static void cpuinfo(struct bench_meta *m)
+static void read_cpu_model(struct bench_meta *m)
 {
 	char line[4096];
 	FILE *f = fopen("/proc/cpuinfo", "r");
@@ -44,10 +46,12 @@ static void cpuinfo(struct bench_meta *m)
 		if (!v)
 			continue;
 		v += 2;
-		if (!strncmp(line, "model name", 10) && !strcmp(m->cpu_model, "unknown")) {
+		if (!strncmp(line, "model name", 10) &&
+		    !strcmp(m->cpu_model, "unknown")) {
 			v[strcspn(v, "\n")] = '\0';
 			snprintf(m->cpu_model, sizeof(m->cpu_model), "%s", v);
-		} else if (!strncmp(line, "flags", 5) && strstr(v, " hypervisor")) {
+		} else if (!strncmp(line, "flags", 5) &&
+			   strstr(v, " hypervisor")) {
 			m->hypervisor = true;
 		}
 	}
@@ -75,23 +79,26 @@ void meta_collect(struct bench_meta *m)
 
 	memset(m, 0, sizeof(*m));
 	/* Wall clock, not monotonic: compare.sh orders the results of two
-	 * runs (two processes, maybe two binaries) by it. */
+	 * runs (two processes, maybe two binaries) by it.
+	 */
 	clock_gettime(CLOCK_REALTIME, &now);
 	m->started_unix_s = now.tv_sec + now.tv_nsec / 1e9;
 	uname(&u);
 	snprintf(m->kernel, sizeof(m->kernel), "%s", u.release);
 	if (!access("/proc/config.gz", R_OK))
-		sha256_of("/proc/config.gz", m->config_sha256, sizeof(m->config_sha256));
+		sha256_of("/proc/config.gz", m->config_sha256,
+			  sizeof(m->config_sha256));
 	else {
 		snprintf(cfg, sizeof(cfg), "/boot/config-%s", u.release);
 		sha256_of(cfg, m->config_sha256, sizeof(m->config_sha256));
 	}
-	cpuinfo(m);
+	read_cpu_model(m);
 	m->hypervisor |= sys_vendor_is_qemu();
 	m->nproc = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	m->relay_map = rb_relay_probe();
 	/* Our VM = a guest running our patched kernel; a hypervisor flag alone
-	 * is not enough (the build host itself may be a cloud VM). */
+	 * is not enough (the build host itself may be a cloud VM).
+	 */
 	m->where = m->hypervisor && m->relay_map ? "vm" : "native";
 	m->git_rev = GIT_REV;
 }
@@ -121,7 +128,8 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_u64(j, "consumers", e->consumers);
 	json_bool(j, "affinity", e->affinity);
 	json_u64(j, "record_size", e->rec_size);
-	json_u64(j, "payload_size", e->kernel_record ? 0 : e->rec_size - RB_HDR_SIZE);
+	json_u64(j, "payload_size",
+		 e->kernel_record ? 0 : e->rec_size - RB_HDR_SIZE);
 	json_bool(j, "kernel_record", e->kernel_record);
 	json_u64(j, "batch", e->batch);
 	json_u64(j, "producer_work", e->producer_work);
@@ -129,7 +137,9 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_u64(j, "rate", e->rate);
 	json_u64(j, "poll_ms", e->poll_ms);
 	json_bool(j, "external", e->external);
-	json_str(j, "trigger", e->raw_tp ? "raw_tp/sys_enter" : "tp/syscalls/sys_enter_getpgid");
+	json_str(j, "trigger",
+		 e->raw_tp ? "raw_tp/sys_enter" :
+			     "tp/syscalls/sys_enter_getpgid");
 	json_bool(j, "overwrite", e->overwrite);
 	json_bool(j, "count_only", e->count_only);
 	json_u64(j, "lat_every", e->lat_every);

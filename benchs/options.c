@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* options.c: command line.  Common options plus one argp child per mechanism.
- * Every error is one lower-case line and EXIT_USAGE. */
+ * Every error is one lower-case line and EXIT_USAGE.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +32,15 @@ static bool given(int key)
 static void note_given(int key)
 {
 	if (key > 0 && key < ARGP_KEY_END && !given(key) &&
-	    n_given < (int)(sizeof(given_keys) / sizeof(given_keys[0])))
+	    n_given < (int)ARRAY_SIZE(given_keys))
 		given_keys[n_given++] = key;
 }
 
 static int fail(const char *fmt, const char *opt, const char *arg)
 {
 	if (parse_err && !parse_err[0])
-		snprintf(parse_err, parse_errlen, fmt, opt ? opt : "", arg ? arg : "");
+		snprintf(parse_err, parse_errlen, fmt, opt ? opt : "",
+			 arg ? arg : "");
 	return EINVAL;
 }
 
@@ -72,14 +74,16 @@ int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
-static int opt_u64(const char *name, const char *arg, u64 min, u64 max, u64 *out)
+static int opt_u64(const char *name, const char *arg, u64 min, u64 max,
+		   u64 *out)
 {
 	if (parse_u64(arg, min, max, out))
 		return fail("invalid value for --%s: '%s'", name, arg);
 	return 0;
 }
 
-static int opt_u32(const char *name, const char *arg, u64 min, u64 max, u32 *out)
+static int opt_u32(const char *name, const char *arg, u64 min, u64 max,
+		   u32 *out)
 {
 	u64 v;
 
@@ -89,7 +93,8 @@ static int opt_u32(const char *name, const char *arg, u64 min, u64 max, u32 *out
 	return 0;
 }
 
-static int opt_int(const char *name, const char *arg, u64 min, u64 max, int *out)
+static int opt_int(const char *name, const char *arg, u64 min, u64 max,
+		   int *out)
 {
 	u64 v;
 
@@ -103,22 +108,24 @@ static int opt_int(const char *name, const char *arg, u64 min, u64 max, int *out
 enum { OPT_RB_SIZE = 1000, OPT_RB_NOTIFY, OPT_RB_SAMPLE };
 
 static const struct argp_option ringbuf_opts[] = {
-	{ "rb-size", OPT_RB_SIZE, "BYTES", 0, "ring buffer size, power of 2 pages (default 1 MiB)" },
-	{ "rb-notify", OPT_RB_NOTIFY, "POLICY", 0, "default|none|force|sampled|avail" },
-	{ "rb-sample", OPT_RB_SAMPLE, "N", 0, "sampled: force a wakeup every N records; avail: once N are unread (default 64)" },
+	{ "rb-size", OPT_RB_SIZE, "BYTES", 0,
+	  "ring buffer size, power of 2 pages (default 1 MiB)" },
+	{ "rb-notify", OPT_RB_NOTIFY, "POLICY", 0,
+	  "default|none|force|sampled|avail" },
+	{ "rb-sample", OPT_RB_SAMPLE, "N", 0,
+	  "sampled: force a wakeup every N records; avail: once N are unread (default 64)" },
 	{},
 };
 
 /* The only table of policy names: parsing, params and the policy label all
- * read it, so a new policy cannot be named in one place and not another. */
+ * read it, so a new policy cannot be named in one place and not another.
+ */
 static const char *const notify_names[] = {
-	[RB_NOTIFY_DEFAULT] = "default",
-	[RB_NOTIFY_NONE] = "none",
-	[RB_NOTIFY_FORCE] = "force",
-	[RB_NOTIFY_SAMPLED] = "sampled",
+	[RB_NOTIFY_DEFAULT] = "default", [RB_NOTIFY_NONE] = "none",
+	[RB_NOTIFY_FORCE] = "force",	 [RB_NOTIFY_SAMPLED] = "sampled",
 	[RB_NOTIFY_AVAIL] = "avail",
 };
-#define N_NOTIFY ((int)(sizeof(notify_names) / sizeof(notify_names[0])))
+#define N_NOTIFY ((int)ARRAY_SIZE(notify_names))
 
 const char *notify_name(int mode)
 {
@@ -137,17 +144,19 @@ int notify_mode(const char *name)
 	return -1;
 }
 
-void policy_label(const struct bench_env *e, const char *mech, char *buf, size_t len)
+void policy_label(const struct bench_env *e, const char *mech, char *buf,
+		  size_t len)
 {
 	int n = e->ringbuf.notify;
 
-	if (!strcmp(mech, "ringbuf") && (n == RB_NOTIFY_SAMPLED || n == RB_NOTIFY_AVAIL))
+	if (!strcmp(mech, "ringbuf") &&
+	    (n == RB_NOTIFY_SAMPLED || n == RB_NOTIFY_AVAIL))
 		snprintf(buf, len, "%s/%u", notify_name(n), e->ringbuf.sample);
 	else if (!strcmp(mech, "ringbuf"))
 		snprintf(buf, len, "%s", notify_name(n));
 	else if (!strcmp(mech, "perfbuf"))
 		snprintf(buf, len, "wakeup/%u", e->perfbuf.wakeup);
-	else if (!strcmp(mech, "relay"))	/* woken at sub-buffer switches only */
+	else if (!strcmp(mech, "relay")) /* woken at sub-buffer switches only */
 		snprintf(buf, len, "subbuf-switch+poll/%ums", e->poll_ms);
 	else
 		snprintf(buf, len, "none");
@@ -158,29 +167,39 @@ static error_t ringbuf_parse(int key, char *arg, struct argp_state *state)
 	note_given(key);
 	switch (key) {
 	case OPT_RB_SIZE:
-		if (opt_u64("rb-size", arg, 4096, 1ull << 30, &env.ringbuf.size))
+		if (opt_u64("rb-size", arg, 4096, 1ull << 30,
+			    &env.ringbuf.size))
 			return EINVAL;
 		if (env.ringbuf.size & (env.ringbuf.size - 1))
-			return fail("invalid value for --%s: '%s' (not a power of 2)", "rb-size", arg);
+			return fail(
+				"invalid value for --%s: '%s' (not a power of 2)",
+				"rb-size", arg);
 		return 0;
 	case OPT_RB_NOTIFY:
 		env.ringbuf.notify = notify_mode(arg);
-		return env.ringbuf.notify < 0 ? fail("invalid value for --%s: '%s'", "rb-notify", arg) : 0;
+		return env.ringbuf.notify < 0 ?
+			       fail("invalid value for --%s: '%s'", "rb-notify",
+				    arg) :
+			       0;
 	case OPT_RB_SAMPLE:
-		return opt_u32("rb-sample", arg, 1, 1u << 30, &env.ringbuf.sample);
+		return opt_u32("rb-sample", arg, 1, 1u << 30,
+			       &env.ringbuf.sample);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 }
 
-const struct argp bench_ringbuf_argp = { .options = ringbuf_opts, .parser = ringbuf_parse };
+const struct argp bench_ringbuf_argp = { .options = ringbuf_opts,
+					 .parser = ringbuf_parse };
 
 /* ---- perf buffer ---- */
 enum { OPT_PB_PAGES = 1100, OPT_PB_WAKEUP };
 
 static const struct argp_option perfbuf_opts[] = {
-	{ "pb-pages", OPT_PB_PAGES, "N", 0, "data pages per CPU, power of 2 (default 128)" },
-	{ "pb-wakeup", OPT_PB_WAKEUP, "N", 0, "wake the consumer every N records (default 1)" },
+	{ "pb-pages", OPT_PB_PAGES, "N", 0,
+	  "data pages per CPU, power of 2 (default 128)" },
+	{ "pb-wakeup", OPT_PB_WAKEUP, "N", 0,
+	  "wake the consumer every N records (default 1)" },
 	{},
 };
 
@@ -192,24 +211,31 @@ static error_t perfbuf_parse(int key, char *arg, struct argp_state *state)
 		if (opt_u32("pb-pages", arg, 1, 1u << 18, &env.perfbuf.pages))
 			return EINVAL;
 		if (env.perfbuf.pages & (env.perfbuf.pages - 1))
-			return fail("invalid value for --%s: '%s' (not a power of 2)", "pb-pages", arg);
+			return fail(
+				"invalid value for --%s: '%s' (not a power of 2)",
+				"pb-pages", arg);
 		return 0;
 	case OPT_PB_WAKEUP:
-		return opt_u32("pb-wakeup", arg, 1, 1u << 30, &env.perfbuf.wakeup);
+		return opt_u32("pb-wakeup", arg, 1, 1u << 30,
+			       &env.perfbuf.wakeup);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 }
 
-const struct argp bench_perfbuf_argp = { .options = perfbuf_opts, .parser = perfbuf_parse };
+const struct argp bench_perfbuf_argp = { .options = perfbuf_opts,
+					 .parser = perfbuf_parse };
 
 /* ---- relay ---- */
 enum { OPT_RELAY_SUBBUF = 1200, OPT_RELAY_NSUBBUFS, OPT_RELAY_DIR };
 
 static const struct argp_option relay_opts[] = {
-	{ "relay-subbuf", OPT_RELAY_SUBBUF, "BYTES", 0, "sub-buffer size, page multiple (default 64 KiB)" },
-	{ "relay-nsubbufs", OPT_RELAY_NSUBBUFS, "N", 0, "sub-buffers per CPU, 2..1024 (default 8)" },
-	{ "relay-dir", OPT_RELAY_DIR, "NAME", 0, "debugfs directory name (default rb_relay_<pid>)" },
+	{ "relay-subbuf", OPT_RELAY_SUBBUF, "BYTES", 0,
+	  "sub-buffer size, page multiple (default 64 KiB)" },
+	{ "relay-nsubbufs", OPT_RELAY_NSUBBUFS, "N", 0,
+	  "sub-buffers per CPU, 2..1024 (default 8)" },
+	{ "relay-dir", OPT_RELAY_DIR, "NAME", 0,
+	  "debugfs directory name (default rb_relay_<pid>)" },
 	{},
 };
 
@@ -218,25 +244,31 @@ static error_t relay_parse(int key, char *arg, struct argp_state *state)
 	note_given(key);
 	switch (key) {
 	case OPT_RELAY_SUBBUF:
-		if (opt_u32("relay-subbuf", arg, 4096, 64u << 20, &env.relay.subbuf_size))
+		if (opt_u32("relay-subbuf", arg, 4096, 64u << 20,
+			    &env.relay.subbuf_size))
 			return EINVAL;
 		if (env.relay.subbuf_size % 4096)
-			return fail("invalid value for --%s: '%s' (not a page multiple)", "relay-subbuf", arg);
+			return fail(
+				"invalid value for --%s: '%s' (not a page multiple)",
+				"relay-subbuf", arg);
 		return 0;
 	case OPT_RELAY_NSUBBUFS:
-		return opt_u32("relay-nsubbufs", arg, 2, 1024, &env.relay.n_subbufs);
+		return opt_u32("relay-nsubbufs", arg, 2, 1024,
+			       &env.relay.n_subbufs);
 	case OPT_RELAY_DIR:
-		if (!*arg || strlen(arg) >= sizeof(env.relay.dir) || strchr(arg, '/') ||
-		    !strcmp(arg, ".") || !strcmp(arg, ".."))
-			return fail("invalid value for --%s: '%s'", "relay-dir", arg);
-		strcpy(env.relay.dir, arg);
+		if (!*arg || strlen(arg) >= sizeof(env.relay.dir) ||
+		    strchr(arg, '/') || !strcmp(arg, ".") || !strcmp(arg, ".."))
+			return fail("invalid value for --%s: '%s'", "relay-dir",
+				    arg);
+		snprintf(env.relay.dir, sizeof(env.relay.dir), "%s", arg);
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 }
 
-const struct argp bench_relay_argp = { .options = relay_opts, .parser = relay_parse };
+const struct argp bench_relay_argp = { .options = relay_opts,
+				       .parser = relay_parse };
 
 /* ---- --compat: the settings of the kernel's own bench ----
  * tools/testing/selftests/bpf/benchs/bench_ringbufs.c as driven by
@@ -247,41 +279,50 @@ const struct argp bench_relay_argp = { .options = relay_opts, .parser = relay_pa
  * records are unread (else none), the perf buffer wakes every 500 records.
  * Back-to-back: the producer thread fires one batch, then the consumer
  * fires the next after each drain.  Its records are 8 bytes; ours cannot be
- * smaller than the header plus the smallest payload (40 bytes). */
-static const char *const compat_modes[] = { "parallel", "sampled", "b2b", "b2b-sampled" };
+ * smaller than the header plus the smallest payload (40 bytes).
+ */
+static const char *const compat_modes[] = { "parallel", "sampled", "b2b",
+					    "b2b-sampled" };
 static const char *const compat_benchs[] = {
-	"ringbuf-libbpf", "ringbuf-custom", "perfbuf-libbpf", "perfbuf-custom",
+	"ringbuf-libbpf",
+	"ringbuf-custom",
+	"perfbuf-libbpf",
+	"perfbuf-custom",
 };
-#define COMPAT_BATCH	500
-#define COMPAT_SAMPLE	500
+#define COMPAT_BATCH 500
+#define COMPAT_SAMPLE 500
 
 static int compat_mode(const char *arg)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(compat_modes) / sizeof(compat_modes[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(compat_modes); i++)
 		if (!strcmp(arg, compat_modes[i])) {
 			env.compat = compat_modes[i];
 			return 0;
 		}
-	return fail("invalid value for --%s: '%s' (parallel|sampled|b2b|b2b-sampled)", "compat", arg);
+	return fail(
+		"invalid value for --%s: '%s' (parallel|sampled|b2b|b2b-sampled)",
+		"compat", arg);
 }
 
 static int compat_apply(void)
 {
-	bool sampled = strstr(env.compat, "sampled"), b2b = !strncmp(env.compat, "b2b", 3);
+	bool sampled = strstr(env.compat, "sampled"),
+	     b2b = !strncmp(env.compat, "b2b", 3);
 	bool known = false;
 	size_t i;
 
-	for (i = 0; i < sizeof(compat_benchs) / sizeof(compat_benchs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(compat_benchs); i++)
 		known |= !strcmp(env.bench_name, compat_benchs[i]);
 	if (!known)
-		return fail("--compat applies to ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf and perfbuf-custom, not '%s%s'",
-			    env.bench_name, NULL);
+		return fail(
+			"--compat applies to ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf and perfbuf-custom, not '%s%s'",
+			env.bench_name, NULL);
 	if (!given('w'))
 		env.warmup_s = 3;
 	if (!given('d'))
-		env.duration_s = 1;	/* the kernel bench samples once a second */
+		env.duration_s = 1; /* the kernel bench samples once a second */
 	if (!given('i'))
 		env.iterations = 10;
 	if (!given('p'))
@@ -297,7 +338,8 @@ static int compat_apply(void)
 	if (!given(OPT_RB_SIZE))
 		env.ringbuf.size = 512 * 1024;
 	if (!given(OPT_RB_NOTIFY))
-		env.ringbuf.notify = sampled ? RB_NOTIFY_AVAIL : RB_NOTIFY_DEFAULT;
+		env.ringbuf.notify = sampled ? RB_NOTIFY_AVAIL :
+					       RB_NOTIFY_DEFAULT;
 	if (!given(OPT_RB_SAMPLE))
 		env.ringbuf.sample = COMPAT_SAMPLE;
 	if (!given(OPT_PB_PAGES))
@@ -307,28 +349,40 @@ static int compat_apply(void)
 	env.back2back = b2b;
 	/* Our consumers cannot parse a headerless record: they only count. */
 	if (env.kernel_record && given('s'))
-		return fail("--kernel-record writes 8-byte records: -s does not apply%s%s", NULL, NULL);
+		return fail(
+			"--kernel-record writes 8-byte records: -s does not apply%s%s",
+			NULL, NULL);
 	if (env.kernel_record) {
 		env.rec_size = RB_KERNEL_REC_SIZE;
 		env.count_only = true;
 	}
 	if (b2b && env.producers != 1)
-		return fail("--compat %s needs exactly one producer%s", env.compat, NULL);
+		return fail("--compat %s needs exactly one producer%s",
+			    env.compat, NULL);
 	return 0;
 }
 
 /* ---- common ---- */
 enum {
-	OPT_JSON = 2000, OPT_LIST, OPT_RATE, OPT_RAW_TP, OPT_COUNT_ONLY, OPT_OVERWRITE,
-	OPT_SCENARIO, OPT_POLL_MS, OPT_EXTERNAL, OPT_PRODUCER_WORK, OPT_COMPAT,
-	OPT_LAT_EVERY, OPT_KERNEL_RECORD, OPT_PRODUCER_WORK_EVERY,
+	OPT_JSON = 2000,
+	OPT_LIST,
+	OPT_RATE,
+	OPT_RAW_TP,
+	OPT_COUNT_ONLY,
+	OPT_OVERWRITE,
+	OPT_SCENARIO,
+	OPT_POLL_MS,
+	OPT_EXTERNAL,
+	OPT_PRODUCER_WORK,
+	OPT_COMPAT,
+	OPT_LAT_EVERY,
+	OPT_KERNEL_RECORD,
+	OPT_PRODUCER_WORK_EVERY,
 };
 
 static const char *const scenario_names[] = {
-	[SCEN_STREAM] = "stream",
-	[SCEN_HIGH_RATE] = "high-rate",
-	[SCEN_LATENCY] = "latency",
-	[SCEN_OVERWRITE] = "overwrite",
+	[SCEN_STREAM] = "stream",	[SCEN_HIGH_RATE] = "high-rate",
+	[SCEN_LATENCY] = "latency",	[SCEN_OVERWRITE] = "overwrite",
 	[SCEN_NO_READER] = "no-reader",
 };
 
@@ -340,16 +394,21 @@ const char *scenario_name(int scenario)
 }
 
 static const struct argp_option common_opts[] = {
-	{ "warmup", 'w', "SEC", 0, "warm-up seconds, not measured (default 1)" },
+	{ "warmup", 'w', "SEC", 0,
+	  "warm-up seconds, not measured (default 1)" },
 	{ "duration", 'd', "SEC", 0, "seconds per iteration (default 1)" },
 	{ "iterations", 'i', "N", 0, "measured iterations (default 3)" },
 	{ "producers", 'p', "N", 0, "producer threads (default 1)" },
 	{ "consumers", 'c', "N", 0, "consumer threads (default 1)" },
-	{ "affinity", 'a', NULL, 0, "pin producers to CPUs 0.., consumers after them" },
-	{ "size", 's', "BYTES", 0, "payload bytes after the 24-byte record header, 16..4096 (default 40)" },
+	{ "affinity", 'a', NULL, 0,
+	  "pin producers to CPUs 0.., consumers after them" },
+	{ "size", 's', "BYTES", 0,
+	  "payload bytes after the 24-byte record header, 16..4096 (default 40)" },
 	{ "batch", 'b', "N", 0, "records per trigger, 1..1024 (default 1)" },
-	{ "rate", OPT_RATE, "N", 0, "triggers/s per producer (default 0: unlimited)" },
-	{ "raw-tp", OPT_RAW_TP, NULL, 0, "trigger on raw_tp/sys_enter instead of tp/syscalls" },
+	{ "rate", OPT_RATE, "N", 0,
+	  "triggers/s per producer (default 0: unlimited)" },
+	{ "raw-tp", OPT_RAW_TP, NULL, 0,
+	  "trigger on raw_tp/sys_enter instead of tp/syscalls" },
 	{ "overwrite", OPT_OVERWRITE, NULL, 0,
 	  "overwrite mode: relay and ringbuf overwrite flag, perfbuf write_backward" },
 	{ "external", OPT_EXTERNAL, NULL, 0,
@@ -357,18 +416,21 @@ static const struct argp_option common_opts[] = {
 	{ "poll-ms", OPT_POLL_MS, "MS", 0,
 	  "consumer poll timeout; bounds latency without wakeups (default 50; relay-cat: period, default 100)" },
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
-	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), "
-	  "no-reader (loader pins and exits, reader recovers after T s)" },
-	{ "count-only", OPT_COUNT_ONLY, NULL, 0, "consumers only count (accounting overhead baseline)" },
+	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), no-reader (loader pins and exits, reader recovers after T s)" },
+	{ "count-only", OPT_COUNT_ONLY, NULL, 0,
+	  "consumers only count (accounting overhead baseline)" },
 	{ "lat-every", OPT_LAT_EVERY, "N", 0,
 	  "time the latency of every N-th record per CPU, a power of two 1..4096 (default 1 with --rate, else 64)" },
-	{ "producer-work", OPT_PRODUCER_WORK, "N", 0, "extra work steps per record, 0..1048576 (slowdown injection, default 0)" },
-	{ "producer-work-every", OPT_PRODUCER_WORK_EVERY, "M", 0, "do the --producer-work steps on 1 record in M, 1..65536 (default 1)" },
+	{ "producer-work", OPT_PRODUCER_WORK, "N", 0,
+	  "extra work steps per record, 0..1048576 (slowdown injection, default 0)" },
+	{ "producer-work-every", OPT_PRODUCER_WORK_EVERY, "M", 0,
+	  "do the --producer-work steps on 1 record in M, 1..65536 (default 1)" },
 	{ "json", OPT_JSON, NULL, 0, "one JSON object per result on stdout" },
 	{ "list", OPT_LIST, NULL, 0, "list benches and exit" },
 	{ "kernel-record", OPT_KERNEL_RECORD, NULL, 0,
 	  "with --compat: write the kernel bench's bare 8-byte record instead of ours (implies --count-only)" },
-	{ "compat", OPT_COMPAT, "MODE", 0, "the kernel selftests bench's settings: parallel|sampled|b2b|b2b-sampled (ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf, perfbuf-custom; other options still override)" },
+	{ "compat", OPT_COMPAT, "MODE", 0,
+	  "the kernel selftests bench's settings: parallel|sampled|b2b|b2b-sampled (ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf, perfbuf-custom; other options still override)" },
 	{},
 };
 
@@ -377,17 +439,24 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	note_given(key);
 	switch (key) {
 	case 'w':
-		return parse_seconds(arg, &env.warmup_s) ? fail("invalid value for --%s: '%s'", "warmup", arg) : 0;
+		return parse_seconds(arg, &env.warmup_s) ?
+			       fail("invalid value for --%s: '%s'", "warmup",
+				    arg) :
+			       0;
 	case 'd':
-		if (parse_seconds(arg, &env.duration_s) || env.duration_s < 0.01)
-			return fail("invalid value for --%s: '%s'", "duration", arg);
+		if (parse_seconds(arg, &env.duration_s) ||
+		    env.duration_s < 0.01)
+			return fail("invalid value for --%s: '%s'", "duration",
+				    arg);
 		return 0;
 	case 'i':
 		return opt_int("iterations", arg, 1, 1000, &env.iterations);
 	case 'p':
-		return opt_int("producers", arg, 1, RB_MAX_THREADS, &env.producers);
+		return opt_int("producers", arg, 1, RB_MAX_THREADS,
+			       &env.producers);
 	case 'c':
-		return opt_int("consumers", arg, 1, RB_MAX_THREADS, &env.consumers);
+		return opt_int("consumers", arg, 1, RB_MAX_THREADS,
+			       &env.consumers);
 	case 'a':
 		env.affinity = true;
 		return 0;
@@ -395,9 +464,12 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		u64 v;
 
 		if (parse_u64(arg, 0, UINT32_MAX, &v))
-			return fail("invalid value for --%s: '%s'", "size", arg);
+			return fail("invalid value for --%s: '%s'", "size",
+				    arg);
 		if (v < RB_PAYLOAD_MIN || v > RB_PAYLOAD_MAX)
-			return fail("payload size out of range: '%s%s' (16..4096 bytes)", arg, NULL);
+			return fail(
+				"payload size out of range: '%s%s' (16..4096 bytes)",
+				arg, NULL);
 		env.rec_size = RB_HDR_SIZE + (u32)v;
 		return 0;
 	}
@@ -430,9 +502,11 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		env.count_only = true;
 		return 0;
 	case OPT_PRODUCER_WORK:
-		return opt_u32("producer-work", arg, 0, 1u << 20, &env.producer_work);
+		return opt_u32("producer-work", arg, 0, 1u << 20,
+			       &env.producer_work);
 	case OPT_PRODUCER_WORK_EVERY:
-		return opt_u32("producer-work-every", arg, 1, 1u << 16, &env.producer_work_every);
+		return opt_u32("producer-work-every", arg, 1, 1u << 16,
+			       &env.producer_work_every);
 	case OPT_KERNEL_RECORD:
 		env.kernel_record = true;
 		return 0;
@@ -440,7 +514,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		if (opt_u32("lat-every", arg, 1, 4096, &env.lat_every))
 			return EINVAL;
 		if (env.lat_every & (env.lat_every - 1))
-			return fail("invalid value for --%s: '%s' (not a power of 2)", "lat-every", arg);
+			return fail(
+				"invalid value for --%s: '%s' (not a power of 2)",
+				"lat-every", arg);
 		return 0;
 	case OPT_JSON:
 		env.json = true;
@@ -457,15 +533,20 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case ARGP_KEY_END:
 		if (!env.bench_name && !env.list)
-			return fail("no bench given (try --list)%s%s", NULL, NULL);
+			return fail("no bench given (try --list)%s%s", NULL,
+				    NULL);
 		/* cat forks per period: 100 ms unless asked otherwise */
 		if (!env.poll_ms)
-			env.poll_ms = env.bench_name && !strcmp(env.bench_name, "relay-cat") ? 100 : 50;
+			env.poll_ms = env.bench_name && !strcmp(env.bench_name,
+								"relay-cat") ?
+					      100 :
+					      50;
 		/* Below saturation there is time to time every record. */
 		if (!env.lat_every)
 			env.lat_every = env.rate ? 1 : 64;
 		if (env.kernel_record && !env.compat)
-			return fail("--kernel-record needs --compat%s%s", NULL, NULL);
+			return fail("--kernel-record needs --compat%s%s", NULL,
+				    NULL);
 		return env.compat && env.bench_name ? compat_apply() : 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -516,11 +597,13 @@ int bench_parse_args(int argc, char **argv, char *err, size_t errlen)
 	/* ARGP_NO_ERRS also silences argp's own --help: handle it here. */
 	for (ret = 1; ret < argc; ret++) {
 		if (!strcmp(argv[ret], "--help") || !strcmp(argv[ret], "-?")) {
-			argp_help(&bench_argp, stdout, ARGP_HELP_STD_HELP, "bench");
+			argp_help(&bench_argp, stdout, ARGP_HELP_STD_HELP,
+				  "bench");
 			exit(0);
 		}
 		if (!strcmp(argv[ret], "--usage")) {
-			argp_help(&bench_argp, stdout, ARGP_HELP_USAGE, "bench");
+			argp_help(&bench_argp, stdout, ARGP_HELP_USAGE,
+				  "bench");
 			exit(0);
 		}
 	}
@@ -532,6 +615,7 @@ int bench_parse_args(int argc, char **argv, char *err, size_t errlen)
 	if (!ret)
 		return 0;
 	if (!err[0])
-		snprintf(err, errlen, "unknown or malformed option (see --help)");
+		snprintf(err, errlen,
+			 "unknown or malformed option (see --help)");
 	return EXIT_USAGE;
 }

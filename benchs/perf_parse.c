@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* perf_parse.c: framing of the records in a perf ring.  Pure, so the unit
- * tests can feed it malformed sizes. */
+ * tests can feed it malformed sizes.
+ */
 #include <string.h>
 #include <linux/perf_event.h>
 #include "bench.h"
 
-const struct perf_event_header *perf_record_at(const void *data, u64 size, u64 pos,
-					       void *buf, size_t buflen)
+const struct perf_event_header *
+perf_record_at(const void *data, u64 size, u64 pos, void *buf, size_t buflen)
 {
 	const char *ring = data;
 	u64 off = pos % size, first = size - off, len;

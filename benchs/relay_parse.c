@@ -7,20 +7,27 @@
 #include <string.h>
 #include "bench.h"
 
-#define ALIGN8(x)	(((x) + 7) & ~(u64)7)
-#define SUBBUF_HDR	sizeof(struct bpf_relay_subbuf_hdr)
-#define REC_HDR		sizeof(struct bpf_relay_rec_hdr)
+#define ALIGN8(x) (((x) + 7) & ~(u64)7)
+#define SUBBUF_HDR sizeof(struct bpf_relay_subbuf_hdr)
+#define REC_HDR sizeof(struct bpf_relay_rec_hdr)
 
 const char *relay_status_str(int st)
 {
 	switch (st) {
-	case RELAY_OK: return "ok";
-	case RELAY_EMPTY: return "empty";
-	case RELAY_TORN: return "overwritten while reading";
-	case RELAY_BAD_HEADER: return "bad sub-buffer header";
-	case RELAY_BAD_RECORD: return "bad record";
-	case RELAY_TRUNCATED: return "truncated";
-	default: return "unknown";
+	case RELAY_OK:
+		return "ok";
+	case RELAY_EMPTY:
+		return "empty";
+	case RELAY_TORN:
+		return "overwritten while reading";
+	case RELAY_BAD_HEADER:
+		return "bad sub-buffer header";
+	case RELAY_BAD_RECORD:
+		return "bad record";
+	case RELAY_TRUNCATED:
+		return "truncated";
+	default:
+		return "unknown";
 	}
 }
 
@@ -43,9 +50,11 @@ static bool padding_is_zero(const unsigned char *p, u64 n)
 }
 
 /* Walk records in data[from, end): each must be a type-2 header whose padded
- * size fits.  Stops at the first bad one. */
+ * size fits.  Stops at the first bad one.
+ */
 static int walk_records(const unsigned char *data, u32 from, u32 end,
-			struct relay_subbuf_view *view, relay_rec_fn fn, void *ctx)
+			struct relay_subbuf_view *view, relay_rec_fn fn,
+			void *ctx)
 {
 	u32 off = from;
 
@@ -61,10 +70,12 @@ static int walk_records(const unsigned char *data, u32 from, u32 end,
 		size = ALIGN8(REC_HDR + (u64)rh.len);
 		if (size > end - off)
 			return RELAY_TRUNCATED;
-		if (!padding_is_zero(data + off + REC_HDR + rh.len, size - REC_HDR - rh.len))
+		if (!padding_is_zero(data + off + REC_HDR + rh.len,
+				     size - REC_HDR - rh.len))
 			return RELAY_BAD_RECORD;
 		/* counted as handed to fn even if fn finds it corrupt, as in
-		 * the stream parser */
+		 * the stream parser
+		 */
 		view->records++;
 		if (fn && !fn(ctx, data + off + REC_HDR, rh.len))
 			return RELAY_BAD_RECORD;
@@ -75,7 +86,8 @@ static int walk_records(const unsigned char *data, u32 from, u32 end,
 }
 
 int relay_read_subbuf(const void *subbuf, size_t subbuf_size, u32 from,
-		      struct relay_subbuf_view *view, relay_rec_fn fn, void *ctx)
+		      struct relay_subbuf_view *view, relay_rec_fn fn,
+		      void *ctx)
 {
 	const struct bpf_relay_subbuf_hdr *hdr = subbuf;
 	const unsigned char *data = (const unsigned char *)subbuf + SUBBUF_HDR;
@@ -85,7 +97,7 @@ int relay_read_subbuf(const void *subbuf, size_t subbuf_size, u32 from,
 	memset(view, 0, sizeof(*view));
 	if (subbuf_size < SUBBUF_HDR)
 		return RELAY_TRUNCATED;
-	seq = load_acquire_u64(&hdr->seq);	/* seqlock: read seq first */
+	seq = load_acquire_u64(&hdr->seq); /* seqlock: read seq first */
 	view->seq = seq;
 	if (!seq)
 		return RELAY_EMPTY;
@@ -95,13 +107,14 @@ int relay_read_subbuf(const void *subbuf, size_t subbuf_size, u32 from,
 	view->end = from;
 	if (hdr->len != SUBBUF_HDR || hdr->type != BPF_RELAY_HDR_SUBBUF)
 		st = RELAY_BAD_HEADER;
-	else if (view->committed > subbuf_size - SUBBUF_HDR || from > view->committed ||
-		 from % 8)
+	else if (view->committed > subbuf_size - SUBBUF_HDR ||
+		 from > view->committed || from % 8)
 		st = RELAY_BAD_HEADER;
 	else
 		st = walk_records(data, from, view->committed, view, fn, ctx);
 	/* Re-check: a changed seq means the writer lapped us mid-read and
-	 * whatever we parsed may be garbage; that outranks any parse error. */
+	 * whatever we parsed may be garbage; that outranks any parse error.
+	 */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (load_acquire_u64(&hdr->seq) != seq)
 		return RELAY_TORN;
@@ -114,19 +127,22 @@ void relay_stream_init(struct relay_stream *s)
 }
 
 /* Size of the unit (sub-buffer header, record, or 8 bytes of padding) that
- * starts at p, or a negative status.  Needs 8 bytes at p. */
+ * starts at p, or a negative status.  Needs 8 bytes at p.
+ */
 static long long unit_size(const unsigned char *p)
 {
 	struct bpf_relay_rec_hdr rh;
 
 	memcpy(&rh, p, sizeof(rh));
 	if (rh.type == BPF_RELAY_HDR_SUBBUF)
-		return rh.len == SUBBUF_HDR ? (long long)SUBBUF_HDR : RELAY_BAD_HEADER;
+		return rh.len == SUBBUF_HDR ? (long long)SUBBUF_HDR :
+					      RELAY_BAD_HEADER;
 	if (rh.type == BPF_RELAY_HDR_RECORD)
-		return rh.len <= RB_REC_MAX ? (long long)ALIGN8(REC_HDR + (u64)rh.len)
-					    : RELAY_BAD_RECORD;
+		return rh.len <= RB_REC_MAX ?
+			       (long long)ALIGN8(REC_HDR + (u64)rh.len) :
+			       RELAY_BAD_RECORD;
 	if (rh.type == 0 && rh.len == 0)
-		return 8;	/* zero padding at the end of a sub-buffer */
+		return 8; /* zero padding at the end of a sub-buffer */
 	return RELAY_BAD_RECORD;
 }
 
@@ -172,7 +188,8 @@ static size_t carry_fill(struct relay_stream *s, const unsigned char *data,
 }
 
 /* Finish a unit that straddled the previous chunk; returns bytes of data used
- * or a negative status.  Only this copy exists, and only across reads. */
+ * or a negative status.  Only this copy exists, and only across reads.
+ */
 static long long finish_carry(struct relay_stream *s, const unsigned char *data,
 			      size_t len, relay_rec_fn fn, void *ctx)
 {
@@ -211,7 +228,7 @@ int relay_stream_feed(struct relay_stream *s, const void *data, size_t len,
 			goto broken;
 		off = n;
 		if (s->carry_len)
-			return RELAY_OK;	/* still incomplete: wait for more */
+			return RELAY_OK; /* still incomplete: wait for more */
 	}
 	while (off < len) {
 		if (len - off < REC_HDR)

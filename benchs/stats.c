@@ -31,6 +31,7 @@ int summarize(const double *vals, int n, struct summary *out)
 	out->stddev = n > 1 ? sqrt(sq / (n - 1)) : 0;
 	out->min = sorted[0];
 	out->max = sorted[n - 1];
-	out->median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+	out->median = n % 2 ? sorted[n / 2] :
+			      (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 	return 0;
 }

@@ -14,19 +14,21 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Knobs, identical in every producer; set before load by the bench. */
-const volatile __u32 target_tgid = 0;	/* only count our own getpgid() calls */
-const volatile __u32 rec_size = 64;	/* total bytes per record, header incl. */
-const volatile __u32 batch = 1;		/* records per trigger */
+const volatile __u32 target_tgid = 0; /* only count our own getpgid() calls */
+const volatile __u32 rec_size = 64; /* total bytes per record, header incl. */
+const volatile __u32 batch = 1; /* records per trigger */
 const volatile __u32 notify_mode = RB_NOTIFY_DEFAULT;
 const volatile __u32 notify_every = 1;
 /* Fault injection for scripts/validate_compare.sh: bpf_loop() steps of
  * cheap work on 1 record in every producer_work_every, so a known slowdown
- * can be dialled in finer than one step per record. */
+ * can be dialled in finer than one step per record.
+ */
 const volatile __u32 producer_work = 0;
 const volatile __u32 producer_work_every = 1;
 /* --kernel-record: the kernel bench's record, a bare 8-byte value (here the
  * seq), so the fidelity check compares harnesses and not record formats.
- * rec_size is then 8. */
+ * rec_size is then 8.
+ */
 const volatile __u32 kernel_record = 0;
 
 struct rb_scratch_buf {
@@ -52,7 +54,8 @@ static __always_inline long rb_output(void *ctx, struct rb_record *rec,
 				      __u32 size, __u64 seq);
 
 /* One step of producer_work; the state escapes to bpf_loop(), so the
- * compiler cannot drop it, and the verifier checks the callback once. */
+ * compiler cannot drop it, and the verifier checks the callback once.
+ */
 static long rb_work_step(__u64 i, void *state)
 {
 	__u64 *acc = state;
@@ -77,7 +80,8 @@ static __always_inline void rb_produce(void *ctx)
 	cnt->triggers++;
 	for (i = 0; i < batch && i < RB_BATCH_MAX; i++) {
 		/* seq is only consumed when the output succeeds, so a gap seen
-		 * by the consumer means a record was lost after being written. */
+		 * by the consumer means a record was lost after being written.
+		 */
 		rec->seq = cnt->seq + 1;
 		if (!kernel_record) {
 			rec->ts_ns = bpf_ktime_get_ns();

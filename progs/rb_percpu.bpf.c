@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Floor: the record is built in a per-CPU array slot (rb_scratch) and nothing
- * else happens -- no synchronisation, no notification, no consumer. */
+ * else happens -- no synchronisation, no notification, no consumer.
+ */
 #include "producer.h"
 
 static __always_inline long rb_output(void *ctx, struct rb_record *rec,

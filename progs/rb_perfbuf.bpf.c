@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Producer for the perf buffer (BPF_MAP_TYPE_PERF_EVENT_ARRAY).  Wakeups are
- * set on the user side (perf_event_attr.wakeup_events). */
+ * set on the user side (perf_event_attr.wakeup_events).
+ */
 #include "producer.h"
 
 struct {
@@ -12,5 +13,6 @@ struct {
 static __always_inline long rb_output(void *ctx, struct rb_record *rec,
 				      __u32 size, __u64 seq)
 {
-	return bpf_perf_event_output(ctx, &rb_perfbuf, BPF_F_CURRENT_CPU, rec, size);
+	return bpf_perf_event_output(ctx, &rb_perfbuf, BPF_F_CURRENT_CPU, rec,
+				     size);
 }

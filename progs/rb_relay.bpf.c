@@ -2,12 +2,11 @@
 /* Producer for BPF_MAP_TYPE_RELAY (our patch series). */
 #include "producer.h"
 
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RELAY);
 	__uint(key_size, 0);
-	__uint(value_size, 64);		/* room for the debugfs dir name */
-	__uint(max_entries, 65536);	/* sub-buffer bytes; set by the bench */
+	__uint(value_size, 64); /* room for the debugfs dir name */
+	__uint(max_entries, 65536); /* sub-buffer bytes; set by the bench */
 } rb_relay SEC(".maps");
 
 static __always_inline long rb_output(void *ctx, struct rb_record *rec,

@@ -4,7 +4,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);	/* resized by the bench before load */
+	__uint(max_entries, 1 << 20); /* resized by the bench before load */
 } rb_ringbuf SEC(".maps");
 
 /* Bytes one record takes in the ring: 8-byte header, 8-byte aligned. */
@@ -21,11 +21,15 @@ static __always_inline __u64 rb_notify_flags(__u64 seq)
 	case RB_NOTIFY_FORCE:
 		return BPF_RB_FORCE_WAKEUP;
 	case RB_NOTIFY_SAMPLED:
-		return seq % notify_every ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+		return seq % notify_every ? BPF_RB_NO_WAKEUP :
+					    BPF_RB_FORCE_WAKEUP;
 	case RB_NOTIFY_AVAIL:
 		/* Unread bytes, counting the record about to be written. */
-		return bpf_ringbuf_query(&rb_ringbuf, BPF_RB_AVAIL_DATA) + rb_slot() >=
-		       (__u64)notify_every * rb_slot() ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+		return bpf_ringbuf_query(&rb_ringbuf, BPF_RB_AVAIL_DATA) +
+					       rb_slot() >=
+				       (__u64)notify_every * rb_slot() ?
+			       BPF_RB_FORCE_WAKEUP :
+			       BPF_RB_NO_WAKEUP;
 	default:
 		return 0;
 	}
@@ -37,7 +41,8 @@ static __always_inline long rb_output(void *ctx, struct rb_record *rec,
 	__u64 *slot;
 
 	if (!kernel_record)
-		return bpf_ringbuf_output(&rb_ringbuf, rec, size, rb_notify_flags(seq));
+		return bpf_ringbuf_output(&rb_ringbuf, rec, size,
+					  rb_notify_flags(seq));
 	/* The kernel bench reserves and submits in place (no copy). */
 	slot = bpf_ringbuf_reserve(&rb_ringbuf, sizeof(*slot), 0);
 	if (!slot)

@@ -132,14 +132,14 @@ static void test_latency_only_when_measuring(void **state)
 	consumer_reset(&c, 0);
 	r->len = 64;
 	r->seq = 1;
-	rb_measuring = 0;
+	flag_set(rb_measuring, 0);
 	consume_record(&c, buf, 64);
 	assert_int_equal(c.lat.count, 0);
-	rb_measuring = 1;
+	flag_set(rb_measuring, 1);
 	r->seq = 2;
 	consume_record(&c, buf, 64);
 	assert_int_equal(c.lat.count, 1);
-	rb_measuring = 0;
+	flag_set(rb_measuring, 0);
 }
 
 /* --lat-every 4: of seqs 1..8 only 4 and 8 are timed, all are counted. */
@@ -153,12 +153,12 @@ static void test_latency_sampled_by_seq(void **state)
 	seqtrack_reset(&c.seq);
 	r->len = 64;
 	rb_lat_mask = 3;
-	rb_measuring = 1;
+	flag_set(rb_measuring, 1);
 	for (seq = 1; seq <= 8; seq++) {
 		r->seq = seq;
 		assert_true(consume_record(&c, buf, 64));
 	}
-	rb_measuring = 0;
+	flag_set(rb_measuring, 0);
 	rb_lat_mask = 0;
 	assert_int_equal(c.lat.count, 2);
 	assert_int_equal(c.consumed, 8);
