@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
 export BUILD
 
-.PHONY: all deps tools kernel kernel-debug bench test test-unit test-analysis test-fuzz test-native test-kernel \
+.PHONY: all deps tools kernel kernel-debug bench check test test-unit test-analysis test-fuzz test-native test-kernel \
 	test-vm test-vm-debug test-scripts soak clean
 
 all: bench
@@ -23,6 +23,10 @@ kernel-debug: deps
 
 bench: tools
 	$(MAKE) -C benchs BUILD=$(BUILD) TOOLS_DIR="$$(kernel/build.sh path tools)"
+
+# The fast lane: no root, no kernel or tools build, under a minute.
+check:
+	tests/check.sh
 
 # Every stage below in order, each timed; a table of the times at the end.
 test:

@@ -12,7 +12,7 @@ PKGS=(
 	linux-source-6.12 clang-19 llvm-19 lld-19 libelf-dev zlib1g-dev dwarves
 	qemu-system-x86 gnuplot-nox hyperfine libcmocka-dev bc flex bison
 	libssl-dev cpio libcap-dev pkg-config jq socat libzstd-dev binutils-dev
-	libclang-rt-19-dev
+	libclang-rt-19-dev clang-format-19 shellcheck
 	python3 python3-ply python3-git rsync kmod gcc make
 )
 

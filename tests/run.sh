@@ -4,12 +4,13 @@
 # ones, so one run shows every failure.  At the end, a table of each
 # stage's result and wall time, also written to build/test-times.tsv: on a
 # fresh machine the kernel builds dominate, on a warm cache the VM tests.
+# `check` runs the unit and analysis tests (make test-unit, test-analysis).
 #
 # usage: tests/run.sh [STAGE...]     (default: every stage below)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-STAGES=(deps tools bench kernel kernel-debug test-unit test-analysis test-fuzz test-native
+STAGES=(deps check tools bench kernel kernel-debug test-fuzz test-native
 	test-kernel test-scripts test-vm test-vm-debug)
 
 for s in "$@"; do
