@@ -30,11 +30,12 @@
 # input; 3 when measurements failed (then nothing is judged); 1 on other
 # errors.  Ctrl-C removes DIR.partial.
 set -euo pipefail
+PROG=ab
+# lib.sh before anything that forks: see its supervision
+# shellcheck source=scripts/lib.sh
+. "${BASH_SOURCE[0]%/*}/lib.sh"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PROG=ab
-# shellcheck source=scripts/lib.sh
-. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/ab.sh BASE NEW [--smoke|--quick|--full] [--native|--vm] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N] [--out DIR] [-- COMPARE-OPTIONS]" >&2
 	exit 2

@@ -28,12 +28,13 @@
 # JSON.  DIR (default build/compat-<date>) is written as DIR.partial and
 # renamed when complete.
 set -euo pipefail
+PROG=compat.sh
+# lib.sh before anything that forks: see its supervision
+# shellcheck source=scripts/lib.sh
+. "${BASH_SOURCE[0]%/*}/lib.sh"
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PROG=compat.sh
-# shellcheck source=scripts/lib.sh
-. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/compat.sh [--repeats N] [--modes LIST] [--benches LIST] [--count-only] [--wait-quiet] [--quick] [--out DIR]" >&2
 	exit 2

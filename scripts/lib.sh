@@ -26,7 +26,9 @@
 # background of a shell without job control has SIGINT ignored from the
 # start, and bash cannot trap it then; a terminal's Ctrl-C never meets
 # that case: tests/scripts/test_interrupt.sh starts scripts the way a
-# terminal does.)  Source lib.sh before any `cd`: the work reruns "$0".
+# terminal does.)  Source lib.sh first, before any command that forks (a
+# $(...) included: bash can lose a Ctrl-C while it waits for one) and
+# before any `cd` (the work reruns "$0").
 
 PROG=${PROG:-${0##*/}}
 
@@ -40,12 +42,15 @@ PROG=${PROG:-${0##*/}}
 # the last process of that session has ended; one still alive 30 s after
 # the script's own is a bug, reported and stopped.
 lib_supervise() {
-	local worker rc left
+	local worker="" rc left
 	LIB_SIG=0
+	# The traps come first: a signal before the worker exists is kept in
+	# LIB_SIG and passed on as soon as it does.
+	trap 'LIB_SIG=130; [ -z "$worker" ] || kill -TERM -- "-$worker" "$worker" 2>/dev/null || true' INT
+	trap 'LIB_SIG=143; [ -z "$worker" ] || kill -TERM -- "-$worker" "$worker" 2>/dev/null || true' TERM
 	LIB_WORKER=$$ setsid "$BASH" "$0" "$@" <&0 &
 	worker=$!
-	trap 'LIB_SIG=130; kill -TERM -- "-$worker" 2>/dev/null || true' INT
-	trap 'LIB_SIG=143; kill -TERM -- "-$worker" 2>/dev/null || true' TERM
+	[ "$LIB_SIG" = 0 ] || kill -TERM -- "-$worker" "$worker" 2>/dev/null || true
 	while :; do
 		rc=0
 		wait "$worker" || rc=$?

@@ -9,11 +9,12 @@
 #   scripts/overhead.sh --out FILE [--calls N] [--runs R] [--benchs "B ..."]
 #                       [--where native|vm]
 set -euo pipefail
+PROG=overhead
+# lib.sh before anything that forks: see its supervision
+# shellcheck source=scripts/lib.sh
+. "${BASH_SOURCE[0]%/*}/lib.sh"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PROG=overhead
-# shellcheck source=scripts/lib.sh
-. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/overhead.sh --out FILE [--calls N] [--runs R] [--benchs \"BENCH ...\"] [--where native|vm]" >&2
 	exit 2

@@ -22,11 +22,12 @@
 # not one configuration.  A CI gate (scripts/compare.sh) wants N >= 3 on
 # both sides: it then judges the spread between rounds.
 set -euo pipefail
+PROG=run_all
+# lib.sh before anything that forks: see its supervision
+# shellcheck source=scripts/lib.sh
+. "${BASH_SOURCE[0]%/*}/lib.sh"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PROG=run_all
-# shellcheck source=scripts/lib.sh
-. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/run_all.sh [--quick|--full] [--native|--vm|--both] [--out DIR] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N]" >&2
 	exit 2

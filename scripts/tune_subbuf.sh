@@ -28,11 +28,12 @@
 # Output: DIR/results.jsonl, meta.json, tune.json (results/SCHEMA.md), plots/.
 # Exit: 0; 2 on bad input (one line); 1 when the environment fails.
 set -euo pipefail
+PROG=tune_subbuf
+# lib.sh before anything that forks: see its supervision
+# shellcheck source=scripts/lib.sh
+. "${BASH_SOURCE[0]%/*}/lib.sh"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PROG=tune_subbuf
-# shellcheck source=scripts/lib.sh
-. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/tune_subbuf.sh --rate R --size S [--max-loss PCT] [--max-p99 US] [--subbufs LIST] [--counts LIST] [--relay-bench NAME] [--quick] [--out DIR]" >&2
 	exit 2

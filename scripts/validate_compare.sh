@@ -25,11 +25,12 @@
 # with every run kept under DIR (default build/validate-<date>), written as
 # DIR.partial and renamed when complete (Ctrl-C removes it).
 set -euo pipefail
+PROG=validate_compare
+# lib.sh before anything that forks: see its supervision
+# shellcheck source=scripts/lib.sh
+. "${BASH_SOURCE[0]%/*}/lib.sh"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PROG=validate_compare
-# shellcheck source=scripts/lib.sh
-. "$ROOT/scripts/lib.sh"
 usage() {
 	echo "usage: scripts/validate_compare.sh [--bench NAME] [--trials N] [--target PCT] [--work N] [--every M] [--rounds R] [--out DIR] [-- COMPARE-OPTIONS]" >&2
 	exit 2

@@ -22,15 +22,16 @@
 # top-level of the current directory); QEMU (default qemu-system-x86_64).
 # Variables named RELAYBENCH_* and BUILD are passed on to CMD.
 set -euo pipefail
+PROG=vm
+# lib.sh before anything that forks: see its supervision
+# shellcheck source=scripts/lib.sh
+. "${BASH_SOURCE[0]%/*}/lib.sh"
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 SCRIPTS=$(dirname "$SELF")
 REPO=$(dirname "$SCRIPTS")
 INIT=$SCRIPTS/vm-init.sh
 QEMU=${QEMU:-qemu-system-x86_64}
-PROG=vm
-# shellcheck source=scripts/lib.sh
-. "$SCRIPTS/lib.sh"
 
 usage() {
 	echo "usage: scripts/vm.sh [--smp N] [--mem SIZE] [--kernel PATH|--debug] [--timeout SECS] [--qmp SOCKET] [--append ARGS] [--no-console-check] -- CMD [ARGS...]" >&2

@@ -15,11 +15,12 @@
 # Exit: 0 when every measurement ran, 3 when some failed (their JSON, if
 # any, is kept), 2 on bad input.
 set -uo pipefail
+PROG=scenarios
+# lib.sh before anything that forks: see its supervision
+# shellcheck source=scripts/lib.sh
+. "${BASH_SOURCE[0]%/*}/../lib.sh" || exit 2
 
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PROG=scenarios
-# shellcheck source=scripts/lib.sh
-. "$DIR/../lib.sh" || exit 2
 ALL=(high-rate overwrite no-reader latency)	# latency reuses high-rate's saturation
 usage() {
 	echo "usage: scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N] [--base-bench PATH --base-out FILE]" >&2
