@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* bench_percpu.c: the floor.  The producer builds the record in a per-CPU
- * array slot and does nothing else; there is no live consumer, so "consumed"
- * is every record written (it sits in the slot) and latency is not measured.
- * In the snapshot scenarios the slot is what survives: one record per CPU,
- * always the newest -- a flight recorder of depth one.
+ * array slot and copies it into one of RB_FLOOR_SLOTS per-CPU slots (the
+ * floor's buffer, rb_floor); there is no live consumer, so "consumed" is
+ * every record written and latency is not measured.  After a run the last
+ * record of every CPU must sit whole in its slot, or it counts as corrupt.
+ * In the snapshot scenarios the build slot is what survives: one record per
+ * CPU, always the newest -- a flight recorder of depth one.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,8 +21,83 @@ static struct {
 	struct rb_percpu *skel;
 	struct bpf_link *link;
 	int slot_fd; /* rb_scratch: the per-CPU slots */
+	int floor_fd; /* rb_floor: where each record is copied */
 	bool pinned; /* slot_fd came from a pin: ours to close */
-} ctx = { .slot_fd = -1 };
+} ctx = { .slot_fd = -1, .floor_fd = -1 };
+
+/* The payload put in each CPU's build slot: the copies must carry it. */
+static __u8 pattern(int cpu, u32 off)
+{
+	return (__u8)(off * 131 + cpu * 7 + 1);
+}
+
+/* Fill the payload of every CPU's build slot; the producer writes only the
+ * header, so the payload of every record it copies is this pattern.
+ */
+static int fill_payloads(int fd)
+{
+	int n = libbpf_num_possible_cpus(), cpu, err;
+	u32 zero = 0, off;
+	__u8 *vals;
+
+	vals = calloc(n > 0 ? n : 1, RB_REC_MAX);
+	if (!vals)
+		return -ENOMEM;
+	for (cpu = 0; cpu < n; cpu++)
+		for (off = RB_HDR_SIZE; off < RB_REC_MAX; off++)
+			vals[(size_t)cpu * RB_REC_MAX + off] =
+				pattern(cpu, off);
+	err = bpf_map_update_elem(fd, &zero, vals, BPF_ANY);
+	free(vals);
+	return err;
+}
+
+static bool record_whole(const __u8 *slot, int cpu, u64 seq)
+{
+	const struct rb_record *rec = (const void *)slot;
+	u32 off;
+
+	if (env.kernel_record)
+		return rec->seq == seq;
+	if (rec->seq != seq || rec->len != env.rec_size ||
+	    rec->cpu != (u32)cpu || !rec->ts_ns)
+		return false;
+	for (off = RB_HDR_SIZE; off < env.rec_size; off++)
+		if (slot[off] != pattern(cpu, off))
+			return false;
+	return true;
+}
+
+/* The CPUs whose last record is not whole in its floor slot. */
+static u64 floor_check(void)
+{
+	int n = libbpf_num_possible_cpus(), cpu, checked = 0;
+	size_t stride = (env.rec_size + 7) & ~(size_t)7;
+	u64 seq[RB_MAX_CPUS] = { 0 }, bad = 0;
+	struct rb_counters sum;
+	__u8 *vals;
+	u32 slot;
+
+	if (n <= 0 || rb_read_counters(rb_counters_fd, &sum, seq))
+		return 1;
+	vals = calloc(n, stride);
+	if (!vals)
+		return 1;
+	for (cpu = 0; cpu < n && cpu < RB_MAX_CPUS; cpu++) {
+		if (!seq[cpu])
+			continue;
+		slot = seq[cpu] % RB_FLOOR_SLOTS;
+		checked++;
+		if (bpf_map_lookup_elem(ctx.floor_fd, &slot, vals) ||
+		    !record_whole(vals + (size_t)cpu * stride, cpu, seq[cpu]))
+			bad++;
+	}
+	free(vals);
+	fprintf(stderr,
+		"floor: the last record is whole on %llu of %d CPUs (%u bytes)\n",
+		(unsigned long long)(checked - bad), checked, env.rec_size);
+	return bad;
+}
 
 static int percpu_setup(void)
 {
@@ -32,13 +109,20 @@ static int percpu_setup(void)
 	}
 	RB_SET_KNOBS(ctx.skel);
 	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
-	if (rb_percpu__load(ctx.skel)) {
+	if (bpf_map__set_value_size(ctx.skel->maps.rb_floor, env.rec_size) ||
+	    rb_percpu__load(ctx.skel)) {
 		fprintf(stderr, "cannot load percpu producer: %s\n",
 			strerror(errno));
 		return EXIT_ENV;
 	}
 	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
 	ctx.slot_fd = bpf_map__fd(ctx.skel->maps.rb_scratch);
+	ctx.floor_fd = bpf_map__fd(ctx.skel->maps.rb_floor);
+	if (fill_payloads(ctx.slot_fd)) {
+		fprintf(stderr, "cannot fill the percpu build slots: %s\n",
+			strerror(errno));
+		return EXIT_ENV;
+	}
 	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
 			 &ctx.link);
 }
@@ -73,11 +157,16 @@ static void percpu_account(struct loss_accounting *a)
 	a->produced = s.produced;
 	a->dropped = s.dropped;
 	a->consumed = s.consumed;
+	a->corrupt = floor_check();
 }
 
+/* The build slot and the floor's slots, on every CPU. */
 static u64 percpu_bytes(void)
 {
-	return (u64)libbpf_num_possible_cpus() * RB_REC_MAX;
+	u64 stride = (env.rec_size + 7) & ~7ull;
+
+	return (u64)libbpf_num_possible_cpus() *
+	       (RB_REC_MAX + RB_FLOOR_SLOTS * stride);
 }
 
 static u64 percpu_capacity(int ncpus)
@@ -128,6 +217,7 @@ static void percpu_teardown(void)
 	if (ctx.pinned)
 		close(ctx.slot_fd);
 	ctx.slot_fd = -1;
+	ctx.floor_fd = -1;
 	ctx.pinned = false;
 	rb_percpu__destroy(ctx.skel);
 	ctx.skel = NULL;
@@ -136,7 +226,7 @@ static void percpu_teardown(void)
 const struct bench bench_percpu = {
 	.name = "percpu",
 	.mechanism = "percpu",
-	.desc = "floor: record built in a per-CPU array slot, no sync, no consumer",
+	.desc = "floor: record built and copied into per-CPU slots, no sync, no consumer",
 	.setup = percpu_setup,
 	.producer_thread = rb_producer_thread,
 	.consumer_thread = percpu_reader, /* snapshot scenarios only */

@@ -25,6 +25,8 @@ struct rb_record {
 #define RB_REC_MIN (RB_HDR_SIZE + RB_PAYLOAD_MIN)
 #define RB_REC_MAX (RB_HDR_SIZE + RB_PAYLOAD_MAX)
 #define RB_BATCH_MAX 1024u
+/* The percpu floor copies each record into one of this many slots per CPU. */
+#define RB_FLOOR_SLOTS 8u
 /* The kernel bench's record (--kernel-record): one bare __u64. */
 #define RB_KERNEL_REC_SIZE 8u
 

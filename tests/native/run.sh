@@ -69,6 +69,16 @@ check "ringbuf-libbpf latency cdf agrees with p99" jq -e '.latency_ns as $l | $l
 	"$TMP/ringbuf-libbpf.json"
 check "percpu has no latency and an empty cdf" jq -e '.latency_ns.count == 0 and .latency_ns.cdf == [] and
 	.latency_ns.p99_per_iteration.median == null' "$TMP/percpu.json"
+# The floor copies every record: after a run, the last record of each CPU
+# that produced sits whole (header, seq, payload) in the floor's slot.  The
+# bench counts any other as corrupt, which fails the loss check.
+for total in 64 4096; do
+	"$BENCH" percpu -w 0.1 -d 0.3 -i 1 -s $((total - 24)) --json >"$TMP/floor.json" 2>"$TMP/floor.err"
+	check "percpu floor, $total B records: loss ok, nothing corrupt" \
+		jq -e --argjson t "$total" '.loss.ok and .loss.corrupt == 0 and .params.record_size == $t' "$TMP/floor.json"
+	check "percpu floor, $total B records: the last record of every CPU that produced is whole" \
+		grep -qE "^floor: the last record is whole on ([1-9][0-9]*) of \\1 CPUs \\($total bytes\\)$" "$TMP/floor.err"
+done
 # batch and raw_tp paths
 "$BENCH" ringbuf-custom -w 0.1 -d 0.3 -i 1 -b 8 -s 256 --raw-tp --json >"$TMP/opt.json" 2>/dev/null
 check "raw-tp + batch 8 + 256 B payload" quiet jq -e '.loss.ok and .loss.consumed > 0 and .params.batch == 8 and
