@@ -915,12 +915,38 @@ static const struct bench *find_bench(const char *name)
 	return NULL;
 }
 
+/*
+ * --list, or with --json what scripts derive their lists from: one object
+ * per variant, in the table's order.
+ */
 static void list_benchs(void)
 {
+	const struct bench *b;
+	struct json j;
 	size_t i;
 
-	for (i = 0; i < NR_BENCHS; i++)
-		printf("%-16s %s\n", benchs[i]->name, benchs[i]->desc);
+	if (!env.json) {
+		for (i = 0; i < NR_BENCHS; i++)
+			printf("%-16s %s\n", benchs[i]->name, benchs[i]->desc);
+		return;
+	}
+	json_init(&j);
+	json_begin_array(&j, NULL);
+	for (i = 0; i < NR_BENCHS; i++) {
+		b = benchs[i];
+		json_begin(&j, NULL);
+		json_str(&j, "name", b->name);
+		json_str(&j, "mechanism", b->mechanism);
+		json_str(&j, "reader", b->reader);
+		json_str(&j, "desc", b->desc);
+		json_bool(&j, "overwrite", b->overwrite);
+		json_bool(&j, "live_consumer", b->has_consumer);
+		json_str(&j, "kernel", b->patched_kernel ? "patched" : "any");
+		json_end(&j);
+	}
+	json_end_array(&j);
+	printf("%s\n", j.buf);
+	json_free(&j);
 }
 
 static bool dir_exists(const char *path)
@@ -1020,6 +1046,12 @@ static int prepare(int argc, char **argv)
 	ret = bench->validate ? bench->validate() : 0;
 	if (ret)
 		return ret;
+	if (env.overwrite && !bench->overwrite) {
+		fprintf(stderr,
+			"%s has no overwrite mode (try --list --json)\n",
+			bench->name);
+		return EXIT_USAGE;
+	}
 	if (env.scenario == SCEN_NO_READER &&
 	    (!bench->pin || !bench->recover)) {
 		fprintf(stderr, "%s cannot run the no-reader scenario\n",

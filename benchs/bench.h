@@ -341,7 +341,10 @@ struct bench_sample {
 struct bench {
 	const char *name;
 	const char *mechanism; /* relay, ringbuf, perfbuf, percpu */
+	const char *reader; /* how the consumer reads: libbpf, mmap, cat... */
 	const char *desc;
+	bool overwrite; /* takes --overwrite */
+	bool patched_kernel; /* needs the project's kernel (the relay map) */
 	const struct argp *argp; /* mechanism options, NULL if none */
 	int (*validate)(void); /* EXIT_USAGE with message on bad combo */
 	int (*setup)(void); /* 0, or EXIT_ENV with a message */

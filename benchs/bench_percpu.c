@@ -226,6 +226,7 @@ static void percpu_teardown(void)
 const struct bench bench_percpu = {
 	.name = "percpu",
 	.mechanism = "percpu",
+	.reader = "none",
 	.desc = "floor: record built and copied into per-CPU slots, no sync, no consumer",
 	.setup = percpu_setup,
 	.producer_thread = rb_producer_thread,

@@ -420,30 +420,33 @@ static void perfbuf_teardown(void)
 	ctx.skel = NULL;
 }
 
-#define PERFBUF_BENCH(_name, _desc, _setup, _consumer) \
-	{                                              \
-		.name = _name,                         \
-		.mechanism = "perfbuf",                \
-		.desc = _desc,                         \
-		.argp = &bench_perfbuf_argp,           \
-		.validate = perfbuf_validate,          \
-		.setup = _setup,                       \
-		.producer_thread = rb_producer_thread, \
-		.consumer_thread = _consumer,          \
-		.measure = rb_measure_common,          \
-		.account = perfbuf_account,            \
-		.buffer_bytes = perfbuf_bytes,         \
-		.capacity = perfbuf_capacity,          \
-		.pin = perfbuf_pin,                    \
-		.recover = perfbuf_recover,            \
-		.teardown = perfbuf_teardown,          \
-		.has_consumer = true,                  \
+#define PERFBUF_BENCH(_name, _reader, _overwrite, _desc, _setup, _consumer) \
+	{                                                                   \
+		.name = _name,                                              \
+		.mechanism = "perfbuf",                                     \
+		.reader = _reader,                                          \
+		.desc = _desc,                                              \
+		.overwrite = _overwrite,                                    \
+		.argp = &bench_perfbuf_argp,                                \
+		.validate = perfbuf_validate,                               \
+		.setup = _setup,                                            \
+		.producer_thread = rb_producer_thread,                      \
+		.consumer_thread = _consumer,                               \
+		.measure = rb_measure_common,                               \
+		.account = perfbuf_account,                                 \
+		.buffer_bytes = perfbuf_bytes,                              \
+		.capacity = perfbuf_capacity,                               \
+		.pin = perfbuf_pin,                                         \
+		.recover = perfbuf_recover,                                 \
+		.teardown = perfbuf_teardown,                               \
+		.has_consumer = true,                                       \
 	}
 
-const struct bench bench_perfbuf_libbpf = PERFBUF_BENCH(
-	"perfbuf-libbpf", "perf buffer, libbpf perf_buffer__poll (epoll)",
-	libbpf_setup, libbpf_consumer);
+const struct bench bench_perfbuf_libbpf =
+	PERFBUF_BENCH("perfbuf-libbpf", "libbpf", false,
+		      "perf buffer, libbpf perf_buffer__poll (epoll)",
+		      libbpf_setup, libbpf_consumer);
 const struct bench bench_perfbuf_custom = PERFBUF_BENCH(
-	"perfbuf-custom",
+	"perfbuf-custom", "custom", true,
 	"perf buffer, own reader of the per-CPU perf rings (epoll)",
 	custom_setup, custom_consumer);

@@ -575,11 +575,14 @@ static void relay_teardown(void)
 	rb_counters_fd = -1;
 }
 
-#define RELAY_BENCH(_name, _desc, _consumer)           \
+#define RELAY_BENCH(_name, _reader, _desc, _consumer)  \
 	{                                              \
 		.name = _name,                         \
 		.mechanism = "relay",                  \
+		.reader = _reader,                     \
 		.desc = _desc,                         \
+		.overwrite = true,                     \
+		.patched_kernel = true,                \
 		.argp = &bench_relay_argp,             \
 		.validate = relay_validate,            \
 		.setup = relay_setup,                  \
@@ -596,13 +599,13 @@ static void relay_teardown(void)
 	}
 
 const struct bench bench_relay_mmap = RELAY_BENCH(
-	"relay-mmap",
+	"relay-mmap", "mmap",
 	"relay map, mmap reader with the sub-buffer header protocol",
 	mmap_consumer);
 const struct bench bench_relay_read = RELAY_BENCH(
-	"relay-read", "relay map, read() stream per CPU file (poll)",
+	"relay-read", "read", "relay map, read() stream per CPU file (poll)",
 	read_consumer);
 const struct bench bench_relay_cat = RELAY_BENCH(
-	"relay-cat",
+	"relay-cat", "cat",
 	"relay map, `cat FILE > out` per CPU file every poll period, then parse",
 	cat_consumer);

@@ -340,32 +340,36 @@ static void ringbuf_teardown(void)
 	ctx.skel = NULL;
 }
 
-#define RINGBUF_BENCH(_name, _desc, _setup, _consumer) \
-	{                                              \
-		.name = _name,                         \
-		.mechanism = "ringbuf",                \
-		.desc = _desc,                         \
-		.argp = &bench_ringbuf_argp,           \
-		.validate = ringbuf_validate,          \
-		.setup = _setup,                       \
-		.producer_thread = rb_producer_thread, \
-		.consumer_thread = _consumer,          \
-		.measure = rb_measure_common,          \
-		.account = ringbuf_account,            \
-		.buffer_bytes = ringbuf_bytes,         \
-		.capacity = ringbuf_capacity,          \
-		.pin = ringbuf_pin,                    \
-		.recover = ringbuf_recover,            \
-		.teardown = ringbuf_teardown,          \
-		.has_consumer = true,                  \
+#define RINGBUF_BENCH(_name, _reader, _overwrite, _desc, _setup, _consumer) \
+	{                                                                   \
+		.name = _name,                                              \
+		.mechanism = "ringbuf",                                     \
+		.reader = _reader,                                          \
+		.desc = _desc,                                              \
+		.overwrite = _overwrite,                                    \
+		.argp = &bench_ringbuf_argp,                                \
+		.validate = ringbuf_validate,                               \
+		.setup = _setup,                                            \
+		.producer_thread = rb_producer_thread,                      \
+		.consumer_thread = _consumer,                               \
+		.measure = rb_measure_common,                               \
+		.account = ringbuf_account,                                 \
+		.buffer_bytes = ringbuf_bytes,                              \
+		.capacity = ringbuf_capacity,                               \
+		.pin = ringbuf_pin,                                         \
+		.recover = ringbuf_recover,                                 \
+		.teardown = ringbuf_teardown,                               \
+		.has_consumer = true,                                       \
 	}
 
-const struct bench bench_ringbuf_libbpf = RINGBUF_BENCH(
-	"ringbuf-libbpf", "ring buffer, libbpf ring_buffer__poll (epoll)",
-	libbpf_setup, libbpf_consumer);
-const struct bench bench_ringbuf_busy = RINGBUF_BENCH(
-	"ringbuf-busy", "ring buffer, libbpf ring_buffer__consume busy-poll",
-	libbpf_setup, busy_consumer);
-const struct bench bench_ringbuf_custom =
-	RINGBUF_BENCH("ringbuf-custom", "ring buffer, own mmap reader (epoll)",
-		      custom_setup, custom_consumer);
+const struct bench bench_ringbuf_libbpf =
+	RINGBUF_BENCH("ringbuf-libbpf", "libbpf", false,
+		      "ring buffer, libbpf ring_buffer__poll (epoll)",
+		      libbpf_setup, libbpf_consumer);
+const struct bench bench_ringbuf_busy =
+	RINGBUF_BENCH("ringbuf-busy", "busy", false,
+		      "ring buffer, libbpf ring_buffer__consume busy-poll",
+		      libbpf_setup, busy_consumer);
+const struct bench bench_ringbuf_custom = RINGBUF_BENCH(
+	"ringbuf-custom", "custom", true,
+	"ring buffer, own mmap reader (epoll)", custom_setup, custom_consumer);

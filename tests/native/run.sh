@@ -33,6 +33,15 @@ fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+# ---- the variant table, as scripts read it ----
+"$BENCH" --list --json >"$TMP/list.json" 2>/dev/null
+check "--list --json: one object per variant of --list, with its fields" jq -e --argjson n "$("$BENCH" --list | wc -l)" '
+	length == $n and ([.[].name] | unique | length) == $n and
+	all(.[]; (.name | length) > 0 and (.mechanism | IN("relay", "ringbuf", "perfbuf", "percpu")) and
+		(.reader | length) > 0 and (.overwrite | type) == "boolean" and
+		(.kernel | IN("any", "patched"))) and
+	([.[] | select(.kernel == "patched") | .mechanism] | unique) == ["relay"]' "$TMP/list.json"
+
 # ---- each native bench, ~1 s, JSON ----
 JQ_ASSERT='
 	.loss.ok == true and
@@ -264,6 +273,7 @@ expect 2 "unknown option" percpu --bogus
 expect 2 "two consumers on ringbuf" ringbuf-libbpf -c 2
 expect 2 "unknown scenario" percpu --scenario sideways
 expect 2 "libbpf ring buffer cannot overwrite" ringbuf-libbpf --overwrite
+expect 2 "the percpu floor has no overwrite mode" percpu --overwrite
 expect 2 "libbpf perf buffer cannot read backward" perfbuf-libbpf --overwrite
 expect 2 "count-only snapshot" ringbuf-custom --scenario overwrite --count-only
 if ! "$BENCH" ringbuf-custom --overwrite -w 0.1 -d 0.1 -i 1 >/dev/null 2>&1; then
