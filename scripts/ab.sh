@@ -73,9 +73,6 @@ done
 for s in ${only//,/ }; do
 	case $s in high-rate|overwrite|no-reader|latency) ;; *) die "unknown scenario '$s'" 2 ;; esac
 done
-for m in ${mechs//,/ }; do
-	case $m in relay|ringbuf|perfbuf|percpu) ;; *) die "unknown mechanism '$m'" 2 ;; esac
-done
 [ "$(id -u)" -eq 0 ] || die "must run as root (BPF, debugfs, qemu)"
 
 cd "$ROOT"
@@ -106,6 +103,7 @@ base_bench=$(bench_of "${sides[0]}")
 new_bench=$(bench_of "${sides[1]}")
 "$new_bench" --list >/dev/null 2>&1 || die "$new_bench does not run (--list failed)"
 "$base_bench" --list >/dev/null 2>&1 || die "$base_bench does not run (--list failed)"
+lib_check_mechanisms "$new_bench" "$mechs"
 
 [ -n "$out" ] || out=build/ab-$(date -u +%Y%m%d-%H%M%S)
 out=$(realpath -m "$out")

@@ -10,6 +10,10 @@
 #                           VALUE is a whole number 1..MAX, or exit 2
 #   lib_in_list OPTION VALUE WORD...
 #                           VALUE is one of the WORDs, or exit 2
+#   lib_mechanisms BENCH    the mechanisms BENCH's variant table knows, one
+#                           a line (from `BENCH --list --json`)
+#   lib_check_mechanisms BENCH LIST
+#                           every name of the comma LIST is one, or exit 2
 #   lib_on_exit CMD         run CMD (eval'd) when the script exits, the
 #                           last one added first; $LIB_RC is the exit status
 #   lib_tmpdir              a private directory in $LIB_TMP, removed at exit
@@ -102,6 +106,21 @@ lib_in_list() {	# OPTION VALUE WORD...
 	lib_bad "invalid value for $opt: '$value' ($*)"
 }
 
+lib_mechanisms() {	# BENCH
+	"$1" --list --json | jq -r '[.[].mechanism] | unique | .[]' ||
+		lib_die "cannot list the variants of $1"
+}
+
+lib_check_mechanisms() {	# BENCH LIST
+	local known m
+	[ -n "$2" ] || return 0
+	known=$(lib_mechanisms "$1")
+	for m in ${2//,/ }; do
+		grep -qxF -- "$m" <<<"$known" ||
+			lib_bad "unknown mechanism '$m' ($(echo $known))"
+	done
+}
+
 LIB_EXIT_CMDS=()
 lib_on_exit() { LIB_EXIT_CMDS=("$1" "${LIB_EXIT_CMDS[@]}"); }
 
@@ -143,7 +162,8 @@ lib_partial_cleanup() {
 	case $LIB_PARTIAL_STATE in
 	open)
 		rm -rf "$PARTIAL"
-		echo "$PROG: failed or interrupted; removed $PARTIAL" >&2
+		# exit 2, bad input, has said why already
+		[ "$LIB_RC" -eq 2 ] || echo "$PROG: failed or interrupted; removed $PARTIAL" >&2
 		;;
 	kept) echo "$PROG: partial results kept in $PARTIAL" >&2 ;;
 	esac

@@ -61,9 +61,6 @@ for s in ${only//,/ }; do
 	case $s in high-rate|overwrite|no-reader|latency) ;; *) echo "run_all: unknown scenario '$s'" >&2; exit 2 ;; esac
 done
 [[ $rounds =~ ^[1-9][0-9]?$ ]] || { echo "run_all: invalid value for --rounds: '$rounds' (1..99)" >&2; exit 2; }
-for m in ${mechs//,/ }; do
-	case $m in relay|ringbuf|perfbuf|percpu) ;; *) echo "run_all: unknown mechanism '$m'" >&2; exit 2 ;; esac
-done
 
 cd "$ROOT"
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -94,6 +91,7 @@ what="packages, tools, bench"
 [ "$where" = native ] || what+=", patched kernel"
 stage "build: $what (the first time about 15 min on 2 cores, then cached in ~/.cache/relaybench)"
 make -s bench
+lib_check_mechanisms "$ROOT/build/bench" "$mechs"
 if [ "$where" != native ]; then
 	make -s kernel
 fi

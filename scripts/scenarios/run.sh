@@ -53,9 +53,7 @@ if [ -n "$BASE_BENCH$BASE_OUT" ]; then
 fi
 case $MODE in smoke|quick|full) ;; *) die "unknown mode '$MODE'" ;; esac
 [[ $rounds =~ ^[1-9][0-9]?$ ]] || die "invalid value for --rounds: '$rounds' (1..99)"
-for m in ${RB_MECHS//,/ }; do
-	case $m in relay|ringbuf|perfbuf|percpu) ;; *) die "unknown mechanism '$m'" ;; esac
-done
+lib_check_mechanisms "$BENCH" "$RB_MECHS"
 selected=()
 for s in "${ALL[@]}"; do
 	if [ -z "$only" ] || [[ ",$only," == *",$s,"* ]]; then selected+=("$s"); fi
