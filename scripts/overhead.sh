@@ -44,16 +44,17 @@ command -v hyperfine >/dev/null || die "hyperfine missing: run scripts/deps.sh"
 : >"$out" 2>/dev/null || die "cannot write $out"
 if [ -z "$benchs" ]; then
 	# each mechanism's first variant in the bench's table, where this
-	# kernel runs it (a variant for the patched kernel is tried first)
+	# kernel runs it (a variant for the patched kernel is tried first);
+	# a here-string, not <(...): the guest has no /dev/fd
 	while read -r b kernel; do
 		if [ "$kernel" = patched ] &&
 			! "$bench" "$b" --overwrite -w 0 -d 0.01 -i 1 >/dev/null 2>&1; then
 			continue
 		fi
 		benchs+=" $b"
-	done < <("$bench" --list --json | jq -r 'reduce .[] as $v ({seen: {}, out: []};
+	done <<<"$("$bench" --list --json | jq -r 'reduce .[] as $v ({seen: {}, out: []};
 		if .seen[$v.mechanism] then . else .seen[$v.mechanism] = true | .out += [$v] end)
-		| .out[] | "\(.name) \(.kernel)"')
+		| .out[] | "\(.name) \(.kernel)"')"
 	[ -n "$benchs" ] || die "cannot list the bench's variants"
 fi
 
