@@ -69,7 +69,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#sides[@]} -eq 2 ] || usage
-[[ $rounds =~ ^[1-9][0-9]?$ ]] || die "invalid value for --rounds: '$rounds' (1..99)" 2
+lib_posint --rounds "$rounds" 99
 for s in ${only//,/ }; do
 	case $s in high-rate|overwrite|no-reader|latency) ;; *) die "unknown scenario '$s'" 2 ;; esac
 done

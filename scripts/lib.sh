@@ -8,8 +8,6 @@
 #   lib_bad MSG             the same, exit 2 (bad input)
 #   lib_posint OPTION VALUE [MAX]
 #                           VALUE is a whole number 1..MAX, or exit 2
-#   lib_in_list OPTION VALUE WORD...
-#                           VALUE is one of the WORDs, or exit 2
 #   lib_mechanisms BENCH    the mechanisms BENCH's variant table knows, one
 #                           a line (from `BENCH --list --json`)
 #   lib_check_mechanisms BENCH LIST
@@ -95,15 +93,6 @@ lib_bad() { lib_die "$1" 2; }
 lib_posint() {	# OPTION VALUE [MAX]
 	[[ $2 =~ ^[1-9][0-9]*$ ]] && [ "${#2}" -le 9 ] && { [ -z "${3:-}" ] || [ "$2" -le "$3" ]; } ||
 		lib_bad "invalid value for $1: '$2'${3:+ (1..$3)}"
-}
-
-lib_in_list() {	# OPTION VALUE WORD...
-	local opt=$1 value=$2 w
-	shift 2
-	for w in "$@"; do
-		[ "$value" != "$w" ] || return 0
-	done
-	lib_bad "invalid value for $opt: '$value' ($*)"
 }
 
 lib_mechanisms() {	# BENCH

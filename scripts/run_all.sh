@@ -60,7 +60,7 @@ done
 for s in ${only//,/ }; do
 	case $s in high-rate|overwrite|no-reader|latency) ;; *) echo "run_all: unknown scenario '$s'" >&2; exit 2 ;; esac
 done
-[[ $rounds =~ ^[1-9][0-9]?$ ]] || { echo "run_all: invalid value for --rounds: '$rounds' (1..99)" >&2; exit 2; }
+lib_posint --rounds "$rounds" 99
 
 cd "$ROOT"
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -52,7 +52,7 @@ if [ -n "$BASE_BENCH$BASE_OUT" ]; then
 	touch "$BASE_OUT" 2>/dev/null || die "cannot write $BASE_OUT"
 fi
 case $MODE in smoke|quick|full) ;; *) die "unknown mode '$MODE'" ;; esac
-[[ $rounds =~ ^[1-9][0-9]?$ ]] || die "invalid value for --rounds: '$rounds' (1..99)"
+lib_posint --rounds "$rounds" 99
 lib_check_mechanisms "$BENCH" "$RB_MECHS"
 selected=()
 for s in "${ALL[@]}"; do
