@@ -32,6 +32,15 @@ enum rb_scenario {
 	SCEN_NO_READER, /* a loader pins and exits; nobody reads; then recover */
 };
 
+/* Notification policy (--policy), one vocabulary for every mechanism. */
+enum rb_policy {
+	POLICY_NATIVE, /* not given: each mechanism's own knobs decide */
+	POLICY_EVERY, /* wake the reader for every record it waits for */
+	POLICY_BATCH, /* wake it once per policy.batch_bytes written on a CPU */
+	POLICY_NONE, /* no wakeups: the reader polls every --poll-ms */
+	POLICY_BUSY, /* no wakeups: the reader spins without sleeping */
+};
+
 struct bench_env {
 	const char *bench_name;
 	double warmup_s;
@@ -59,6 +68,10 @@ struct bench_env {
 	bool back2back; /* consumers trigger the next batch (--compat b2b) */
 	bool cons_first; /* with -a: consumers on CPUs 0.., producers after */
 	struct {
+		int kind; /* enum rb_policy */
+		u64 batch_bytes; /* POLICY_BATCH */
+	} policy;
+	struct {
 		u64 size;
 		int notify; /* enum rb_notify */
 		u32 sample;
@@ -66,6 +79,7 @@ struct bench_env {
 	struct {
 		u32 pages; /* data pages per CPU, power of two */
 		u32 wakeup; /* wakeup_events */
+		u64 watermark; /* wakeup_watermark in bytes; 0: use wakeup */
 	} perfbuf;
 	struct {
 		u32 subbuf_size;
@@ -98,6 +112,14 @@ int notify_mode(const char *name);
  */
 void policy_label(const struct bench_env *e, const char *mech, char *buf,
 		  size_t len);
+/* The policy as given ("batch:65536"), or "native" without --policy. */
+void policy_name(const struct bench_env *e, char *buf, size_t len);
+/* How long a consumer may sleep in poll(): 0 under --policy busy. */
+static inline int rb_poll_timeout(const struct bench_env *e)
+{
+	return e->policy.kind == POLICY_BUSY ? 0 : (int)e->poll_ms;
+}
+
 /* Scenarios where no consumer runs while producers write. */
 static inline bool scenario_is_snapshot(int scenario)
 {

@@ -65,7 +65,13 @@ static void perf_attr(struct perf_event_attr *attr)
 	attr->config = PERF_COUNT_SW_BPF_OUTPUT;
 	attr->sample_type = PERF_SAMPLE_RAW;
 	attr->sample_period = 1;
-	attr->wakeup_events = env.perfbuf.wakeup; /* notification policy */
+	/* notification policy: every N records, or once N bytes are waiting */
+	if (env.perfbuf.watermark) {
+		attr->watermark = 1;
+		attr->wakeup_watermark = env.perfbuf.watermark;
+	} else {
+		attr->wakeup_events = env.perfbuf.wakeup;
+	}
 	/* With a read-only mapping this is perf's overwrite mode. */
 	attr->write_backward = env.overwrite;
 }
@@ -143,10 +149,12 @@ static void *libbpf_consumer(void *arg)
 	int n;
 
 	while (!flag_get(rb_stop_consumers)) {
-		n = perf_buffer__poll(ctx.pb, env.poll_ms);
+		n = perf_buffer__poll(ctx.pb, rb_poll_timeout(&env));
 		if (n > 0)
 			rb_store(&c->wakeups,
 				 c->wakeups + n); /* rings that woke us */
+		else if (n == 0) /* no wakeup came: poll, as the policy says */
+			perf_buffer__consume(ctx.pb);
 		rb_b2b_trigger();
 	}
 	if (ctx.pb) /* no-reader: nothing survived the loader */
@@ -333,13 +341,14 @@ static void *custom_consumer(void *arg)
 
 	while (!flag_get(rb_stop_consumers)) {
 		rb_b2b_trigger();
-		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS, env.poll_ms);
+		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS,
+			       rb_poll_timeout(&env));
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + n);
 		/* A backward ring never fills, so a wakeup says nothing a timer
 		 * does not: its epoll set is empty and it is read every --poll-ms.
 		 */
-		if (env.overwrite)
+		if (env.overwrite || n == 0) /* n == 0: no wakeup, so poll */
 			drain_mine(c, true);
 		else
 			for (i = 0; i < n; i++)

@@ -247,16 +247,26 @@ static int relay_recover(const char *dir)
 	return open_cpus();
 }
 
-/* Wait for data on the CPU files this consumer owns; counts wake-ups. */
+/* Wait for data on the CPU files this consumer owns; counts wake-ups.
+ * Under --policy none the reader never waits in poll(), so relay (which
+ * wakes only readers that wait) sends it nothing: it sleeps, then reads.
+ */
 static void wait_files(struct rb_consumer *c)
 {
 	struct pollfd pfds[RB_MAX_CPUS];
 	int n = 0, i;
 
+	if (env.policy.kind == POLICY_NONE) {
+		struct timespec period = { env.poll_ms / 1000,
+					   env.poll_ms % 1000 * 1000000L };
+
+		nanosleep(&period, NULL);
+		return;
+	}
 	for (i = c->idx; i < ctx.ncpus && n < RB_MAX_CPUS; i += env.consumers)
 		pfds[n++] = (struct pollfd){ .fd = ctx.cpus[i].fd,
 					     .events = POLLIN };
-	if (poll(pfds, n, env.poll_ms) > 0)
+	if (poll(pfds, n, rb_poll_timeout(&env)) > 0)
 		rb_store(&c->wakeups, c->wakeups + 1);
 }
 
@@ -398,9 +408,9 @@ static void *mmap_consumer(void *arg)
 		visit_own_cpus(c, seek_oldest);
 	while (!flag_get(rb_stop_consumers)) {
 		wait_files(c);
-		visit_own_cpus(c, mmap_cpu);
+		visit_own_cpus(c, mmap_cpu_consume);
 	}
-	visit_own_cpus(c, mmap_cpu);
+	visit_own_cpus(c, mmap_cpu_consume);
 	return NULL;
 }
 

@@ -127,9 +127,11 @@ static void *libbpf_consumer(void *arg)
 	int n;
 
 	while (!flag_get(rb_stop_consumers)) {
-		n = ring_buffer__poll(ctx.rb, env.poll_ms);
+		n = ring_buffer__poll(ctx.rb, rb_poll_timeout(&env));
 		if (n > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
+		else if (n == 0) /* no wakeup came: poll, as the policy says */
+			ring_buffer__consume(ctx.rb);
 		rb_b2b_trigger();
 	}
 	ring_buffer__consume(ctx.rb); /* drain */
@@ -252,7 +254,7 @@ static void *custom_consumer(void *arg)
 
 	while (!flag_get(rb_stop_consumers)) {
 		rb_b2b_trigger();
-		if (epoll_wait(ctx.epfd, &ev, 1, env.poll_ms) > 0)
+		if (epoll_wait(ctx.epfd, &ev, 1, rb_poll_timeout(&env)) > 0)
 			rb_store(&c->wakeups, c->wakeups + 1);
 		custom_drain(c);
 	}

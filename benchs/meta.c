@@ -120,6 +120,8 @@ void meta_json(struct json *j, const struct bench_meta *m)
 
 void params_json(struct json *j, const struct bench_env *e)
 {
+	char policy[48];
+
 	json_begin(j, "params");
 	json_dbl(j, "warmup_s", e->warmup_s);
 	json_dbl(j, "duration_s", e->duration_s);
@@ -143,11 +145,14 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_bool(j, "overwrite", e->overwrite);
 	json_bool(j, "count_only", e->count_only);
 	json_u64(j, "lat_every", e->lat_every);
+	policy_name(e, policy, sizeof(policy));
+	json_str(j, "policy", policy);
 	json_u64(j, "rb_size", e->ringbuf.size);
 	json_str(j, "rb_notify", notify_name(e->ringbuf.notify));
 	json_u64(j, "rb_sample", e->ringbuf.sample);
 	json_u64(j, "pb_pages", e->perfbuf.pages);
 	json_u64(j, "pb_wakeup", e->perfbuf.wakeup);
+	json_u64(j, "pb_watermark", e->perfbuf.watermark);
 	json_u64(j, "relay_subbuf", e->relay.subbuf_size);
 	json_u64(j, "relay_nsubbufs", e->relay.n_subbufs);
 	json_end(j);

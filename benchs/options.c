@@ -111,9 +111,9 @@ static const struct argp_option ringbuf_opts[] = {
 	{ "rb-size", OPT_RB_SIZE, "BYTES", 0,
 	  "ring buffer size, power of 2 pages (default 1 MiB)" },
 	{ "rb-notify", OPT_RB_NOTIFY, "POLICY", 0,
-	  "default|none|force|sampled|avail" },
+	  "default|none|force|sampled|avail|bytes" },
 	{ "rb-sample", OPT_RB_SAMPLE, "N", 0,
-	  "sampled: force a wakeup every N records; avail: once N are unread (default 64)" },
+	  "sampled: force a wakeup every N records; avail: once N are unread; bytes: once N bytes were written on a CPU (default 64)" },
 	{},
 };
 
@@ -123,7 +123,7 @@ static const struct argp_option ringbuf_opts[] = {
 static const char *const notify_names[] = {
 	[RB_NOTIFY_DEFAULT] = "default", [RB_NOTIFY_NONE] = "none",
 	[RB_NOTIFY_FORCE] = "force",	 [RB_NOTIFY_SAMPLED] = "sampled",
-	[RB_NOTIFY_AVAIL] = "avail",
+	[RB_NOTIFY_AVAIL] = "avail",	 [RB_NOTIFY_BYTES] = "bytes",
 };
 #define N_NOTIFY ((int)ARRAY_SIZE(notify_names))
 
@@ -144,16 +144,36 @@ int notify_mode(const char *name)
 	return -1;
 }
 
+static const char *const policy_names[] = {
+	[POLICY_NATIVE] = "native", [POLICY_EVERY] = "every",
+	[POLICY_BATCH] = "batch",   [POLICY_NONE] = "none",
+	[POLICY_BUSY] = "busy",
+};
+
+void policy_name(const struct bench_env *e, char *buf, size_t len)
+{
+	if (e->policy.kind == POLICY_BATCH)
+		snprintf(buf, len, "batch:%llu",
+			 (unsigned long long)e->policy.batch_bytes);
+	else
+		snprintf(buf, len, "%s", policy_names[e->policy.kind]);
+}
+
 void policy_label(const struct bench_env *e, const char *mech, char *buf,
 		  size_t len)
 {
 	int n = e->ringbuf.notify;
 
-	if (!strcmp(mech, "ringbuf") &&
-	    (n == RB_NOTIFY_SAMPLED || n == RB_NOTIFY_AVAIL))
+	if (e->policy.kind != POLICY_NATIVE)
+		policy_name(e, buf, len);
+	else if (!strcmp(mech, "ringbuf") &&
+		 (n == RB_NOTIFY_SAMPLED || n == RB_NOTIFY_AVAIL))
 		snprintf(buf, len, "%s/%u", notify_name(n), e->ringbuf.sample);
 	else if (!strcmp(mech, "ringbuf"))
 		snprintf(buf, len, "%s", notify_name(n));
+	else if (!strcmp(mech, "perfbuf") && e->perfbuf.watermark)
+		snprintf(buf, len, "watermark/%llu",
+			 (unsigned long long)e->perfbuf.watermark);
 	else if (!strcmp(mech, "perfbuf"))
 		snprintf(buf, len, "wakeup/%u", e->perfbuf.wakeup);
 	else if (!strcmp(mech, "relay")) /* woken at sub-buffer switches only */
@@ -270,6 +290,131 @@ static error_t relay_parse(int key, char *arg, struct argp_state *state)
 const struct argp bench_relay_argp = { .options = relay_opts,
 				       .parser = relay_parse };
 
+/* ---- --policy ----
+ * One notification policy, named the same for every mechanism and turned
+ * into each mechanism's own knobs here.  The mechanism is the bench name up
+ * to its first '-' (relay-mmap: relay).
+ */
+static int policy_parse(const char *arg)
+{
+	static const struct {
+		const char *suffix;
+		u64 mult;
+	} units[] = { { "", 1 }, { "KiB", 1024 }, { "MiB", 1024 * 1024 } };
+	char num[32];
+	size_t i, n;
+	u64 v;
+
+	for (i = POLICY_EVERY; i < ARRAY_SIZE(policy_names); i++)
+		if (i != POLICY_BATCH && !strcmp(arg, policy_names[i])) {
+			env.policy.kind = (int)i;
+			return 0;
+		}
+	if (strncmp(arg, "batch:", 6))
+		return fail(
+			"invalid value for --%s: '%s' (every, batch:BYTES, none, busy)",
+			"policy", arg);
+	for (i = ARRAY_SIZE(units); i-- > 0;) {
+		n = strlen(arg + 6);
+		if (n <= strlen(units[i].suffix) ||
+		    strcmp(arg + 6 + n - strlen(units[i].suffix),
+			   units[i].suffix))
+			continue;
+		n -= strlen(units[i].suffix);
+		if (n >= sizeof(num))
+			break;
+		memcpy(num, arg + 6, n);
+		num[n] = '\0';
+		if (parse_u64(num, 1, (1ull << 32) / units[i].mult, &v))
+			break;
+		env.policy.kind = POLICY_BATCH;
+		env.policy.batch_bytes = v * units[i].mult;
+		return 0;
+	}
+	return fail(
+		"invalid value for --%s: '%s' (batch:BYTES, e.g. batch:65536 or batch:64KiB)",
+		"policy", arg);
+}
+
+static bool is_mechanism(const char *mech)
+{
+	size_t n = strlen(mech);
+
+	return !strncmp(env.bench_name, mech, n) &&
+	       (env.bench_name[n] == '-' || !env.bench_name[n]);
+}
+
+/* Sets the knobs that --policy implies for the chosen bench's mechanism. */
+static int policy_apply(void)
+{
+	u64 batch = env.policy.batch_bytes;
+	int kind = env.policy.kind;
+	char name[48];
+
+	if (kind == POLICY_NATIVE)
+		return 0;
+	policy_name(&env, name, sizeof(name));
+	if (env.compat || given(OPT_RB_NOTIFY) || given(OPT_RB_SAMPLE) ||
+	    given(OPT_PB_WAKEUP))
+		return fail(
+			"--policy replaces --compat, --rb-notify, --rb-sample and --pb-wakeup%s%s",
+			NULL, NULL);
+	if (is_mechanism("ringbuf")) {
+		if (!strcmp(env.bench_name, "ringbuf-busy") &&
+		    kind != POLICY_BUSY)
+			return fail(
+				"ringbuf-busy is the busy policy: '%s%s' needs ringbuf-libbpf or ringbuf-custom",
+				name, NULL);
+		env.ringbuf.notify = kind == POLICY_EVERY ? RB_NOTIFY_DEFAULT :
+				     kind == POLICY_BATCH ? RB_NOTIFY_BYTES :
+							    RB_NOTIFY_NONE;
+		if (kind == POLICY_BATCH && batch >= env.ringbuf.size)
+			return fail(
+				"--policy %s: the batch must be smaller than the ring (--rb-size)%s",
+				name, NULL);
+		if (kind == POLICY_BATCH)
+			env.ringbuf.sample = (u32)batch;
+	} else if (is_mechanism("perfbuf")) {
+		u64 ring = (u64)env.perfbuf.pages * 4096;
+
+		env.perfbuf.wakeup = kind == POLICY_EVERY ? 1 : 0;
+		/* none/busy: a wakeup only if a whole ring is waiting */
+		env.perfbuf.watermark = kind == POLICY_BATCH ? batch :
+					kind == POLICY_EVERY ? 0 :
+							       ring;
+		if (kind == POLICY_BATCH && batch >= ring)
+			return fail(
+				"--policy %s: the batch must be smaller than a CPU's ring (--pb-pages)%s",
+				name, NULL);
+	} else if (is_mechanism("relay")) {
+		if (kind == POLICY_EVERY)
+			return fail(
+				"relay wakes its reader per sub-buffer, not per record: use --policy batch:<sub-buffer bytes>%s%s",
+				NULL, NULL);
+		if (!strcmp(env.bench_name, "relay-cat") && kind != POLICY_NONE)
+			return fail(
+				"relay-cat reads on a timer: its only policy is none, not '%s%s'",
+				name, NULL);
+		if (kind == POLICY_BATCH) {
+			if (batch % 4096 || batch > (64u << 20))
+				return fail(
+					"--policy %s: relay's batch is its sub-buffer, a page multiple up to 64 MiB%s",
+					name, NULL);
+			if (given(OPT_RELAY_SUBBUF) &&
+			    batch != env.relay.subbuf_size)
+				return fail(
+					"--policy %s contradicts --relay-subbuf (relay's batch is its sub-buffer)%s",
+					name, NULL);
+			env.relay.subbuf_size = (u32)batch;
+		}
+	} else if (kind != POLICY_NONE) {
+		return fail(
+			"%s has no reader to wake: its only policy is none, not '%s'",
+			env.bench_name, name);
+	}
+	return 0;
+}
+
 /* ---- --compat: the settings of the kernel's own bench ----
  * tools/testing/selftests/bpf/benchs/bench_ringbufs.c as driven by
  * run_bench_ringbufs.sh (bench -w3 -d10 -a -c1 [--rb-sampled] [--rb-b2b]):
@@ -378,6 +523,7 @@ enum {
 	OPT_LAT_EVERY,
 	OPT_KERNEL_RECORD,
 	OPT_PRODUCER_WORK_EVERY,
+	OPT_POLICY,
 };
 
 static const char *const scenario_names[] = {
@@ -425,6 +571,8 @@ static const struct argp_option common_opts[] = {
 	  "extra work steps per record, 0..1048576 (slowdown injection, default 0)" },
 	{ "producer-work-every", OPT_PRODUCER_WORK_EVERY, "M", 0,
 	  "do the --producer-work steps on 1 record in M, 1..65536 (default 1)" },
+	{ "policy", OPT_POLICY, "POLICY", 0,
+	  "notification policy, the same for every mechanism: every (a wakeup per record the reader waits for), batch:BYTES (one per BYTES written on a CPU; relay: its sub-buffer size), none (no wakeups, poll every --poll-ms), busy (no wakeups, the reader spins)" },
 	{ "json", OPT_JSON, NULL, 0, "one JSON object per result on stdout" },
 	{ "list", OPT_LIST, NULL, 0, "list benches and exit" },
 	{ "kernel-record", OPT_KERNEL_RECORD, NULL, 0,
@@ -526,6 +674,8 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_COMPAT:
 		return compat_mode(arg);
+	case OPT_POLICY:
+		return policy_parse(arg);
 	case ARGP_KEY_ARG:
 		if (env.bench_name)
 			return fail("unexpected argument '%s%s'", arg, NULL);
@@ -547,7 +697,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		if (env.kernel_record && !env.compat)
 			return fail("--kernel-record needs --compat%s%s", NULL,
 				    NULL);
-		return env.compat && env.bench_name ? compat_apply() : 0;
+		if (env.compat && env.bench_name && compat_apply())
+			return EINVAL;
+		return env.bench_name ? policy_apply() : 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}

@@ -7,6 +7,14 @@ struct {
 	__uint(max_entries, 1 << 20); /* resized by the bench before load */
 } rb_ringbuf SEC(".maps");
 
+/* --policy batch:BYTES: bytes written on this CPU since its last wakeup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rb_unwoken_bytes SEC(".maps");
+
 /* Bytes one record takes in the ring: 8-byte header, 8-byte aligned. */
 static __always_inline __u64 rb_slot(void)
 {
@@ -30,6 +38,18 @@ static __always_inline __u64 rb_notify_flags(__u64 seq)
 				       (__u64)notify_every * rb_slot() ?
 			       BPF_RB_FORCE_WAKEUP :
 			       BPF_RB_NO_WAKEUP;
+	case RB_NOTIFY_BYTES: {
+		__u32 zero = 0;
+		__u64 *unwoken = bpf_map_lookup_elem(&rb_unwoken_bytes, &zero);
+
+		if (!unwoken)
+			return 0;
+		*unwoken += rb_slot();
+		if (*unwoken < notify_every)
+			return BPF_RB_NO_WAKEUP;
+		*unwoken = 0;
+		return BPF_RB_FORCE_WAKEUP;
+	}
 	default:
 		return 0;
 	}

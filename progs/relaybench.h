@@ -52,6 +52,10 @@ enum rb_notify {
 	 * kernel bench's --rb-sampled)
 	 */
 	RB_NOTIFY_AVAIL = 4,
+	/* force a wakeup once notify_every bytes were written on this CPU
+	 * since the last one, else none (--policy batch:BYTES)
+	 */
+	RB_NOTIFY_BYTES = 5,
 };
 
 #define RB_GETPGID_NR 121 /* __NR_getpgid on x86_64, for the raw_tp filter */

@@ -117,6 +117,30 @@ check "ringbuf-libbpf --rb-notify avail: json policy avail/16" quiet jq -e '
 check "ringbuf-libbpf --rb-notify avail: text summary names policy avail/16" \
 	grep -q '^Summary ringbuf-libbpf, policy avail/16 ' "$TMP/avail.txt"
 
+# ---- --policy: every ring and perf buffer reader under each policy ----
+# At an offered 20 k records/s a reader may sleep at most as often as its
+# policy wakes it plus its poll timeouts (its context switches per second
+# bound that, with room for the scheduler), and a busy reader spins.
+POLICY_RATE=20000
+for b in ringbuf-libbpf ringbuf-custom perfbuf-libbpf perfbuf-custom; do
+	for pol in every batch:16384 none busy; do
+		"$BENCH" "$b" --policy "$pol" --rate "$POLICY_RATE" -w 0.2 -d 1 -i 1 --json \
+			>"$TMP/policy.json" 2>/dev/null
+		check "$b --policy $pol: loss holds, wakeups within the policy's bound" \
+			jq -e --arg pol "$pol" --argjson rate "$POLICY_RATE" '
+			(1000 / .params.poll_ms) as $timeouts |
+			(.params.record_size + 16) as $framed |
+			.cpu.consumer_ctx_switches_per_s.median as $sleeps |
+			.policy == $pol and .params.policy == $pol and
+			.loss.ok and .loss.consumed > 0 and
+			if $pol == "every" then $sleeps <= 1.5 * ($rate + $timeouts) + 50
+			elif $pol == "none" then $sleeps <= 2 * $timeouts + 50
+			elif $pol == "busy" then .cpu.consumer_cpu_pct.median >= 20
+			else $sleeps <= 1.5 * ($rate * $framed / 16384 + $timeouts) + 50
+			end' "$TMP/policy.json"
+	done
+done
+
 # ---- --compat: the kernel bench's settings, briefly, every mode ----
 # Timing options given explicitly must win; everything else follows the mode.
 # Every trigger writes a batch of 500.  Back-to-back: the producer thread

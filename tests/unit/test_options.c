@@ -231,7 +231,7 @@ static void test_notify_names(void **state)
 		assert_string_equal(notify_name(env.ringbuf.notify), name);
 		assert_int_equal(strncmp(label_of("ringbuf"), name, strlen(name)), 0);
 	}
-	assert_int_equal(mode, RB_NOTIFY_AVAIL + 1);	/* the table covers the enum */
+	assert_int_equal(mode, RB_NOTIFY_BYTES + 1);	/* the table covers the enum */
 	assert_string_equal(notify_name(-1), "?");
 	assert_int_equal(notify_mode("?"), -1);
 	assert_int_equal(notify_mode("Avail"), -1);
@@ -248,6 +248,66 @@ static void test_notify_names(void **state)
 	assert_string_equal(label_of("perfbuf"), "wakeup/500");
 }
 
+/* --policy: one vocabulary, each mechanism's knobs follow from it. */
+static void test_policy(void **state)
+{
+	assert_int_equal(PARSE("ringbuf-libbpf"), 0);
+	assert_int_equal(env.policy.kind, POLICY_NATIVE);
+	assert_string_equal(label_of("ringbuf"), "default");
+
+	assert_int_equal(PARSE("--policy", "every", "ringbuf-custom"), 0);
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_DEFAULT);
+	assert_string_equal(label_of("ringbuf"), "every");
+	assert_int_equal(PARSE("--policy", "batch:64KiB", "ringbuf-libbpf"), 0);
+	assert_int_equal(env.policy.kind, POLICY_BATCH);
+	assert_int_equal(env.policy.batch_bytes, 65536);
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_BYTES);
+	assert_int_equal(env.ringbuf.sample, 65536);
+	assert_string_equal(label_of("ringbuf"), "batch:65536");
+	assert_int_equal(PARSE("--policy", "none", "ringbuf-libbpf"), 0);
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_NONE);
+	assert_int_equal(rb_poll_timeout(&env), 50);
+	assert_int_equal(PARSE("--policy", "busy", "ringbuf-busy"), 0);
+	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_NONE);
+	assert_int_equal(rb_poll_timeout(&env), 0);
+
+	assert_int_equal(PARSE("--policy", "every", "perfbuf-libbpf"), 0);
+	assert_true(env.perfbuf.wakeup == 1 && env.perfbuf.watermark == 0);
+	assert_int_equal(PARSE("--policy", "batch:8192", "perfbuf-custom"), 0);
+	assert_int_equal(env.perfbuf.watermark, 8192);
+	assert_string_equal(label_of("perfbuf"), "batch:8192");
+	assert_int_equal(PARSE("--policy", "none", "--pb-pages", "16", "perfbuf-custom"), 0);
+	assert_int_equal(env.perfbuf.watermark, 16 * 4096);
+
+	assert_int_equal(PARSE("--policy", "batch:1MiB", "relay-mmap"), 0);
+	assert_int_equal(env.relay.subbuf_size, 1 << 20);
+	assert_int_equal(PARSE("--policy", "batch:8192", "--relay-subbuf", "8192", "relay-read"), 0);
+	assert_int_equal(PARSE("--policy", "busy", "relay-read"), 0);
+	assert_int_equal(PARSE("--policy", "none", "relay-cat"), 0);
+	assert_int_equal(PARSE("--policy", "none", "percpu"), 0);
+	assert_string_equal(label_of("percpu"), "none");
+
+	/* what a mechanism cannot do is refused in one line */
+	expect_usage(PARSE("--policy", "every", "relay-mmap"), "per sub-buffer");
+	expect_usage(PARSE("--policy", "busy", "relay-cat"), "timer");
+	expect_usage(PARSE("--policy", "batch:5000", "relay-mmap"), "page multiple");
+	expect_usage(PARSE("--policy", "batch:8192", "--relay-subbuf", "16384", "relay-mmap"),
+		     "contradicts");
+	expect_usage(PARSE("--policy", "every", "percpu"), "no reader");
+	expect_usage(PARSE("--policy", "every", "ringbuf-busy"), "busy policy");
+	expect_usage(PARSE("--policy", "batch:1MiB", "ringbuf-libbpf"), "smaller than the ring");
+	expect_usage(PARSE("--policy", "batch:512KiB", "perfbuf-libbpf"), "smaller than a CPU");
+	expect_usage(PARSE("--policy", "every", "--rb-notify", "none", "ringbuf-libbpf"),
+		     "replaces");
+	expect_usage(PARSE("--policy", "none", "--compat", "sampled", "ringbuf-libbpf"),
+		     "replaces");
+	expect_usage(PARSE("--policy", "sometimes", "percpu"), "--policy");
+	expect_usage(PARSE("--policy", "batch:", "percpu"), "batch:BYTES");
+	expect_usage(PARSE("--policy", "batch:0", "percpu"), "batch:BYTES");
+	expect_usage(PARSE("--policy", "batch:64k", "percpu"), "batch:BYTES");
+	expect_usage(PARSE("--policy", "batch:KiB", "percpu"), "batch:BYTES");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_compat_modes),
 		cmocka_unit_test(test_compat_overrides),
 		cmocka_unit_test(test_notify_names),
+		cmocka_unit_test(test_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
