@@ -175,7 +175,9 @@ static int open_cpu(struct relay_cpu *rc)
 {
 	size_t len = (size_t)env.relay.subbuf_size * env.relay.n_subbufs;
 
-	rc->fd = open(rc->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* The mmap reader writes what it consumed: it needs a writable fd. */
+	rc->fd = open(rc->path, (ctx.mode == 0 ? O_RDWR : O_RDONLY) |
+					O_NONBLOCK | O_CLOEXEC);
 	if (rc->fd < 0)
 		return -1;
 	if (ctx.mode != 0)
@@ -387,6 +389,25 @@ static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 			note_status(c, st);
 		rc->want_seq++;
 		rc->from = 0;
+	}
+}
+
+/* Tells the kernel every sub-buffer before want_seq is done with, so that
+ * poll() sleeps until the next one completes and a no-overwrite writer may
+ * reuse them (the uapi header's reader protocol).
+ */
+static void mmap_cpu_consume(struct rb_consumer *c, struct relay_cpu *rc)
+{
+	u64 before = rc->want_seq, done;
+
+	mmap_cpu(c, rc);
+	if (rc->want_seq == before)
+		return;
+	done = rc->want_seq - 1;
+	if (write(rc->fd, &done, sizeof(done)) != sizeof(done)) {
+		fprintf(stderr, "cannot mark %s consumed: %s\n", rc->path,
+			strerror(errno));
+		c->parse_errors++;
 	}
 }
 

@@ -14,10 +14,10 @@
 #include "rb_ringbuf.skel.h"
 
 /* Overwrite mode (kernel/patches, as Linux 6.19): the kernel publishes the
- * start of the oldest record not yet overwritten in the producer page, right
- * after producer_pos.
+ * start of the oldest record not yet overwritten in the producer page, after
+ * producer_pos and the kernel's own pending_pos.
  */
-#define RB_OVERWRITE_POS_OFF 8
+#define RB_OVERWRITE_POS_OFF 16
 
 static struct {
 	struct rb_ringbuf *skel;

@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 #include "ringbuf_ow.h"
 #include "ringbuf_ow.skel.h"
+#include "ringbuf_ow619.skel.h"
 #include "vmtest.h"
 #include "selftest.h"
 
@@ -37,10 +38,16 @@ _Static_assert(BPF_RB_OVERWRITE_POS == 4, "BPF_RB_OVERWRITE_POS");
 
 /* ---- the ring as user space sees it ---- */
 
+/*
+ * The producer page, in longs, as Linux 6.19 lays it out: producer_pos,
+ * the kernel's private pending_pos, then overwrite_pos at offset 16.
+ */
+enum { POS_PRODUCER = 0, POS_PENDING = 1, POS_OVERWRITE = 2 };
+
 struct ow_ring {
 	size_t size;			/* data bytes, a power of 2 */
 	volatile unsigned long *cons;	/* consumer page, writable */
-	const unsigned long *pos;	/* producer page: [0] producer, [1] overwrite */
+	const unsigned long *pos;	/* producer page, see the POS_ indexes */
 	const uint8_t *data;		/* mapped twice back to back */
 	void *cons_map, *prod_map;
 };
@@ -69,12 +76,12 @@ static void ring_unmap(struct ow_ring *r)
 
 static unsigned long prod_pos(const struct ow_ring *r)
 {
-	return __atomic_load_n(&r->pos[0], __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&r->pos[POS_PRODUCER], __ATOMIC_ACQUIRE);
 }
 
 static unsigned long over_pos(const struct ow_ring *r)
 {
-	return __atomic_load_n(&r->pos[1], __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&r->pos[POS_OVERWRITE], __ATOMIC_ACQUIRE);
 }
 
 /* Bytes a record with this payload takes in the ring. */
@@ -211,7 +218,7 @@ static void snapshot(const struct ow_ring *r, struct snap *s)
 
 		end = walk(r, start, prod, s);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* smp_rmb() */
-		over2 = __atomic_load_n(&r->pos[1], __ATOMIC_RELAXED);
+		over2 = __atomic_load_n(&r->pos[POS_OVERWRITE], __ATOMIC_RELAXED);
 		if ((int64_t)(over2 - start) <= 0) {
 			s->lost_sync = end != prod;
 			break;
@@ -922,6 +929,55 @@ static int test_snapshot_while_writing(void)
 	return TEST_PASS;
 }
 
+/*
+ * Linux 6.19's ringbuf_overwrite_mode subtest, with its sizes and its
+ * expected values: busy records are never overwritten, committed ones are,
+ * and the query's positions say exactly which.
+ */
+static int test_overwrite_mode_619(void)
+{
+	const unsigned long size = PAGE, hdr = BPF_RINGBUF_HDR_SZ;
+	const unsigned long len1 = size / 2, len2 = size / 4;
+	const unsigned long len3 = size - len1 - len2 - 3 * hdr;
+	const unsigned long len4 = len3 - 8, len5 = len3;
+	struct ringbuf_ow619_bpf *skel = ringbuf_ow619_bpf__open();
+	int i;
+
+	if (!CHECK(skel, "open: %s", strerror(errno)))
+		return TEST_FAIL;
+	bpf_map__set_max_entries(skel->maps.ow619_rb, size);
+	skel->rodata->len[0] = len1;
+	skel->rodata->len[1] = len2;
+	skel->rodata->len[2] = len3;
+	skel->rodata->len[3] = len4;
+	skel->rodata->len[4] = len5;
+	skel->bss->target_tgid = getpid();
+	if (!CHECK(ringbuf_ow619_bpf__load(skel) == 0, "load: %s",
+		   strerror(errno)) ||
+	    !CHECK(ringbuf_ow619_bpf__attach(skel) == 0, "attach: %s",
+		   strerror(errno))) {
+		ringbuf_ow619_bpf__destroy(skel);
+		return TEST_FAIL;
+	}
+	trigger(1);
+	for (i = 0; i < 5; i++)
+		CHECK(skel->bss->failed[i] == (i == 2),
+		      "reservation %d %s", i + 1,
+		      skel->bss->failed[i] ? "failed" : "succeeded");
+	CHECK(skel->bss->ring_size == size, "ring size %llu",
+	      (unsigned long long)skel->bss->ring_size);
+	CHECK(skel->bss->avail_data == len2 + len4 + len5 + 3 * hdr,
+	      "avail %llu", (unsigned long long)skel->bss->avail_data);
+	CHECK(skel->bss->cons_pos == 0, "cons_pos %llu",
+	      (unsigned long long)skel->bss->cons_pos);
+	CHECK(skel->bss->prod_pos == len1 + len2 + len4 + len5 + 4 * hdr,
+	      "prod_pos %llu", (unsigned long long)skel->bss->prod_pos);
+	CHECK(skel->bss->over_pos == len1 + hdr, "over_pos %llu",
+	      (unsigned long long)skel->bss->over_pos);
+	ringbuf_ow619_bpf__destroy(skel);
+	return TEST_PASS;
+}
+
 static const struct selftest selftests[] = {
 	{ "flag_map_types", test_flag_map_types },
 	{ "layout", test_layout },
@@ -931,6 +987,7 @@ static const struct selftest selftests[] = {
 	{ "busy_record_not_overwritten", test_busy_record_not_overwritten },
 	{ "two_cpus", test_two_cpus },
 	{ "snapshot_while_writing", test_snapshot_while_writing },
+	{ "overwrite_mode_619", test_overwrite_mode_619 },
 };
 
 int main(int argc, char **argv)

@@ -44,8 +44,6 @@ static inline void skip(const char *fmt, ...)
 struct selftest {
 	const char *name;
 	int (*run)(void);
-	/* known defect, tracked as an issue: a failure is reported, not fatal */
-	const char *todo;
 };
 
 /* Runs the tests whose name contains filter (all when NULL), names printed
@@ -53,7 +51,7 @@ struct selftest {
 static inline int run_selftests(const char *prefix, const struct selftest *tests,
 				size_t n, const char *filter)
 {
-	int passed = 0, failed = 0, skipped = 0, todo = 0;
+	int passed = 0, failed = 0, skipped = 0;
 	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -71,9 +69,6 @@ static inline int run_selftests(const char *prefix, const struct selftest *tests
 		if (ret == TEST_SKIP && !failed_checks) {
 			printf("ok %zu %s%s # SKIP %s\n", i + 1, prefix, t->name, skip_reason);
 			skipped++;
-		} else if (bad && t->todo) {
-			printf("not ok %zu %s%s # TODO %s\n", i + 1, prefix, t->name, t->todo);
-			todo++;
 		} else if (bad) {
 			printf("not ok %zu %s%s\n", i + 1, prefix, t->name);
 			failed++;
@@ -82,8 +77,6 @@ static inline int run_selftests(const char *prefix, const struct selftest *tests
 			passed++;
 		}
 	}
-	if (todo)
-		printf("%d known defects failed (TODO)\n", todo);
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

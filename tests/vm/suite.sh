@@ -5,7 +5,8 @@
 # bpf(2) fuzz run (RELAYBENCH_FUZZ_SEED, RELAYBENCH_FUZZ_ITERATIONS); with
 # "debug" also a short soak (RELAYBENCH_SOAK_SECONDS, default 60; it needs
 # the debug kernel's /proc/slabinfo); anything else: the selftests whose
-# names contain it.  Exit status: 1 if any of them failed.
+# names contain it.  RT_REPEAT and RT_HOTPLUG_ITERS (default 1000) size
+# the race and CPU-hotplug tests.  Exit status: 1 if any of them failed.
 if [ "$#" -ne 3 ]; then
 	echo "usage: tests/vm/suite.sh BUILD BPFTOOL release|debug|ONLY" >&2
 	exit 2
@@ -20,8 +21,15 @@ if [ "$what" != release ] && [ "$what" != debug ]; then
 	"$build/vmtests/ringbuf_ow_selftest" "$what" || rc=1
 	exit $rc
 fi
-echo "== relay selftests"
-BPFTOOL=$bpftool "$build/vmtests/relay_selftest" || rc=1
+# Race tests repeat: the concurrent reader must pass 50 of 50 runs on the
+# release kernel and 10 of 10 on the (16x slower) debug one.
+if [ "$what" = debug ]; then
+	repeat=${RT_REPEAT:-10}
+else
+	repeat=${RT_REPEAT:-50}
+fi
+echo "== relay selftests (race tests x$repeat)"
+RT_REPEAT=$repeat BPFTOOL=$bpftool "$build/vmtests/relay_selftest" || rc=1
 echo "== ringbuf overwrite-mode selftests"
 "$build/vmtests/ringbuf_ow_selftest" || rc=1
 echo "== bpf(2) fuzz"

@@ -63,8 +63,7 @@ static inline bool wait_debugfs_gone(const char *dir)
 	return false;
 }
 
-/* The directory goes before relay_close() marks the buffers finalized:
- * give POLLERR a moment to follow. */
+/* Maps are freed from a workqueue: give POLLERR a moment to come. */
 static inline bool wait_pollerr(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
