@@ -377,6 +377,12 @@ static int policy_apply(void)
 	} else if (is_mechanism("perfbuf")) {
 		u64 ring = (u64)env.perfbuf.pages * 4096;
 
+		/* a backward ring is paused and read on a timer, never woken */
+		if (env.overwrite && kind != POLICY_NONE && kind != POLICY_BUSY)
+			return fail(
+				"a backward perf ring (--overwrite) is read on a timer: its policies are none and busy, not '%s%s'",
+				name, NULL);
+
 		env.perfbuf.wakeup = kind == POLICY_EVERY ? 1 : 0;
 		/* none/busy: a wakeup only if a whole ring is waiting */
 		env.perfbuf.watermark = kind == POLICY_BATCH ? batch :

@@ -69,14 +69,16 @@ function pct(x) { return (x == "" || x == "null") ? "n/a" : sprintf("%.2f %%", x
 function ratio(x) { return (x == "" || x == "null") ? "" : sprintf(" (%.2f×)", x) }
 '
 
-# The headline rows: per (where, scenario) the configuration of the first
-# ringbuf result (else the first result), and per bench its first result at
-# those common params.
+# The headline rows: per (where, scenario) the configuration and policy of
+# the first ringbuf result (else the first result), and per bench its first
+# result at those common params and that policy (the floor at any).
 JQ_HEADLINE='
 def scen: .scenario // "stream";
 def mech: .mechanism // (.bench | sub("-.*"; ""));
 def common: .params | {producers, consumers, record_size, batch, rate, trigger, count_only,
 	producer_work: (.producer_work // 0)};
+# Mechanisms compare under one notification policy; the floor has no reader.
+def same_policy($ref): mech == "percpu" or (.policy // "") == ($ref.policy // "");
 def ref_rank: if .bench == "ringbuf-libbpf" then 0 elif mech == "ringbuf" then 1 else 2 end;
 def mech_rank: {"relay": 0, "ringbuf": 1, "perfbuf": 2, "percpu": 3}[mech] // 4;
 def scen_rank: {"stream": 0, "high-rate": 1, "latency": 2, "overwrite": 3, "no-reader": 4}[scen] // 5;
@@ -84,7 +86,7 @@ def div($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b e
 to_entries | map(.value + {_i: .key})
 | group_by([.meta.where, scen_rank, scen]) | .[]
 | (sort_by([ref_rank, ._i]) | .[0]) as $ref
-| map(select(common == ($ref | common))) | group_by([.bench, (.params.overwrite // false)])
+| map(select(common == ($ref | common) and same_policy($ref))) | group_by([.bench, (.params.overwrite // false)])
 | map(sort_by(._i) | .[0])
 | sort_by([mech_rank, .bench, (.params.overwrite // false | not)])
 | (if ($ref | mech) == "ringbuf" then $ref else null end) as $rb
@@ -96,7 +98,7 @@ to_entries | map(.value + {_i: .key})
 	loss: (if .loss.produced > 0 then 100 * (.loss.dropped + .loss.lost) / .loss.produced else null end),
 	p99: (if .latency_ns.count > 0 then .latency_ns.p99 else null end),
 	p99_r: (if .latency_ns.count > 0 then div(.latency_ns.p99; (if $rb.latency_ns.count > 0 then $rb.latency_ns.p99 else null end)) else null end),
-	snap: .snapshot}'
+	snap: .snapshot, policy: ($ref.policy // "")}'
 
 {
 	echo "# relaybench report"
@@ -109,14 +111,15 @@ to_entries | map(.value + {_i: .key})
 	jq -s -r "$JQ_HEADLINE | [.where, .scenario, .bench, .ref, .size, .producers, .rate,
 		.ev, .ev_r, .ns, .ns_r, .loss, .p99, .p99_r, (.snap != null),
 		(.snap.retention // \"\"), (.snap.newest_present // \"\"), (.snap.newest_age_ns // \"\"),
-		(.snap.oldest_age_ns // \"\")] | map(tostring) | @tsv" "$results" |
+		(.snap.oldest_age_ns // \"\"), .policy] | map(tostring) | @tsv" "$results" |
 	awk -F'\t' "$FMT"'
 	{
 		head = $1 " / " $2
 		if (head != last) {
 			print ""
-			printf "### %s (%s-byte records, %s producer%s, %s)\n\n", head, $5, $6, $6 == 1 ? "" : "s",
-				$7 == 0 ? "unlimited rate" : $7 " triggers/s per producer"
+			printf "### %s (%s-byte records, %s producer%s, %s%s)\n\n", head, $5, $6, $6 == 1 ? "" : "s",
+				$7 == 0 ? "unlimited rate" : $7 " triggers/s per producer",
+				$20 == "" ? "" : ", notification policy " $20
 			if ($15 == "true") {
 				print "| bench | retention | newest record | newest age | oldest age | producer ns/record |"
 				print "|---|---|---|---|---|---|"

@@ -56,6 +56,29 @@ buffer_args() {
 	esac
 }
 
+# batch_bytes BYTES: the batch every mechanism gets at BYTES of buffer, the
+# sub-buffer buffer_args gives relay (relay's batch is its sub-buffer): 64
+# KiB, halved until each CPU's share holds 4.
+batch_bytes() {
+	local per=$(($1 / NCPUS)) subbuf=65536
+	while [ $((per / subbuf)) -lt 4 ] && [ "$subbuf" -gt 4096 ]; do
+		subbuf=$((subbuf / 2))
+	done
+	echo "$subbuf"
+}
+
+# policy_args BENCH BYTES POLICY: --policy for BENCH, with batch resolved to
+# batch_bytes.  The floor (percpu) has no reader and a backward perf ring
+# is read on a timer: both only have "none".
+policy_args() {
+	local pol=$3
+	[ "$pol" != batch ] || pol=batch:$(batch_bytes "$2")
+	case $1 in
+	percpu* | "perfbuf-custom --overwrite"*) pol=none ;;
+	esac
+	echo "--policy $pol"
+}
+
 progress() {
 	local now eta=""
 	now=$(date +%s)
@@ -133,12 +156,13 @@ saturation_of() {	# BENCH
 }
 
 # rb_run_every_cpu BYTES VARIANT...: each variant with producers pinned on
-# every CPU and BYTES of buffer (the snapshot scenarios' common shape).
+# every CPU and BYTES of buffer (the snapshot scenarios' common shape).  A
+# flight recorder sends no wakeups: nobody waits for its data.
 rb_run_every_cpu() {
 	local bytes=$1 v
 	shift
 	for v in "$@"; do
 		# shellcheck disable=SC2046,SC2086 # variant and buffer are word lists
-		rb_run $v -p "$NCPUS" -a $(buffer_args "$v" "$bytes")
+		rb_run $v -p "$NCPUS" -a $(buffer_args "$v" "$bytes") --policy none
 	done
 }

@@ -5,42 +5,57 @@
 # Reported: throughput, loss and producer CPU per event, against the offered
 # rate (throughput.produced_per_s) and each factor.
 
-# relay-mmap streams in overwrite mode: an mmap reader cannot hand sub-buffers
-# back to relay, so without overwrite its buffer fills once and stays full.
-# The ring buffer and perf buffer run both ways.  Their overwrite readers are
-# live too: ringbuf-custom skips ahead to the overwrite position when lapped,
-# perfbuf-custom pauses each backward ring every --poll-ms and reads what is
-# new.  What the writer overwrote first shows as lost, what perf refused
-# while paused as dropped.
+# Every mechanism runs under the same notification policy, batch (one
+# wakeup per batch_bytes written on a CPU: relay's sub-buffer), at every
+# point; the base point also runs under busy (readers spin, no wakeups)
+# and, for the mechanisms that can wake per record, under every.  The ring
+# buffer and perf buffer also run their overwrite readers (ringbuf-custom
+# skips ahead to the overwrite position when lapped; perfbuf-custom pauses
+# each backward ring every --poll-ms, its only policy being none).  What the
+# writer overwrote first shows as lost, what perf refused while paused as
+# dropped.
 HIGH_RATE_BENCHS=(
-	"relay-mmap --overwrite" ringbuf-libbpf "ringbuf-custom --overwrite"
+	relay-mmap ringbuf-libbpf "ringbuf-custom --overwrite"
 	perfbuf-libbpf "perfbuf-custom --overwrite" percpu
 )
 HIGH_RATE_BUF=$((1 << 20))
 
+# hr_run BENCH BYTES POLICY ARGS...: one high-rate point.
+hr_run() {
+	local b=$1 bytes=$2 pol=$3
+	shift 3
+	# shellcheck disable=SC2046,SC2086 # variants and options are word lists
+	rb_run $b "$@" $(buffer_args "$b" "$bytes") $(policy_args "$b" "$bytes" "$pol")
+}
+
 scenario_high_rate() {
 	local b p s batch buf rate
-	# shellcheck disable=SC2046,SC2086 # variants and buffer_args are word lists
 	for b in "${HIGH_RATE_BENCHS[@]}"; do
-		rb_run $b -p 1 -a $(buffer_args "$b" $HIGH_RATE_BUF)
-		if [ "$MODE" = smoke ]; then	# the base point and one offered rate
-			rb_run $b -p 1 -a --rate 30000 $(buffer_args "$b" $HIGH_RATE_BUF)
+		hr_run "$b" $HIGH_RATE_BUF batch -p 1 -a
+		if [ "$(policy_args "$b" $HIGH_RATE_BUF busy)" = "--policy busy" ]; then
+			hr_run "$b" $HIGH_RATE_BUF busy -p 1 -a
+		fi
+		case $b in
+		ringbuf-libbpf | perfbuf-libbpf) hr_run "$b" $HIGH_RATE_BUF every -p 1 -a ;;
+		esac
+		if [ "$MODE" = smoke ]; then	# the base points and one offered rate
+			hr_run "$b" $HIGH_RATE_BUF batch -p 1 -a --rate 30000
 			continue
 		fi
 		for p in $(seq 2 "$NCPUS"); do
-			rb_run $b -p "$p" -a $(buffer_args "$b" $HIGH_RATE_BUF)
+			hr_run "$b" $HIGH_RATE_BUF batch -p "$p" -a
 		done
 		for s in 16 256 1024 4096; do
-			rb_run $b -p 1 -a -s "$s" $(buffer_args "$b" $HIGH_RATE_BUF)
+			hr_run "$b" $HIGH_RATE_BUF batch -p 1 -a -s "$s"
 		done
 		for batch in 10 100; do
-			rb_run $b -p 1 -a -b "$batch" $(buffer_args "$b" $HIGH_RATE_BUF)
+			hr_run "$b" $HIGH_RATE_BUF batch -p 1 -a -b "$batch"
 		done
 		for buf in $((1 << 18)) $((1 << 22)); do
-			rb_run $b -p 1 -a $(buffer_args "$b" $buf)
+			hr_run "$b" "$buf" batch -p 1 -a
 		done
 		for rate in 10000 30000 100000 300000; do
-			rb_run $b -p 1 -a --rate "$rate" $(buffer_args "$b" $HIGH_RATE_BUF)
+			hr_run "$b" $HIGH_RATE_BUF batch -p 1 -a --rate "$rate"
 		done
 	done
 }

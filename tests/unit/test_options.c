@@ -294,6 +294,8 @@ static void test_policy(void **state)
 	expect_usage(PARSE("--policy", "batch:8192", "--relay-subbuf", "16384", "relay-mmap"),
 		     "contradicts");
 	expect_usage(PARSE("--policy", "every", "percpu"), "no reader");
+	expect_usage(PARSE("--policy", "batch:8192", "--overwrite", "perfbuf-custom"), "timer");
+	assert_int_equal(PARSE("--policy", "none", "--overwrite", "perfbuf-custom"), 0);
 	expect_usage(PARSE("--policy", "every", "ringbuf-busy"), "busy policy");
 	expect_usage(PARSE("--policy", "batch:1MiB", "ringbuf-libbpf"), "smaller than the ring");
 	expect_usage(PARSE("--policy", "batch:512KiB", "perfbuf-libbpf"), "smaller than a CPU");
