@@ -333,6 +333,7 @@ struct bench_meta {
 	bool hypervisor;
 	bool relay_map;
 	const char *where; /* "vm" or "native" */
+	char accelerator[16]; /* scripts/vm.sh's guest: "kvm" or "tcg"; "none" */
 	const char *git_rev;
 	double started_unix_s; /* wall clock at the start, to pair A/B rounds */
 };

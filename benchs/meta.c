@@ -71,6 +71,24 @@ static bool sys_vendor_is_qemu(void)
 	return strstr(buf, "QEMU") != NULL;
 }
 
+/* scripts/vm.sh puts rb_accel=kvm|tcg on the guest's command line. */
+static void read_accelerator(char *out, size_t len)
+{
+	char line[4096] = "", *p, *end;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	snprintf(out, len, "none");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && (p = strstr(line, "rb_accel="))) {
+		p += strlen("rb_accel=");
+		end = p + strcspn(p, " \n");
+		*end = '\0';
+		snprintf(out, len, "%s", p);
+	}
+	fclose(f);
+}
+
 void meta_collect(struct bench_meta *m)
 {
 	char cfg[300];
@@ -100,6 +118,7 @@ void meta_collect(struct bench_meta *m)
 	 * is not enough (the build host itself may be a cloud VM).
 	 */
 	m->where = m->hypervisor && m->relay_map ? "vm" : "native";
+	read_accelerator(m->accelerator, sizeof(m->accelerator));
 	m->git_rev = GIT_REV;
 }
 
@@ -111,6 +130,7 @@ void meta_json(struct json *j, const struct bench_meta *m)
 	json_str(j, "cpu_model", m->cpu_model);
 	json_u64(j, "nproc", m->nproc);
 	json_str(j, "where", m->where);
+	json_str(j, "accelerator", m->accelerator);
 	json_bool(j, "hypervisor", m->hypervisor);
 	json_bool(j, "relay_map", m->relay_map);
 	json_str(j, "git_rev", m->git_rev);

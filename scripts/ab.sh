@@ -135,7 +135,7 @@ if [ "$where" = native ]; then
 	"$ROOT/scripts/scenarios/run.sh" "${args[@]}" || rc=$?
 else
 	make -s kernel
-	"$ROOT/scripts/vm.sh" --smp 2 --timeout 5400 -- "$ROOT/scripts/scenarios/run.sh" "${args[@]}" || rc=$?
+	"$ROOT/scripts/vm.sh" --timeout 5400 -- "$ROOT/scripts/scenarios/run.sh" "${args[@]}" || rc=$?
 fi
 if [ "$rc" -eq 3 ]; then
 	lib_keep_partial

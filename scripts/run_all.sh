@@ -105,13 +105,13 @@ args=(--bench "$bench" --mode "$mode")
 failed=0
 
 if [ "$where" != vm ]; then
-	stage "native run on $(uname -r): the host has no relay map, relay is skipped there"
+	stage "native run on $(uname -r): relay runs only if this kernel has the relay map"
 	"$runner" "${args[@]}" --out "$partial/native.jsonl" || { rc=$?; [ $rc -eq 3 ] || exit $rc; failed=1; }
 fi
 if [ "$where" != native ]; then
-	stage "VM run on the patched kernel (qemu TCG, 2 vCPUs): every mechanism"
+	stage "VM run on the patched kernel (qemu, KVM if usable, else TCG; $(nproc) vCPUs): every mechanism"
 	rc=0
-	"$ROOT/scripts/vm.sh" --smp 2 --timeout 5400 -- \
+	"$ROOT/scripts/vm.sh" --timeout 5400 -- \
 		"$runner" "${args[@]}" --out "$partial/vm.jsonl" || rc=$?
 	case $rc in 0) ;; 3) failed=1 ;; *) exit "$rc" ;; esac
 fi
@@ -124,7 +124,7 @@ if [ -z "$only" ] && [ -z "$mechs" ]; then
 		"$ROOT/scripts/overhead.sh" --out "$partial/overhead-native.jsonl" --runs "$runs" --where native
 	fi
 	if [ "$where" != native ]; then
-		"$ROOT/scripts/vm.sh" --smp 2 --timeout 1800 -- \
+		"$ROOT/scripts/vm.sh" --timeout 1800 -- \
 			"$ROOT/scripts/overhead.sh" --out "$partial/overhead-vm.jsonl" --runs "$runs" --where vm
 	fi
 	cat "$partial"/overhead-*.jsonl >"$partial/overhead.jsonl"

@@ -5,7 +5,13 @@
 #
 # usage: scripts/vm.sh [--smp N] [--mem SIZE] [--kernel PATH|--debug]
 #                      [--timeout SECS] [--qmp SOCKET] [--append "ARGS"]
-#                      [--no-console-check] -- CMD [ARGS...]
+#                      [--no-console-check] [--print-qemu] -- CMD [ARGS...]
+#
+# The guest runs under KVM (-accel kvm -cpu host) when /dev/kvm opens
+# read-write, else under TCG; it gets the host's CPU count unless --smp
+# says otherwise, and the bench records the accelerator (rb_accel= on the
+# kernel command line) as meta.accelerator.  --print-qemu prints the qemu
+# command line and exits without booting.
 #
 # Exit status: CMD's own status; 124 on timeout; 125 when the guest died
 # without reporting a status; 3 when the kernel log shows a splat (BUG,
@@ -19,7 +25,9 @@
 # --no-console-check turns off both the splat check and the leak scan.
 #
 # Environment: RELAYBENCH_VM_SHARE (read-write share, default: the git
-# top-level of the current directory); QEMU (default qemu-system-x86_64).
+# top-level of the current directory); QEMU (default qemu-system-x86_64);
+# RELAYBENCH_KVM_DEVICE (default /dev/kvm: the device whose opening decides
+# KVM or TCG).
 # Variables named RELAYBENCH_* and BUILD are passed on to CMD.
 set -euo pipefail
 PROG=vm
@@ -34,14 +42,15 @@ INIT=$SCRIPTS/vm-init.sh
 QEMU=${QEMU:-qemu-system-x86_64}
 
 usage() {
-	echo "usage: scripts/vm.sh [--smp N] [--mem SIZE] [--kernel PATH|--debug] [--timeout SECS] [--qmp SOCKET] [--append ARGS] [--no-console-check] -- CMD [ARGS...]" >&2
+	echo "usage: scripts/vm.sh [--smp N] [--mem SIZE] [--kernel PATH|--debug] [--timeout SECS] [--qmp SOCKET] [--append ARGS] [--no-console-check] [--print-qemu] -- CMD [ARGS...]" >&2
 	exit 2
 }
 
 die() { lib_die "$*"; }
 
-smp=2
+smp=$(nproc)
 mem=2G
+print_qemu=0
 kernel=""
 debug=0
 timeout=600
@@ -63,6 +72,7 @@ while [ "$#" -gt 0 ]; do
 	--qmp) need_arg "$1" "$#"; qmp=$2; shift 2 ;;
 	--append) need_arg "$1" "$#"; append=$2; shift 2 ;;
 	--no-console-check) console_check=0; shift ;;
+	--print-qemu) print_qemu=1; shift ;;
 	--) shift; break ;;
 	-*) usage ;;
 	*) break ;;
@@ -107,6 +117,16 @@ fi
 cpu=max
 if kernel_has KASAN; then
 	cpu=max,la57=off
+fi
+# KVM when the device opens read-write (a usable /dev/kvm), else TCG.
+kvm_dev=${RELAYBENCH_KVM_DEVICE:-/dev/kvm}
+if [ -e "$kvm_dev" ] && { : <>"$kvm_dev"; } 2>/dev/null; then
+	accel=kvm
+	accel_args=(-accel kvm -cpu "${cpu/max/host}")
+else
+	accel=tcg
+	# shellcheck disable=SC2054 # commas are qemu's
+	accel_args=(-accel tcg,thread=multi -cpu "$cpu")
 fi
 command -v "$QEMU" >/dev/null || die "$QEMU not found (run make deps)"
 
@@ -178,7 +198,7 @@ shq() {
 # ----------------------------------------------------------------- qemu
 cmdline="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 pci=noacpi no_timer_check"
 cmdline+=" rootfstype=9p root=root rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
-cmdline+=" init=$INIT rb_share=$share rb_run=$run"
+cmdline+=" init=$INIT rb_share=$share rb_run=$run rb_accel=$accel"
 if [ "$kmemleak" = 1 ]; then
 	cmdline+=" rb_kmemleak=1"
 fi
@@ -188,7 +208,7 @@ fi
 
 # shellcheck disable=SC2054 # commas are qemu's, not array separators
 qemu_args=(
-	-accel tcg,thread=multi -cpu "$cpu" -nographic -no-reboot -no-user-config
+	"${accel_args[@]}" -nographic -no-reboot -no-user-config
 	-m "$mem" -smp "$smp" -net none
 	-fw_cfg name=etc/sercon-port,string=0 # keep SeaBIOS off the serial console
 	-monitor none -serial chardev:con0
@@ -199,6 +219,10 @@ qemu_args=(
 )
 if [ -n "$qmp" ]; then
 	qemu_args+=(-qmp "unix:$qmp,server=on,wait=off")
+fi
+if [ "$print_qemu" = 1 ]; then
+	echo "$QEMU ${qemu_args[*]}"
+	exit 0
 fi
 
 
