@@ -74,19 +74,21 @@ static bool sys_vendor_is_qemu(void)
 /* scripts/vm.sh puts rb_accel=kvm|tcg on the guest's command line. */
 static void read_accelerator(char *out, size_t len)
 {
-	char line[4096] = "", *p, *end;
+	static const char key[] = "rb_accel=";
+	char line[4096] = "";
+	const char *p = NULL;
 	FILE *f = fopen("/proc/cmdline", "r");
 
-	snprintf(out, len, "none");
-	if (!f)
+	if (f && fgets(line, sizeof(line), f))
+		p = strstr(line, key);
+	if (f)
+		fclose(f);
+	if (!p) {
+		snprintf(out, len, "none");
 		return;
-	if (fgets(line, sizeof(line), f) && (p = strstr(line, "rb_accel="))) {
-		p += strlen("rb_accel=");
-		end = p + strcspn(p, " \n");
-		*end = '\0';
-		snprintf(out, len, "%s", p);
 	}
-	fclose(f);
+	p += strlen(key);
+	snprintf(out, len, "%.*s", (int)strcspn(p, " \t\n"), p);
 }
 
 void meta_collect(struct bench_meta *m)
