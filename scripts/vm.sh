@@ -7,8 +7,9 @@
 #                      [--timeout SECS] [--qmp SOCKET] [--append "ARGS"]
 #                      [--no-console-check] [--print-qemu] -- CMD [ARGS...]
 #
-# The guest runs under KVM (-accel kvm -cpu host) when /dev/kvm opens
-# read-write, else under TCG; it gets the host's CPU count unless --smp
+# The guest runs under KVM (-accel kvm -cpu host) when qemu can run a
+# KVM vCPU (/dev/kvm opens read-write and a paused KVM guest starts), else
+# under TCG; it gets the host's CPU count unless --smp
 # says otherwise, and the bench records the accelerator (rb_accel= on the
 # kernel command line) as meta.accelerator.  --print-qemu prints the qemu
 # command line and exits without booting.
@@ -26,8 +27,8 @@
 #
 # Environment: RELAYBENCH_VM_SHARE (read-write share, default: the git
 # top-level of the current directory); QEMU (default qemu-system-x86_64);
-# RELAYBENCH_KVM_DEVICE (default /dev/kvm: the device whose opening decides
-# KVM or TCG).
+# RELAYBENCH_KVM_DEVICE (default /dev/kvm: the device that must open
+# before KVM is tried).
 # Variables named RELAYBENCH_* and BUILD are passed on to CMD.
 set -euo pipefail
 PROG=vm
@@ -118,9 +119,18 @@ cpu=max
 if kernel_has KASAN; then
 	cpu=max,la57=off
 fi
-# KVM when the device opens read-write (a usable /dev/kvm), else TCG.
+command -v "$QEMU" >/dev/null || die "$QEMU not found (run make deps)"
+# KVM when it works, else TCG.  A /dev/kvm that opens can still fail to run
+# a vCPU (seen here: nested virtualisation that refuses an MSR, and qemu
+# aborts), so start one, paused, and quit it through QMP.
 kvm_dev=${RELAYBENCH_KVM_DEVICE:-/dev/kvm}
-if [ -e "$kvm_dev" ] && { : <>"$kvm_dev"; } 2>/dev/null; then
+kvm_usable() {
+	[ -e "$kvm_dev" ] && { : <>"$kvm_dev"; } 2>/dev/null || return 1
+	(printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"quit"}' |
+		timeout 30 "$QEMU" -accel kvm -cpu host -machine pc -nodefaults \
+			-display none -no-user-config -S -qmp stdio) >/dev/null 2>&1
+}
+if kvm_usable; then
 	accel=kvm
 	accel_args=(-accel kvm -cpu "${cpu/max/host}")
 else
@@ -128,7 +138,6 @@ else
 	# shellcheck disable=SC2054 # commas are qemu's
 	accel_args=(-accel tcg,thread=multi -cpu "$cpu")
 fi
-command -v "$QEMU" >/dev/null || die "$QEMU not found (run make deps)"
 
 # ------------------------------------------------------------------- share
 if [ -n "${RELAYBENCH_VM_SHARE:-}" ]; then

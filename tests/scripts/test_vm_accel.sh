@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# tests/scripts/test_vm_accel.sh: scripts/vm.sh picks KVM when the KVM
-# device opens read-write and TCG otherwise, tells the guest which
-# (rb_accel=, the bench's meta.accelerator), and gives the guest the host's
-# CPU count unless told.  The decision is tested, not KVM itself: this
-# machine has no usable /dev/kvm, so RELAYBENCH_KVM_DEVICE points the check
-# at stand-ins, and --print-qemu stops before booting.
+# tests/scripts/test_vm_accel.sh: scripts/vm.sh runs the guest under KVM
+# when qemu can run a KVM vCPU and under TCG otherwise, tells the guest
+# which (rb_accel=, the bench's meta.accelerator), and gives it the host's
+# CPU count unless told.  The decision is tested, not KVM itself: a stand-in
+# qemu (QEMU) and stand-in devices (RELAYBENCH_KVM_DEVICE) take both
+# branches, and --print-qemu stops before booting.  On this machine the
+# real /dev/kvm opens but qemu aborts on a KVM vCPU: vm.sh must pick TCG.
 set -uo pipefail
 
 NAME=test_vm_accel
@@ -14,31 +15,52 @@ VM=$ROOT/scripts/vm.sh
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-qemu_line() {	# DEVICE ARGS...: the qemu command vm.sh would run
-	local dev=$1
-	shift
-	RELAYBENCH_KVM_DEVICE=$dev "$VM" --print-qemu "$@" -- true 2>"$TMP/err"
+# A qemu that only passes the KVM probe (a paused guest quit over QMP).
+cat >"$TMP/qemu-kvm-ok" <<'QEMU'
+#!/bin/sh
+exit 0
+QEMU
+printf '#!/bin/sh\nexit 134\n' >"$TMP/qemu-kvm-aborts"
+chmod +x "$TMP/qemu-kvm-ok" "$TMP/qemu-kvm-aborts"
+
+qemu_line() {	# QEMU DEVICE ARGS...: the qemu command vm.sh would run
+	local qemu=$1 dev=$2
+	shift 2
+	QEMU=$qemu RELAYBENCH_KVM_DEVICE=$dev "$VM" --print-qemu "$@" -- true 2>"$TMP/err"
 }
 
-: >"$TMP/kvm"	# opens read-write: stands for a usable /dev/kvm
-mkdir "$TMP/kvm-dir"	# cannot be opened read-write: an unusable one
+: >"$TMP/kvm"	# opens read-write, as a /dev/kvm that works
+mkdir "$TMP/kvm-dir"	# cannot be opened read-write
 
-line=$(qemu_line "$TMP/kvm")
-check "a usable device: KVM with the host CPU" \
+line=$(qemu_line "$TMP/qemu-kvm-ok" "$TMP/kvm")
+check "KVM works: -accel kvm with the host CPU" \
 	grep -q -- "-accel kvm -cpu host " <<<"$line"
-check "a usable device: the guest is told kvm" grep -q " rb_accel=kvm" <<<"$line"
-check "a usable device: no TCG" bash -c "! grep -q tcg <<<'$line'"
+check "KVM works: the guest is told kvm" grep -q " rb_accel=kvm" <<<"$line"
+check "KVM works: no TCG" bash -c "! grep -q tcg <<<'$line'"
 
-for dev in "$TMP/none" "$TMP/kvm-dir"; do
-	line=$(qemu_line "$dev")
-	check "${dev##*/}: TCG, multi-threaded" \
+for case in "qemu-kvm-ok none" "qemu-kvm-ok kvm-dir" "qemu-kvm-aborts kvm"; do
+	set -- $case
+	line=$(qemu_line "$TMP/$1" "$TMP/$2")
+	check "$1, device $2: TCG, multi-threaded" \
 		grep -q -- "-accel tcg,thread=multi -cpu max" <<<"$line"
-	check "${dev##*/}: the guest is told tcg" grep -q " rb_accel=tcg" <<<"$line"
+	check "$1, device $2: the guest is told tcg" grep -q " rb_accel=tcg" <<<"$line"
 done
 
-line=$(qemu_line "$TMP/none")
+# This machine: KVM exactly when a paused KVM guest starts and quits.
+want=tcg
+if [ -e /dev/kvm ] &&
+	(printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"quit"}' |
+		timeout 30 qemu-system-x86_64 -accel kvm -cpu host -machine pc -nodefaults \
+			-display none -no-user-config -S -qmp stdio) >/dev/null 2>&1; then
+	want=kvm
+fi
+line=$(qemu_line qemu-system-x86_64 /dev/kvm)
+check "this machine: $want, as a KVM guest here does$([ $want = kvm ] || echo "n't") start" \
+	grep -q " rb_accel=$want" <<<"$line"
+
+line=$(qemu_line "$TMP/qemu-kvm-aborts" "$TMP/none")
 check "--smp defaults to the host's $(nproc) CPUs" grep -q -- "-smp $(nproc) " <<<"$line"
-line=$(qemu_line "$TMP/none" --smp 3)
+line=$(qemu_line "$TMP/qemu-kvm-aborts" "$TMP/none" --smp 3)
 check "--smp 3 is kept" grep -q -- "-smp 3 " <<<"$line"
 check "--print-qemu leaves no run directory" \
 	bash -c "! ls -d '$ROOT'/build/vm/run.* 2>/dev/null | grep -q ."
