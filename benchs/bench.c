@@ -622,6 +622,8 @@ static void snapshot_json(struct json *j, const struct result *r)
 
 static void report_json(const struct result *r, const struct bench_meta *m)
 {
+	/* records/s the rate limit asks for in all; 0 without one */
+	double offered = (double)env.rate * env.batch * env.producers;
 	char policy[64];
 	struct json j;
 
@@ -641,6 +643,10 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 	summary_json(&j, "mb_per_s", &r->f[FIELD(mb_s)]);
 	summary_json(&j, "produced_per_s", &r->f[FIELD(produced_s)]);
 	summary_json(&j, "dropped_per_s", &r->f[FIELD(dropped_s)]);
+	/* A rate it cannot deliver is saturation, not "no loss". */
+	json_dbl(&j, "offered_per_s", offered);
+	json_bool(&j, "saturated",
+		  !offered || r->f[FIELD(events_s)].median < 0.95 * offered);
 	json_end(&j);
 	latency_json(&j, &r->lat, &r->f[FIELD(lat_p99_ns)]);
 	loss_json(&j, r);

@@ -140,6 +140,19 @@ void meta_json(struct json *j, const struct bench_meta *m)
 	json_end(j);
 }
 
+/*
+ * Where the consumers ran: on CPUs of their own, or sharing with producers
+ * (-a places producers on CPUs 0.. and consumers after them, wrapping).
+ */
+static const char *placement(const struct bench_env *e)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!e->affinity)
+		return "unpinned";
+	return e->producers + e->consumers > ncpus ? "shared" : "dedicated";
+}
+
 void params_json(struct json *j, const struct bench_env *e)
 {
 	char policy[48];
@@ -151,6 +164,7 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_u64(j, "producers", e->producers);
 	json_u64(j, "consumers", e->consumers);
 	json_bool(j, "affinity", e->affinity);
+	json_str(j, "placement", placement(e));
 	json_u64(j, "record_size", e->rec_size);
 	json_u64(j, "payload_size",
 		 e->kernel_record ? 0 : e->rec_size - RB_HDR_SIZE);

@@ -146,13 +146,15 @@ rb_run() {
 	fi
 }
 
-# Saturation for the latency scenario: the median events/s of the first
-# high-rate result of BENCH in $OUT, which is its base point (unlimited rate,
-# one producer, batch 1, default size and buffer); 0 if there is none.
+# Saturation for the latency scenario: the median events/s of BENCH's
+# high-rate base point in $OUT (unlimited rate, one producer, batch 1,
+# default size and buffer, the batch policy); 0 if there is none.
 saturation_of() {	# BENCH
 	[ -s "$OUT" ] || { echo 0; return; }
 	jq -s --arg b "$1" '[.[] | select(.bench == $b and .scenario == "high-rate" and
-		.params.rate == 0)][0].throughput.events_per_s.median // 0 | floor' "$OUT"
+		.params.rate == 0 and .params.producers == 1 and .params.batch == 1 and
+		.params.overwrite == false and (.policy | startswith("batch:")))][0]
+		.throughput.events_per_s.median // 0 | floor' "$OUT"
 }
 
 # rb_run_every_cpu BYTES VARIANT...: each variant with producers pinned on

@@ -141,6 +141,14 @@ for b in ringbuf-libbpf ringbuf-custom perfbuf-libbpf perfbuf-custom; do
 	done
 done
 
+# ---- placement: a consumer gets its own CPU while there is one ----
+"$BENCH" ringbuf-libbpf -a -p 1 -w 0 -d 0.1 -i 1 --json >"$TMP/place1.json" 2>/dev/null
+check "-a -p 1: the consumer has a CPU of its own" \
+	jq -e '.params.placement == "dedicated"' "$TMP/place1.json"
+"$BENCH" ringbuf-libbpf -a -p "$(nproc)" -w 0 -d 0.1 -i 1 --json >"$TMP/placeN.json" 2>/dev/null
+check "-a -p $(nproc): the consumer shares a producer's CPU, and says so" \
+	jq -e '.params.placement == "shared"' "$TMP/placeN.json"
+
 # ---- --compat: the kernel bench's settings, briefly, every mode ----
 # Timing options given explicitly must win; everything else follows the mode.
 # Every trigger writes a batch of 500.  Back-to-back: the producer thread
