@@ -85,6 +85,9 @@ def scen_rank: {"stream": 0, "high-rate": 1, "latency": 2, "overwrite": 3, "no-r
 def div($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b end;
 to_entries | map(.value + {_i: .key})
 | group_by([.meta.where, scen_rank, scen]) | .[]
+| . as $scen_results
+| ([.[] | select(mech != "percpu") | .policy // ""] | unique | if . == [] then [""] else . end)[] as $pol
+| $scen_results | map(select(mech == "percpu" or (.policy // "") == $pol))
 | (sort_by([ref_rank, ._i]) | .[0]) as $ref
 | map(select(common == ($ref | common) and same_policy($ref))) | group_by([.bench, (.params.overwrite // false)])
 | map(sort_by(._i) | .[0])
@@ -98,7 +101,9 @@ to_entries | map(.value + {_i: .key})
 	loss: (if .loss.produced > 0 then 100 * (.loss.dropped + .loss.lost) / .loss.produced else null end),
 	p99: (if .latency_ns.count > 0 then .latency_ns.p99 else null end),
 	p99_r: (if .latency_ns.count > 0 then div(.latency_ns.p99; (if $rb.latency_ns.count > 0 then $rb.latency_ns.p99 else null end)) else null end),
-	snap: .snapshot, policy: ($ref.policy // "")}'
+	snap: .snapshot, policy: (if ($ref | mech) == "percpu" then "" else ($ref.policy // "") end),
+	cons: .cpu.consumer_cpu_pct.median, cs: .cpu.consumer_ctx_switches_per_s.median,
+	buf: ($ref.memory.buffer_bytes // 0)}'
 
 {
 	echo "# relaybench report"
@@ -111,21 +116,21 @@ to_entries | map(.value + {_i: .key})
 	jq -s -r "$JQ_HEADLINE | [.where, .scenario, .bench, .ref, .size, .producers, .rate,
 		.ev, .ev_r, .ns, .ns_r, .loss, .p99, .p99_r, (.snap != null),
 		(.snap.retention // \"\"), (.snap.newest_present // \"\"), (.snap.newest_age_ns // \"\"),
-		(.snap.oldest_age_ns // \"\"), .policy] | map(tostring) | @tsv" "$results" |
+		(.snap.oldest_age_ns // \"\"), .policy, .cons, .cs, .buf] | map(tostring) | @tsv" "$results" |
 	awk -F'\t' "$FMT"'
 	{
-		head = $1 " / " $2
+		head = $1 " / " $2 ($20 == "" ? "" : " / " $20)
 		if (head != last) {
 			print ""
-			printf "### %s (%s-byte records, %s producer%s, %s%s)\n\n", head, $5, $6, $6 == 1 ? "" : "s",
-				$7 == 0 ? "unlimited rate" : $7 " triggers/s per producer",
-				$20 == "" ? "" : ", notification policy " $20
+			printf "### %s (%s-byte records, %s producer%s, %s, %s of buffer)\n\n", head, $5, $6,
+				$6 == 1 ? "" : "s", $7 == 0 ? "unlimited rate" : $7 " triggers/s per producer",
+				($23 >= 1048576 ? sprintf("%.3g MiB", $23 / 1048576) : sprintf("%.3g KiB", $23 / 1024))
 			if ($15 == "true") {
 				print "| bench | retention | newest record | newest age | oldest age | producer ns/record |"
 				print "|---|---|---|---|---|---|"
 			} else {
-				printf "| bench | throughput (records/s) | producer ns/record | loss | p99 latency |\n"
-				print "|---|---|---|---|---|"
+				printf "| bench | throughput (records/s) | producer ns/record | loss | p99 latency | reader CPU | reader context switches/s |\n"
+				print "|---|---|---|---|---|---|---|"
 			}
 			if ($4 == "") note = 1
 			last = head
@@ -134,8 +139,9 @@ to_entries | map(.value + {_i: .key})
 			printf "| %s | %s | %s | %s | %s | %s |\n", $3, pct($16 * 100),
 				$17 == "true" ? "kept" : "lost", ns($18), ns($19), ns($10) ratio($11)
 		else
-			printf "| %s | %s%s | %s%s | %s | %s%s |\n", $3, si($8), ratio($9), ns($10), ratio($11),
-				pct($12), ns($13), ratio($14)
+			printf "| %s | %s%s | %s%s | %s | %s%s | %s | %s |\n", $3, si($8), ratio($9), ns($10), ratio($11),
+				pct($12), ns($13), ratio($14), $3 == "percpu" ? "n/a" : pct($21),
+				$3 == "percpu" ? "n/a" : si($22)
 	}
 	END { if (note) { print ""; print "_Groups without a ringbuf result show values only._" } }'
 	echo

@@ -150,20 +150,25 @@ jq -r '[.meta.where, .scenario, .mechanism, .bench, .policy, .params.producers,
 		cat
 	} >"$partial/results.csv"
 
-vm_config=""
+vm_config="" vm_smp=0 vm_accel=none
 if [ "$where" != native ]; then
 	vm_config=$(sha256sum <"$("$ROOT/kernel/build.sh" path kernel)/.config" | cut -c1-64)
+	# what the guest itself recorded (scripts/vm.sh picks KVM or TCG)
+	vm_smp=$(jq -s '[.[] | select(.meta.where == "vm")][0].meta.nproc // 0' "$partial/results.jsonl")
+	vm_accel=$(jq -rs '[.[] | select(.meta.where == "vm")][0].meta.accelerator // "none"' \
+		"$partial/results.jsonl")
 fi
 jq -n --arg host "$(hostname)" --arg kernel "$(uname -r)" \
 	--arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
 	--argjson nproc "$(nproc)" --arg rev "$rev" --arg mode "$mode" --arg where "$where" \
 	--arg cmdline "$cmdline" --arg vm_config "$vm_config" \
+	--argjson vm_smp "$vm_smp" --arg vm_accel "$vm_accel" \
 	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	--arg clang "$(clang-19 --version | head -1)" --arg qemu "$(qemu-system-x86_64 --version | head -1)" \
 	--arg gcc "$(gcc --version | head -1)" --arg gnuplot "$(gnuplot --version 2>/dev/null || echo none)" \
 	'{schema_version: 2, date: $date, host: $host, host_kernel: $kernel, cpu: $cpu, nproc: $nproc,
 	  git_rev: $rev, mode: $mode, where: $where, command: $cmdline,
-	  vm: {kernel_config_sha256: $vm_config, smp: 2, accel: "tcg"},
+	  vm: {kernel_config_sha256: $vm_config, smp: $vm_smp, accel: $vm_accel},
 	  tools: {clang: $clang, gcc: $gcc, qemu: $qemu, gnuplot: $gnuplot}}' >"$partial/meta.json"
 
 if [ -x "$ROOT/scripts/plot.sh" ]; then
