@@ -80,7 +80,11 @@ bench_style() {
 
 # Helpers shared by every extraction below.
 JQLIB='
-def cfg: .params | del(.warmup_s, .duration_s, .iterations, .payload_size);
+# placement follows from producers (and nproc), and the wakeup knobs from
+# the policy, which names them all (with --policy or without): not settings
+# of their own
+def cfg: (.params | del(.warmup_s, .duration_s, .iterations, .payload_size, .placement,
+	.policy, .rb_notify, .rb_sample, .pb_wakeup, .pb_watermark)) + {policy: (.policy // "")};
 def scen: .scenario // "stream";
 def mech: .mechanism // (.bench | sub("-.*"; ""));
 # the bench variant, "ow" marking its overwrite mode
@@ -203,12 +207,10 @@ for where in $wheres; do
 	json=$(jq -s "$JQLIB $sel | map(select((.latency_ns.cdf // []) | length > 0))
 		| (if any(scen == \"latency\") then map(select(scen == \"latency\"))
 		   else map(select(scen == \"stream\")) end)
-		| def policy: if mech == \"ringbuf\" then \" notify=\" + .params.rb_notify +
-				(if .params.rb_notify == \"sampled\" or .params.rb_notify == \"avail\" then \"/\(.params.rb_sample)\" else \"\" end)
-			elif mech == \"perfbuf\" then \" wakeup=\(.params.pb_wakeup)\" else \"\" end;
+		| def policy: \" \" + (.policy // \"\");
 		  to_entries | map(.value + {_i: .key})
-		| group_by([scen, (cfg | del(.rb_notify, .rb_sample, .pb_wakeup, .rb_size, .pb_pages,
-			.relay_subbuf, .relay_nsubbufs))])
+		| group_by([scen, (cfg | del(.policy, .rb_notify, .rb_sample, .pb_wakeup, .pb_watermark,
+			.rb_size, .pb_pages, .relay_subbuf, .relay_nsubbufs))])
 		| map(unique_by(.bench + policy) | sort_by(._i))
 		| (sort_by([-length, .[0]._i]) | .[0] // [])
 		| map({label: (.bench + policy), rows: [.latency_ns.cdf[] | [.[0] / 1000, .[1]]],
@@ -257,7 +259,8 @@ for where in $wheres; do
 	# ---- producer CPU per record, percpu floor included ----
 	# The headline configuration: stream or the high-rate base point, 1
 	# producer, batch 1, unlimited rate, no injected work; per bench (and
-	# overwrite mode) the 64-byte (else smallest) record.
+	# overwrite mode) the 64-byte (else smallest) record, 1 MiB of buffer,
+	# under the batch policy (none where a reader has no other).
 	name=producer_cpu-$where
 	json=$(jq -s "$JQLIB $sel | map(select((scen | IN(\"stream\", \"high-rate\")) and .params.producers == 1
 			and .params.batch == 1 and .params.rate == 0 and (.params.count_only | not)
@@ -265,7 +268,9 @@ for where in $wheres; do
 			and .cpu.producer_ns_per_event.median != null))
 		| group_by([.bench, .params.overwrite])
 		| map(sort_by([(if .params.record_size == 64 then 0 else .params.record_size end),
-			.memory.buffer_bytes != 1048576]) | .[0])
+			.memory.buffer_bytes != 1048576,
+			(if (.policy // \"\") | startswith(\"batch:\") then 0
+			 elif .policy == \"none\" then 1 else 2 end)]) | .[0])
 		| sort_by(.cpu.producer_ns_per_event.median)
 		| [{label: \"bars\", rows: [.[] | [variant,
 			.cpu.producer_ns_per_event.median,
@@ -275,7 +280,7 @@ for where in $wheres; do
 		floor=$(jq -r '[.[0].rows[] | select(.[0] == "percpu") | .[1]][0] // empty' <<<"$json")
 		size=$(jq -r '[.[0].rows[][4]] | unique | map(tostring) | join("/")' <<<"$json")
 		{
-			echo "set title 'Producer CPU per record: BPF program run time ($where, 1 producer, $size-byte records)'"
+			echo "set title 'Producer CPU per record: BPF program run time ($where, 1 producer, $size-byte records, batch policy)'"
 			echo "set ylabel 'ns per record (median, min-max bars)'"
 			echo "set style fill solid 0.6 border -1; set boxwidth 0.6; set yrange [0:*]; set offsets 0, 0, graph 0.08, 0"
 			echo "set xtics rotate by -25 noenhanced; set key top left"
@@ -294,7 +299,8 @@ for where in $wheres; do
 
 	# ---- overwrite / no-reader: retention and freshness ----
 	name=overwrite-$where
-	json=$(jq -s "$JQLIB $sel | map(select(.snapshot != null)) | map({r: .}) | labelled([])
+	# percpu is no flight recorder: it keeps a slot per record in flight
+	json=$(jq -s "$JQLIB $sel | map(select(.snapshot != null and mech != \"percpu\")) | map({r: .}) | labelled([])
 		| [{label: \"bars\", rows: [.[] | [.label, 100 * .r.snapshot.retention,
 			.r.snapshot.newest_age_ns / 1e6, .r.snapshot.oldest_age_ns / 1e6,
 			(if .r.snapshot.newest_present then \"newest kept\" else \"newest lost\" end)]]}]" "$results")

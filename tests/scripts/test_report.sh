@@ -28,8 +28,9 @@ T=(-w 0.1 -d 0.2 -i 2)
 	"$BENCH" ringbuf-libbpf "${T[@]}" --rate 2000 --json
 	"$BENCH" ringbuf-libbpf "${T[@]}" --rate 20000 --json
 	"$BENCH" percpu "${T[@]}" --scenario no-reader --json
+	"$BENCH" ringbuf-libbpf "${T[@]}" --scenario no-reader --policy none --json
 } >"$run_dir/results.jsonl" 2>"$TMP/bench.err"
-check "bench runs for the test data" [ "$(wc -l <"$run_dir/results.jsonl")" -eq 9 ]
+check "bench runs for the test data" [ "$(wc -l <"$run_dir/results.jsonl")" -eq 10 ]
 echo '{"schema_version": 2, "where": "native", "command": "tests/scripts/test_report.sh"}' >"$run_dir/meta.json"
 
 "$PLOT" "$run_dir" 2>"$TMP/plot.err"
@@ -43,7 +44,8 @@ done
 check "the relay heatmap is skipped natively, with a note" grep -q 'skip subbuf_heatmap-native' "$TMP/plot.err"
 check "producer plot is titled and marks the percpu floor" \
 	bash -c "grep -q 'Producer CPU per record' '$run_dir/plots/producer_cpu-native.svg' && grep -q 'percpu floor' '$run_dir/plots/producer_cpu-native.svg'"
-check "latency CDF has a line for ringbuf-libbpf" grep -q 'ringbuf-libbpf notify=default' "$run_dir/plots/latency_cdf-native.svg"
+check "latency CDF has a line for ringbuf-libbpf, named with its policy" \
+	grep -q 'ringbuf-libbpf default' "$run_dir/plots/latency_cdf-native.svg"
 
 "$REPORT" "$run_dir" 2>"$TMP/report.err"
 check "report.sh exits 0" [ $? -eq 0 ]
@@ -59,6 +61,8 @@ check "headline: ringbuf-libbpf is the 1.00x reference in stream" \
 	grep -qE '^\| ringbuf-libbpf \| [0-9.]+ [kM]? ?\(1\.00×\)' "$md"
 check "headline: percpu floor row with its ratio" grep -qE '^\| percpu \| .*\([0-9.]+×\)' "$md"
 check "headline: the no-reader snapshot table" grep -q '^| bench | retention' "$md"
+check "headline: percpu is no flight recorder, not in the snapshot table" \
+	bash -c "! grep -A4 '^| bench | retention' '$md' | grep -q '^| percpu'"
 check "metadata: meta.json command and the bench's kernel" \
 	bash -c "grep -q 'tests/scripts/test_report.sh' '$md' && grep -q \"| native | $(uname -r) |\" '$md'"
 check "no report.md.tmp left" [ ! -e "$md.tmp" ]
