@@ -116,18 +116,29 @@ to_entries | map(.value + {_i: .key})
 	jq -s -r "$JQ_HEADLINE | [.where, .scenario, .bench, .ref, .size, .producers, .rate,
 		.ev, .ev_r, .ns, .ns_r, .loss, .p99, .p99_r, (.snap != null),
 		(.snap.retention // \"\"), (.snap.newest_present // \"\"), (.snap.newest_age_ns // \"\"),
-		(.snap.oldest_age_ns // \"\"), .policy, .cons, .cs, .buf] | map(tostring) | @tsv" "$results" |
+		(.snap.oldest_age_ns // \"\"), .policy, .cons, .cs, .buf, (.snap.recovered // \"\")]
+		| map(tostring) | @tsv" "$results" |
 	awk -F'\t' "$FMT"'
+	# relay keeps its n - 1 full sub-buffers and the one being written,
+	# about half full on average: it loses about 1/(2n) of its capacity
+	function relay_note() {
+		if (relay_snap)
+			print "\n_relay keeps its whole sub-buffers and the one being written, on average half full: with n sub-buffers per CPU it loses about 1/(2n) of its capacity (1/16 with the default 8)._"
+		relay_snap = 0
+	}
+	# percpu is no flight recorder: it keeps one slot per record in flight
+	$15 == "true" && $3 == "percpu" { next }
 	{
 		head = $1 " / " $2 ($20 == "" ? "" : " / " $20)
 		if (head != last) {
+			relay_note()
 			print ""
 			printf "### %s (%s-byte records, %s producer%s, %s, %s of buffer)\n\n", head, $5, $6,
 				$6 == 1 ? "" : "s", $7 == 0 ? "unlimited rate" : $7 " triggers/s per producer",
 				($23 >= 1048576 ? sprintf("%.3g MiB", $23 / 1048576) : sprintf("%.3g KiB", $23 / 1024))
 			if ($15 == "true") {
-				print "| bench | retention | newest record | newest age | oldest age | producer ns/record |"
-				print "|---|---|---|---|---|---|"
+				print "| bench | retention | records kept | time window | newest record | newest age | oldest age | producer ns/record |"
+				print "|---|---|---|---|---|---|---|---|"
 			} else {
 				printf "| bench | throughput (records/s) | producer ns/record | loss | p99 latency | reader CPU | reader context switches/s |\n"
 				print "|---|---|---|---|---|---|---|"
@@ -135,15 +146,21 @@ to_entries | map(.value + {_i: .key})
 			if ($4 == "") note = 1
 			last = head
 		}
-		if ($15 == "true")
-			printf "| %s | %s | %s | %s | %s | %s |\n", $3, pct($16 * 100),
+		if ($15 == "true") {
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $3, pct($16 * 100), si($24),
+				($19 == "" || $18 == "") ? "n/a" : ns($19 - $18),
 				$17 == "true" ? "kept" : "lost", ns($18), ns($19), ns($10) ratio($11)
+			if ($3 ~ /^relay/) relay_snap = 1
+		}
 		else
 			printf "| %s | %s%s | %s%s | %s | %s%s | %s | %s |\n", $3, si($8), ratio($9), ns($10), ratio($11),
 				pct($12), ns($13), ratio($14), $3 == "percpu" ? "n/a" : pct($21),
 				$3 == "percpu" ? "n/a" : si($22)
 	}
-	END { if (note) { print ""; print "_Groups without a ringbuf result show values only._" } }'
+	END {
+		relay_note()
+		if (note) { print ""; print "_Groups without a ringbuf result show values only._" }
+	}'
 	echo
 	echo "## Plots"
 	# in the order scripts/plot.sh draws them, then anything else
