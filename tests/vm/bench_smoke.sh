@@ -35,12 +35,16 @@ for b in relay-mmap relay-read; do
 	done
 done
 # An mmap reader that consumes sleeps: at 10 k records/s into 64 KiB
-# sub-buffers it wakes about once per sub-buffer (plus poll timeouts) and
-# uses a few percent of a CPU, where a reader that could not consume spun.
+# sub-buffers it wakes about once per sub-buffer (plus poll timeouts), where
+# a reader that could not consume spun at 100 % of a CPU.  The selftest
+# (mmap_reader_sleeps) holds a reader that only walks headers to 5 %; this
+# one parses every record, measured 1.5-1.8 % on a quiet host and 5.5-6.1 %
+# with another guest running (TCG time stretches under load): 25 % keeps
+# the spinning reader out without failing on a busy host.
 out=$("$bench" relay-mmap --policy batch:65536 --rate 10000 -w 0.5 -d 2 -i 2 --json)
 if echo "$out" | jq -e '(1000 / .params.poll_ms) as $timeouts |
 	(10000 * (.params.record_size + 8) / 65536) as $switches |
-	.loss.ok and .cpu.consumer_cpu_pct.median < 5 and
+	.loss.ok and .cpu.consumer_cpu_pct.median < 25 and
 	.wakeups_per_s.median <= 1.5 * ($switches + $timeouts) + 5' >/dev/null; then
 	echo "ok   bench relay-mmap sleeps at 10 k records/s: $(echo "$out" | jq -c '{cpu: .cpu.consumer_cpu_pct.median, wakeups: .wakeups_per_s.median}')"
 	passed=$((passed + 1))
