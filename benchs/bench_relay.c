@@ -249,6 +249,15 @@ static int relay_recover(const char *dir)
 	return open_cpus();
 }
 
+/* One --poll-ms period: readers that are never woken read on this timer. */
+static void sleep_poll_period(void)
+{
+	struct timespec period = { env.poll_ms / 1000,
+				   env.poll_ms % 1000 * 1000000L };
+
+	nanosleep(&period, NULL);
+}
+
 /* Wait for data on the CPU files this consumer owns; counts wake-ups.
  * Under --policy none the reader never waits in poll(), so relay (which
  * wakes only readers that wait) sends it nothing: it sleeps, then reads.
@@ -259,10 +268,7 @@ static void wait_files(struct rb_consumer *c)
 	int n = 0, i;
 
 	if (env.policy.kind == POLICY_NONE) {
-		struct timespec period = { env.poll_ms / 1000,
-					   env.poll_ms % 1000 * 1000000L };
-
-		nanosleep(&period, NULL);
+		sleep_poll_period();
 		return;
 	}
 	for (i = c->idx; i < ctx.ncpus && n < RB_MAX_CPUS; i += env.consumers)
@@ -509,11 +515,9 @@ static void cat_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 static void *cat_consumer(void *arg)
 {
 	struct rb_consumer *c = arg;
-	struct timespec period = { env.poll_ms / 1000,
-				   env.poll_ms % 1000 * 1000000L };
 
 	while (!flag_get(rb_stop_consumers)) {
-		nanosleep(&period, NULL);
+		sleep_poll_period();
 		visit_own_cpus(c, cat_cpu);
 	}
 	visit_own_cpus(c, cat_cpu);
