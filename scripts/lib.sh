@@ -60,17 +60,19 @@ lib_supervise() {
 	done
 	# The work's shell may exit before its children: a bench in $(...) still
 	# tearing down, a command forked just as the signal came.  The work
-	# is over when its last process is, within 30 s.
+	# is over when the last process of its session is, within 30 s.  The
+	# session, not the process group: timeout(1) and others move to a
+	# group of their own.
 	for _ in $(seq 300); do
-		pgrep -g "$worker" >/dev/null || break
+		pgrep -s "$worker" >/dev/null || break
 		sleep 0.1
 	done
-	left=$(ps -o pid=,comm= -g "$worker" | tr -s '\n ' ' ' || true)
+	left=$(ps -o pid=,comm= -s "$worker" | tr -s '\n ' ' ' || true)
 	if [ -n "$left" ]; then
 		echo "$PROG: stopping processes left behind:$left" >&2
-		kill -TERM -- "-$worker" 2>/dev/null || true
+		pkill -TERM -s "$worker" 2>/dev/null || true
 		sleep 1
-		kill -KILL -- "-$worker" 2>/dev/null || true
+		pkill -KILL -s "$worker" 2>/dev/null || true
 	fi
 	[ "$LIB_SIG" = 0 ] || rc=$LIB_SIG
 	exit "$rc"

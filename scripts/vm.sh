@@ -122,12 +122,13 @@ fi
 command -v "$QEMU" >/dev/null || die "$QEMU not found (run make deps)"
 # KVM when it works, else TCG.  A /dev/kvm that opens can still fail to run
 # a vCPU (seen here: nested virtualisation that refuses an MSR, and qemu
-# aborts), so start one, paused, and quit it through QMP.
+# aborts), so start one, paused, and quit it through QMP.  --foreground
+# keeps timeout in this process group, where Ctrl-C's SIGTERM reaches it.
 kvm_dev=${RELAYBENCH_KVM_DEVICE:-/dev/kvm}
 kvm_usable() {
 	[ -e "$kvm_dev" ] && { : <>"$kvm_dev"; } 2>/dev/null || return 1
 	(printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"quit"}' |
-		timeout 30 "$QEMU" -accel kvm -cpu host -machine pc -nodefaults \
+		timeout --foreground 30 "$QEMU" -accel kvm -cpu host -machine pc -nodefaults \
 			-display none -no-user-config -S -qmp stdio) >/dev/null 2>&1
 }
 if kvm_usable; then

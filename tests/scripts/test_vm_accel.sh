@@ -65,6 +65,30 @@ check "--smp 3 is kept" grep -q -- "-smp 3 " <<<"$line"
 check "--print-qemu leaves no run directory" \
 	bash -c "! ls -d '$ROOT'/build/vm/run.* 2>/dev/null | grep -q ."
 
+# Ctrl-C while the KVM probe runs: the probe's qemu (one that hangs) and
+# its timeout go with vm.sh, which vm.sh's session supervisor checks.
+cat >"$TMP/qemu-kvm-hangs" <<QEMU
+#!/bin/sh
+echo \$\$ >"$TMP/probe.pid"
+exec sleep 60
+QEMU
+chmod +x "$TMP/qemu-kvm-hangs"
+set -m	# vm.sh in its own process group, as a terminal starts it
+QEMU=$TMP/qemu-kvm-hangs RELAYBENCH_KVM_DEVICE=$TMP/kvm \
+	env --default-signal=INT "$VM" --print-qemu -- true >/dev/null 2>"$TMP/err" &
+pid=$!
+set +m
+for _ in $(seq 100); do [ -s "$TMP/probe.pid" ] && break; sleep 0.1; done
+check "a hanging KVM probe has started" test -s "$TMP/probe.pid"
+kill -INT -- "-$pid"
+rc=0
+wait "$pid" || rc=$?
+check "Ctrl-C in the KVM probe: exit 130 (got $rc)" [ "$rc" = 130 ]
+check "Ctrl-C in the KVM probe: its qemu is gone" \
+	bash -c "! kill -0 $(cat "$TMP/probe.pid" 2>/dev/null || echo 0) 2>/dev/null"
+check "Ctrl-C in the KVM probe: nothing left behind to stop" \
+	bash -c "! grep -q 'left behind' '$TMP/err'"
+
 # The accelerator reaches the bench's metadata (natively: none).
 check "natively meta.accelerator is none" \
 	q jq -e '.meta.accelerator == "none"' <("$BENCH" percpu -w 0 -d 0.05 -i 1 --json 2>/dev/null)
