@@ -634,8 +634,6 @@ static void report_json(const struct result *r, const struct bench_meta *m)
 	json_str(&j, "scenario", scenario_name(env.scenario));
 	policy_label(&env, bench->mechanism, policy, sizeof(policy));
 	json_str(&j, "policy", policy);
-	if (env.compat)
-		json_str(&j, "compat", env.compat);
 	params_json(&j, &env);
 	meta_json(&j, m);
 	json_begin(&j, "throughput");

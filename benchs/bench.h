@@ -30,6 +30,7 @@ enum rb_scenario {
 	SCEN_LATENCY, /* as stream; the name tags rate-limited latency points */
 	SCEN_OVERWRITE, /* producers only, then one snapshot read of the buffer */
 	SCEN_NO_READER, /* a loader pins and exits; nobody reads; then recover */
+	SCEN_RFC_MODES, /* as stream; tags --compat points (the RFC's modes) */
 };
 
 /* Notification policy (--policy), one vocabulary for every mechanism. */

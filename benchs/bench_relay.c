@@ -261,12 +261,18 @@ static void sleep_poll_period(void)
 /* Wait for data on the CPU files this consumer owns; counts wake-ups.
  * Under --policy none the reader never waits in poll(), so relay (which
  * wakes only readers that wait) sends it nothing: it sleeps, then reads.
+ * Back-to-back (--compat b2b), the consumer fires the next batch itself
+ * and reads it at once: the trigger returns once the batch is written.
  */
 static void wait_files(struct rb_consumer *c)
 {
 	struct pollfd pfds[RB_MAX_CPUS];
 	int n = 0, i;
 
+	if (env.back2back) {
+		rb_b2b_trigger();
+		return;
+	}
 	if (env.policy.kind == POLICY_NONE) {
 		sleep_poll_period();
 		return;

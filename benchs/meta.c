@@ -183,6 +183,9 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_u64(j, "lat_every", e->lat_every);
 	policy_name(e, policy, sizeof(policy));
 	json_str(j, "policy", policy);
+	/* only under --compat, so that other results keep their keys */
+	if (e->compat)
+		json_str(j, "compat", e->compat);
 	json_u64(j, "rb_size", e->ringbuf.size);
 	json_str(j, "rb_notify", notify_name(e->ringbuf.notify));
 	json_u64(j, "rb_sample", e->ringbuf.sample);

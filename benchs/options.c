@@ -431,17 +431,38 @@ static int policy_apply(void)
  * Back-to-back: the producer thread fires one batch, then the consumer
  * fires the next after each drain.  Its records are 8 bytes; ours cannot be
  * smaller than the header plus the smallest payload (40 bytes).
+ *
+ * The relay map is not in that bench; the RFC's claims about it are in its
+ * modes, so relay-read and relay-mmap take them too, with 512 KiB per CPU
+ * as the perf buffer.  Relay wakes its reader once per sub-buffer and never
+ * per record, so: parallel keeps the 64 KiB sub-buffer (8 of them);
+ * sampled sizes the sub-buffer to hold 500 records, as the others wake
+ * every 500; back-to-back, the consumer fired the batch itself and reads
+ * what it wrote without waiting for a wakeup (the others are woken at once,
+ * their wakeup already pending).
  */
 static const char *const compat_modes[] = { "parallel", "sampled", "b2b",
 					    "b2b-sampled" };
 static const char *const compat_benchs[] = {
-	"ringbuf-libbpf",
-	"ringbuf-custom",
-	"perfbuf-libbpf",
-	"perfbuf-custom",
+	"ringbuf-libbpf", "ringbuf-custom", "perfbuf-libbpf",
+	"perfbuf-custom", "relay-read",	    "relay-mmap",
 };
 #define COMPAT_BATCH 500
 #define COMPAT_SAMPLE 500
+#define COMPAT_RELAY_BYTES (512u * 1024)
+
+/* --compat sampled: the page-multiple sub-buffer that holds
+ * COMPAT_SAMPLE records of env.rec_size bytes with their headers.
+ */
+static u32 compat_relay_subbuf(void)
+{
+	u64 slot = (sizeof(struct bpf_relay_rec_hdr) + env.rec_size +
+		    BPF_RELAY_ALIGN - 1) &
+		   ~(u64)(BPF_RELAY_ALIGN - 1);
+	u64 bytes = sizeof(struct bpf_relay_subbuf_hdr) + COMPAT_SAMPLE * slot;
+
+	return (u32)((bytes + 4095) & ~4095ull);
+}
 
 static int compat_mode(const char *arg)
 {
@@ -468,7 +489,7 @@ static int compat_apply(void)
 		known |= !strcmp(env.bench_name, compat_benchs[i]);
 	if (!known)
 		return fail(
-			"--compat applies to ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf and perfbuf-custom, not '%s%s'",
+			"--compat applies to ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf, perfbuf-custom, relay-read and relay-mmap, not '%s%s'",
 			env.bench_name, NULL);
 	if (!given('w'))
 		env.warmup_s = 3;
@@ -507,6 +528,12 @@ static int compat_apply(void)
 		env.rec_size = RB_KERNEL_REC_SIZE;
 		env.count_only = true;
 	}
+	if (is_mechanism("relay") && !given(OPT_RELAY_SUBBUF))
+		env.relay.subbuf_size = sampled ? compat_relay_subbuf() :
+						  64 * 1024;
+	if (is_mechanism("relay") && !given(OPT_RELAY_NSUBBUFS))
+		env.relay.n_subbufs =
+			COMPAT_RELAY_BYTES / env.relay.subbuf_size;
 	if (b2b && env.producers != 1)
 		return fail("--compat %s needs exactly one producer%s",
 			    env.compat, NULL);
@@ -535,12 +562,12 @@ enum {
 static const char *const scenario_names[] = {
 	[SCEN_STREAM] = "stream",	[SCEN_HIGH_RATE] = "high-rate",
 	[SCEN_LATENCY] = "latency",	[SCEN_OVERWRITE] = "overwrite",
-	[SCEN_NO_READER] = "no-reader",
+	[SCEN_NO_READER] = "no-reader", [SCEN_RFC_MODES] = "rfc-modes",
 };
 
 const char *scenario_name(int scenario)
 {
-	if (scenario < 0 || scenario > SCEN_NO_READER)
+	if (scenario < 0 || scenario >= (int)ARRAY_SIZE(scenario_names))
 		return "?";
 	return scenario_names[scenario];
 }
@@ -568,7 +595,7 @@ static const struct argp_option common_opts[] = {
 	{ "poll-ms", OPT_POLL_MS, "MS", 0,
 	  "consumer poll timeout; bounds latency without wakeups (default 50; relay-cat: period, default 100)" },
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
-	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), no-reader (loader pins and exits, reader recovers after T s)" },
+	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), no-reader (loader pins and exits, reader recovers after T s), rfc-modes (tags --compat runs)" },
 	{ "count-only", OPT_COUNT_ONLY, NULL, 0,
 	  "consumers only count (accounting overhead baseline)" },
 	{ "lat-every", OPT_LAT_EVERY, "N", 0,
@@ -584,7 +611,7 @@ static const struct argp_option common_opts[] = {
 	{ "kernel-record", OPT_KERNEL_RECORD, NULL, 0,
 	  "with --compat: write the kernel bench's bare 8-byte record instead of ours (implies --count-only)" },
 	{ "compat", OPT_COMPAT, "MODE", 0,
-	  "the kernel selftests bench's settings: parallel|sampled|b2b|b2b-sampled (ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf, perfbuf-custom; other options still override)" },
+	  "the kernel selftests bench's settings: parallel|sampled|b2b|b2b-sampled (ringbuf-*, perfbuf-* but -busy, relay-read, relay-mmap; relay sampled: a 500-record sub-buffer; other options still override)" },
 	{},
 };
 
@@ -645,7 +672,7 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case OPT_SCENARIO: {
 		int i;
 
-		for (i = 0; i <= SCEN_NO_READER; i++)
+		for (i = 0; i < (int)ARRAY_SIZE(scenario_names); i++)
 			if (!strcmp(arg, scenario_names[i])) {
 				env.scenario = i;
 				return 0;

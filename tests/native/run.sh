@@ -155,7 +155,7 @@ check "-a -p $(nproc): the consumer shares a producer's CPU, and says so" \
 # fires one batch and the consumer the rest, one batch in flight at a time,
 # so more than one batch arrives and nothing is dropped.
 JQ_COMPAT='
-	.compat == $mode and .loss.ok and .loss.consumed > 0 and
+	.params.compat == $mode and .loss.ok and .loss.consumed > 0 and
 	.loss.produced == .loss.consumed + .loss.dropped + .loss.lost + .loss.in_buffer and
 	.loss.produced % 500 == 0 and
 	.params.warmup_s == 0.2 and .params.iterations == 2 and

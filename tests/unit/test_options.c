@@ -111,6 +111,42 @@ static void test_compat_modes(void **state)
 	assert_true(env.back2back);
 }
 
+/* Relay in the kernel bench's modes: 512 KiB per CPU, woken per sub-buffer;
+ * sampled sizes the sub-buffer to 500 records with their headers.
+ */
+static void test_compat_relay(void **state)
+{
+	assert_int_equal(PARSE("--compat", "parallel", "relay-mmap"), 0);
+	assert_compat_common();
+	assert_int_equal(env.relay.subbuf_size, 65536);
+	assert_int_equal(env.relay.n_subbufs, 8);
+	assert_false(env.back2back);
+
+	/* 500 x (8-byte header + 40 bytes) + the sub-buffer header: 6 pages */
+	assert_int_equal(PARSE("--compat", "sampled", "relay-read"), 0);
+	assert_compat_common();
+	assert_int_equal(env.relay.subbuf_size, 24576);
+	assert_int_equal(env.relay.n_subbufs, 21);
+	assert_true(env.relay.subbuf_size - sizeof(struct bpf_relay_subbuf_hdr) >=
+		    500 * (sizeof(struct bpf_relay_rec_hdr) + RB_REC_MIN));
+
+	/* the kernel bench's 8-byte record: 500 x 16 bytes fit in 2 pages */
+	assert_int_equal(PARSE("--kernel-record", "--compat", "b2b-sampled", "relay-mmap"), 0);
+	assert_int_equal(env.relay.subbuf_size, 8192);
+	assert_int_equal(env.relay.n_subbufs, 64);
+	assert_true(env.back2back && env.kernel_record);
+
+	assert_int_equal(PARSE("--compat", "b2b", "relay-read"), 0);
+	assert_int_equal(env.relay.subbuf_size, 65536);
+	assert_true(env.back2back);
+
+	/* given sizes win */
+	assert_int_equal(PARSE("--compat", "sampled", "--relay-subbuf", "16384",
+			       "--relay-nsubbufs", "4", "relay-read"), 0);
+	assert_int_equal(env.relay.subbuf_size, 16384);
+	assert_int_equal(env.relay.n_subbufs, 4);
+}
+
 /* Options given explicitly win over --compat, before or after it. */
 static void test_compat_overrides(void **state)
 {
@@ -179,6 +215,7 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("--compat", "", "ringbuf-libbpf"), "--compat");
 	expect_usage(PARSE("--compat", "parallel", "percpu"), "--compat applies to");
 	expect_usage(PARSE("--compat", "parallel", "ringbuf-busy"), "--compat applies to");
+	expect_usage(PARSE("--compat", "sampled", "relay-cat"), "--compat applies to");
 	expect_usage(PARSE("--compat", "b2b", "-p", "2", "perfbuf-custom"), "exactly one producer");
 	expect_usage(PARSE("--compat", "b2b-sampled", "-p", "2", "ringbuf-custom"), "exactly one producer");
 	expect_usage(PARSE("--compat"), "unknown or malformed");
@@ -318,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_scenario),
 		cmocka_unit_test(test_compat_modes),
+		cmocka_unit_test(test_compat_relay),
 		cmocka_unit_test(test_compat_overrides),
 		cmocka_unit_test(test_notify_names),
 		cmocka_unit_test(test_policy),

@@ -7,11 +7,13 @@
 bench=$1
 passed=0
 failed=0
+# run WHAT ARGS...: one bench run; $also, when set, is one more jq condition.
+also=true
 run() {
 	what=$1
 	shift
 	if out=$("$bench" "$@" --json) &&
-		echo "$out" | jq -e '.loss.ok and .loss.consumed > 0 and .loss.corrupt == 0 and .meta.where == "vm" and (.meta.accelerator | IN("kvm", "tcg")) and .meta.relay_map and (.meta.kernel | startswith("6.12"))' >/dev/null; then
+		echo "$out" | jq -e "$also"' and .loss.ok and .loss.consumed > 0 and .loss.corrupt == 0 and .meta.where == "vm" and (.meta.accelerator | IN("kvm", "tcg")) and .meta.relay_map and (.meta.kernel | startswith("6.12"))' >/dev/null; then
 		echo "ok   bench $what in the VM: $(echo "$out" | jq -c '.loss | {produced, consumed, dropped, lost}')"
 		passed=$((passed + 1))
 	else
@@ -34,6 +36,19 @@ for b in relay-mmap relay-read; do
 		run "$b --policy $pol" "$b" --policy "$pol" -w 0.2 -d 0.5 -i 2
 	done
 done
+# The kernel bench's modes (--compat), relay in them too.  Back to back,
+# the consumers fire every batch but the first: more than one batch must
+# come through.
+for b in relay-read relay-mmap ringbuf-libbpf; do
+	for m in parallel sampled b2b; do
+		also=true
+		case $m in b2b) also='.loss.produced > 1000' ;; esac
+		run "$b --compat $m" "$b" --compat "$m" -w 0.2 -d 0.5 -i 2
+	done
+	also='.loss.produced > 1000 and .params.record_size == 8'
+	run "$b --compat b2b-sampled --kernel-record" "$b" --compat b2b-sampled --kernel-record -w 0.2 -d 0.5 -i 2
+done
+also=true
 # An mmap reader that consumes sleeps: at 10 k records/s into 64 KiB
 # sub-buffers it wakes about once per sub-buffer (plus poll timeouts), where
 # a reader that could not consume spun at 100 % of a CPU.  The selftest
