@@ -70,9 +70,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#sides[@]} -eq 2 ] || usage
 lib_posint --rounds "$rounds" 99
-for s in ${only//,/ }; do
-	case $s in high-rate|overwrite|no-reader|latency) ;; *) die "unknown scenario '$s'" 2 ;; esac
-done
+lib_check_scenarios "$only"
 [ "$(id -u)" -eq 0 ] || die "must run as root (BPF, debugfs, qemu)"
 
 cd "$ROOT"

@@ -97,6 +97,18 @@ lib_posint() {	# OPTION VALUE [MAX]
 		lib_bad "invalid value for $1: '$2'${3:+ (1..$3)}"
 }
 
+# Every scenario, in the order they run (latency reuses high-rate's
+# saturation): each is scripts/scenarios/NAME.sh.
+RB_SCENARIOS=(high-rate overwrite no-reader latency rfc-modes)
+
+lib_check_scenarios() {	# LIST
+	local s
+	for s in ${1//,/ }; do
+		[[ " ${RB_SCENARIOS[*]} " == *" $s "* ]] ||
+			lib_bad "unknown scenario '$s' (${RB_SCENARIOS[*]})"
+	done
+}
+
 lib_mechanisms() {	# BENCH
 	"$1" --list --json | jq -r '[.[].mechanism] | unique | .[]' ||
 		lib_die "cannot list the variants of $1"

@@ -57,9 +57,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$(id -u)" -eq 0 ] || die "must run as root (BPF, debugfs, qemu)"
-for s in ${only//,/ }; do
-	case $s in high-rate|overwrite|no-reader|latency) ;; *) echo "run_all: unknown scenario '$s'" >&2; exit 2 ;; esac
-done
+lib_check_scenarios "$only"
 lib_posint --rounds "$rounds" 99
 
 cd "$ROOT"

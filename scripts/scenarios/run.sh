@@ -21,7 +21,7 @@ PROG=scenarios
 . "${BASH_SOURCE[0]%/*}/../lib.sh" || exit 2
 
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ALL=(high-rate overwrite no-reader latency)	# latency reuses high-rate's saturation
+ALL=("${RB_SCENARIOS[@]}")	# scripts/lib.sh
 usage() {
 	echo "usage: scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N] [--base-bench PATH --base-out FILE]" >&2
 	exit 2
@@ -58,9 +58,7 @@ selected=()
 for s in "${ALL[@]}"; do
 	if [ -z "$only" ] || [[ ",$only," == *",$s,"* ]]; then selected+=("$s"); fi
 done
-for s in ${only//,/ }; do
-	[[ " ${ALL[*]} " == *" $s "* ]] || die "unknown scenario '$s' (${ALL[*]})"
-done
+lib_check_scenarios "$only"
 NCPUS=$(nproc)
 export BENCH OUT MODE NCPUS RB_MECHS BASE_BENCH BASE_OUT
 

@@ -62,6 +62,11 @@ check "high-rate: the ring and perf buffer overwrite readers keep up live, loss 
 check "latency: rate-limited runs with latency samples" q '
 	[.[] | select(.scenario == "latency")] | length > 0 and
 	all(.latency_ns.count > 0 and .params.rate > 0)'
+check "rfc-modes: relay, ring and perf buffer in every mode of the kernel bench" q '
+	[.[] | select(.scenario == "rfc-modes")] | length == 12 and
+	([.[] | .params.compat] | unique) == ["b2b", "parallel", "sampled"] and
+	([.[] | .bench] | unique | length) == 4 and
+	all(.params.record_size == 8 and .loss.ok and .loss.consumed > 0)'
 check "no pins left in bpffs" [ -z "$(ls -d /sys/fs/bpf/relaybench-* 2>/dev/null)" ]
 check "no relay debugfs directories left" [ -z "$(ls -d /sys/kernel/debug/rb_relay_* 2>/dev/null)" ]
 rm -f "$out"
