@@ -2,9 +2,9 @@
 
 import sys
 
-from . import compare
+from . import compare, decision
 
-COMMANDS = {"compare": compare.main}
+COMMANDS = {"compare": compare.main, "rfc": decision.main}
 
 
 def main(argv):

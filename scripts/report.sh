@@ -5,6 +5,8 @@
 #     throughput, producer ns/event, loss and p99 latency, as values and as
 #     ratios to the ring buffer measured alongside (ringbuf-libbpf, else
 #     another ringbuf bench); snapshot scenarios get retention and freshness;
+#   - with rfc-modes results, the RFC's claims beside the measured ratios
+#     (python3 -m analysis rfc);
 #   - every plot in plots/, with one sentence on how to read it;
 #   - the metadata: meta.json and what each place's results recorded.
 # Written to report.md.tmp and renamed, so a report is never half written.
@@ -34,6 +36,7 @@ jq -e 'type == "object"' "$meta" >/dev/null 2>&1 || die "$meta is not a json obj
 out=$dir/report.md
 tmp=$out.tmp
 trap 'rm -f "$tmp"' EXIT
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # One sentence per plot kind on how to read it.
 sentence() {
@@ -84,6 +87,8 @@ def mech_rank: {"relay": 0, "ringbuf": 1, "perfbuf": 2, "percpu": 3}[mech] // 4;
 def scen_rank: {"stream": 0, "high-rate": 1, "latency": 2, "overwrite": 3, "no-reader": 4}[scen] // 5;
 def div($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b end;
 to_entries | map(.value + {_i: .key})
+# the RFC modes have a section of their own (analysis/decision.py)
+| map(select(scen != "rfc-modes"))
 | group_by([.meta.where, scen_rank, scen]) | .[]
 | . as $scen_results
 | ([.[] | select(mech != "percpu") | .policy // ""] | unique | if . == [] then [""] else . end)[] as $pol
@@ -161,6 +166,13 @@ to_entries | map(.value + {_i: .key})
 		relay_note()
 		if (note) { print ""; print "_Groups without a ringbuf result show values only._" }
 	}'
+	if jq -e -s 'any(.scenario == "rfc-modes" and .mechanism == "relay")' "$results" >/dev/null; then
+		echo
+		echo "## The RFC's claims"
+		echo
+		PYTHONPATH=$ROOT PYTHONDONTWRITEBYTECODE=1 python3 -m analysis rfc "$dir" ||
+			die "cannot compare the run with the RFC's claims"
+	fi
 	echo
 	echo "## Plots"
 	# in the order scripts/plot.sh draws them, then anything else

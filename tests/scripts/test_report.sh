@@ -29,8 +29,9 @@ T=(-w 0.1 -d 0.2 -i 2)
 	"$BENCH" ringbuf-libbpf "${T[@]}" --rate 20000 --json
 	"$BENCH" percpu "${T[@]}" --scenario no-reader --json
 	"$BENCH" ringbuf-libbpf "${T[@]}" --scenario no-reader --policy none --json
+	"$BENCH" ringbuf-libbpf "${T[@]}" --scenario rfc-modes --compat sampled --kernel-record --json
 } >"$run_dir/results.jsonl" 2>"$TMP/bench.err"
-check "bench runs for the test data" [ "$(wc -l <"$run_dir/results.jsonl")" -eq 10 ]
+check "bench runs for the test data" [ "$(wc -l <"$run_dir/results.jsonl")" -eq 11 ]
 echo '{"schema_version": 2, "where": "native", "command": "tests/scripts/test_report.sh"}' >"$run_dir/meta.json"
 
 "$PLOT" "$run_dir" 2>"$TMP/plot.err"
@@ -55,6 +56,22 @@ for f in "$run_dir"/plots/*; do
 	grep -qF "(plots/$(basename "$f"))" "$md" || { missing=1; echo "     report.md does not reference $(basename "$f")"; }
 done
 check "report.md references every plot file that exists" [ "$missing" -eq 0 ]
+check "without relay (natively) the RFC modes get no section and no headline row" \
+	bash -c "! grep -q -e \"RFC's claims\" -e 'rfc-modes' '$md'"
+# The RFC section from relay results: a VM run's, with the bench's fields,
+# here a native ring buffer result renamed (test data, not a measurement).
+rfc_dir=$TMP/rfc
+mkdir -p "$rfc_dir"
+cp "$run_dir/meta.json" "$rfc_dir/"
+for i in 1 2 3; do
+	jq -c 'select(.scenario == "rfc-modes")' "$run_dir/results.jsonl"
+	jq -c 'select(.scenario == "rfc-modes") | .bench = "relay-mmap" | .mechanism = "relay"
+		| .throughput.events_per_s.median *= 2' "$run_dir/results.jsonl"
+done >"$rfc_dir/results.jsonl"
+"$REPORT" "$rfc_dir" 2>"$TMP/report.err"
+check "report.sh with relay rfc-modes results exits 0" [ $? -eq 0 ]
+check "the RFC section puts the claim beside the measured ratio" \
+	grep -q '^| sampled | relay-mmap | 2.30x | 2.00x \[2.00x, 2.00x\] | 3 | relay better | no |' "$rfc_dir/report.md"
 check "report.md references no plot that does not exist" bash -c "
 	for r in \$(grep -o 'plots/[^)]*' '$md'); do [ -f '$run_dir'/\$r ] || exit 1; done"
 check "headline: ringbuf-libbpf is the 1.00x reference in stream" \
