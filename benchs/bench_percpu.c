@@ -109,7 +109,8 @@ static int percpu_setup(void)
 	}
 	RB_SET_KNOBS(ctx.skel);
 	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
-	if (bpf_map__set_value_size(ctx.skel->maps.rb_floor, env.rec_size) ||
+	if (bpf_map__set_value_size(ctx.skel->maps.rb_floor,
+				    (env.rec_size + 7) & ~7u) ||
 	    rb_percpu__load(ctx.skel)) {
 		fprintf(stderr, "cannot load percpu producer: %s\n",
 			strerror(errno));
