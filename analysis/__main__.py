@@ -2,9 +2,9 @@
 
 import sys
 
-from . import compare, decision
+from . import compare, decision, schemadoc
 
-COMMANDS = {"compare": compare.main, "rfc": decision.main}
+COMMANDS = {"compare": compare.main, "rfc": decision.main, "schema": schemadoc.main}
 
 
 def main(argv):

@@ -27,27 +27,11 @@ import json
 import math
 import os
 
+from . import schema
+
 # params that do not make a configuration (see above)
 NOT_CONFIG = ("warmup_s", "duration_s", "iterations", "payload_size",
               "producer_work", "producer_work_every")
-
-# Every result must have these paths (the value may be null where the bench
-# could not measure it, e.g. no latency without a consumer).
-REQUIRED = [
-    ("bench",), ("params", "iterations"), ("meta", "where"),
-    ("throughput", "events_per_s", "median"), ("throughput", "events_per_s", "stddev"),
-    ("throughput", "events_per_s", "min"), ("throughput", "events_per_s", "max"),
-    ("throughput", "produced_per_s", "median"), ("throughput", "dropped_per_s", "median"),
-    ("throughput", "dropped_per_s", "stddev"), ("throughput", "dropped_per_s", "min"),
-    ("throughput", "dropped_per_s", "max"),
-    ("cpu", "producer_ns_per_event", "median"), ("cpu", "producer_ns_per_event", "stddev"),
-    ("cpu", "producer_ns_per_event", "min"), ("cpu", "producer_ns_per_event", "max"),
-    ("latency_ns", "p99"), ("latency_ns", "p99_per_iteration", "median"),
-    ("latency_ns", "p99_per_iteration", "stddev"), ("latency_ns", "p99_per_iteration", "min"),
-    ("latency_ns", "p99_per_iteration", "max"),
-    ("loss", "produced"), ("loss", "dropped"), ("loss", "lost"),
-]
-
 
 class BadInput(Exception):
     """Input a command cannot use: exit 2 with this one-line message."""
@@ -137,19 +121,28 @@ def _read(path):
         raise BadInput(f"cannot read {path}") from None
 
 
-def _lacks(r, path):
-    v = r
-    for k in path:
-        if not isinstance(v, dict) or k not in v:
-            return True
-        v = v[k]
-    return False
+def load_overhead(d):
+    """The lines of d/overhead.jsonl, checked against its schema, or None
+    when the run has none; raises BadInput on a line that is not valid."""
+    p = f"{d}/overhead.jsonl"
+    if not os.path.exists(p):
+        return None
+    try:
+        lines = _json_stream(_read(p))
+    except ValueError:
+        raise BadInput(f"{p} is not json lines (one object per line)") from None
+    for i, o in enumerate(lines):
+        bad = schema.problem(o, "overhead")
+        if bad:
+            raise BadInput(f"schema mismatch: {p} line {i + 1}: {bad}")
+    return lines
 
 
 def load_dir(label, d):
-    """(meta, results) of the result directory d, checked: raises BadInput
-    when d is missing, a file unreadable or not JSON, meta.json has no
-    numeric schema_version, or a result lacks a REQUIRED field."""
+    """(meta, results) of the result directory d, checked against
+    results/schema/: raises BadInput when d is missing, a file unreadable
+    or not JSON, meta.json has no numeric schema_version, or a result or
+    meta.json does not follow its schema (the message names the field)."""
     if not os.path.isdir(d):
         raise BadInput(f"{label} directory '{d}' not found")
     for f in ("results.jsonl", "meta.json"):
@@ -165,6 +158,9 @@ def load_dir(label, d):
     meta = metas[0]
     if not is_number(meta.get("schema_version")):
         raise BadInput(f"schema mismatch: {d}/meta.json has no schema_version")
+    bad = schema.problem(meta, "meta")
+    if bad:
+        raise BadInput(f"schema mismatch: {d}/meta.json: {bad}")
     try:
         results = _json_stream(_read(f"{d}/results.jsonl"))
     except ValueError:
@@ -174,27 +170,8 @@ def load_dir(label, d):
     if not results:
         raise BadInput(f"{d}/results.jsonl has no results")
     for i, r in enumerate(results):
-        for path in REQUIRED:
-            if _lacks(r, path):
-                raise BadInput(f"schema mismatch: {d}/results.jsonl result {i + 1} lacks .{'.'.join(path)}")
-    for i, r in enumerate(results):
-        _check_types(d, i, r)
+        bad = schema.problem(r, "result")
+        if bad:
+            sep = " " if bad.startswith("lacks") else ": "
+            raise BadInput(f"schema mismatch: {d}/results.jsonl result {i + 1}{sep}{bad}")
     return meta, results
-
-
-def _check_types(d, i, r):
-    """The fields a reader computes with have the right types."""
-    where = f"{d}/results.jsonl result {i + 1}"
-    if not isinstance(r["params"], dict) or not isinstance(r["meta"], dict):
-        raise BadInput(f"schema mismatch: {where}: .params and .meta must be objects")
-    if not is_number(r["params"]["iterations"]):
-        raise BadInput(f"schema mismatch: {where}: .params.iterations is not a number")
-    for path in REQUIRED[3:]:
-        v = r
-        for k in path:
-            v = v[k]
-        if v is not None and not is_number(v):
-            raise BadInput(f"schema mismatch: {where}: .{'.'.join(path)} is not a number or null")
-    ab = r.get("ab")
-    if ab is not None and not isinstance(ab, dict):
-        raise BadInput(f"schema mismatch: {where}: .ab is not an object")
