@@ -89,7 +89,7 @@ progress() {
 }
 
 # rb_measure BINARY FILE TAG ARGS...: run one bench, append its JSON to FILE
-# (with TAG merged in when TAG is not {}).  A kernel that lacks a mechanism
+# with TAG (a JSON object) merged in.  A kernel that lacks a mechanism
 # (no relay map, no ring buffer overwrite) skips it; any other failure is
 # counted, and its JSON kept when the bench printed one (a loss-accounting
 # violation exits 3 after printing its result).
@@ -119,9 +119,13 @@ rb_measure() {
 	fi
 }
 
-# The A/B tag of one side of the current step's pair.
+# The tag of every result: its round (the analysis pairs mechanisms by
+# round), and with BASE_BENCH the A/B pair of one side.
+round_tag() {
+	printf '{"round":%d}' "$RB_ROUND_NUM"
+}
 ab_tag() {	# SIDE FIRST
-	printf '{"ab":{"pair":%d,"side":"%s","first":%s}}' "$RB_STEP" "$1" "$2"
+	printf '{"round":%d,"ab":{"pair":%d,"side":"%s","first":%s}}' "$RB_ROUND_NUM" "$RB_STEP" "$1" "$2"
 }
 
 # rb_run BENCH ARGS...: one measurement of the current scenario; with
@@ -136,7 +140,7 @@ rb_run() {
 	[ -z "${DRY:-}" ] || return 0
 	progress "$*"
 	if [ -z "${BASE_BENCH:-}" ]; then
-		rb_measure "$BENCH" "$OUT" "{}" "$@"
+		rb_measure "$BENCH" "$OUT" "$(round_tag)" "$@"
 	elif [ $(((RB_STEP - RB_ROUND_START + RB_ROUND_NUM) % 2)) -eq 0 ]; then
 		rb_measure "$BASE_BENCH" "$BASE_OUT" "$(ab_tag base true)" "$@"
 		rb_measure "$BENCH" "$OUT" "$(ab_tag new false)" "$@"
