@@ -11,7 +11,8 @@ Two results measure the same configuration when they agree on
   - meta.where (native or vm),
   - scenario (a missing or null scenario is "stream"),
   - bench,
-  - every param except
+  - every param (the latency scenario's derived rate as "sustained":
+    matched_rate) except
       the timing ones: warmup_s, duration_s, iterations (how long and how
         often, not what),
       payload_size (derived from record_size),
@@ -68,10 +69,29 @@ def scenario(r):
     return "stream" if s is None or s is False else s
 
 
+# scripts/scenarios/latency.sh's LATENCY_RATES (a test reads them there)
+LATENCY_RATES = (10000, 50000, 100000)
+
+
+def matched_rate(r):
+    """params.rate as a key: in the latency scenario the rate that is none
+    of the fixed ones is "the highest rate every mechanism sustains"
+    (scripts/scenarios/latency.sh), derived from each run's own
+    saturation; it is keyed as "sustained", so that runs pair up."""
+    rate = (r.get("params") or {}).get("rate")
+    if scenario(r) == "latency" and is_number(rate) and rate and rate not in LATENCY_RATES:
+        return "sustained"
+    return rate
+
+
 def config_params(r):
-    """The params that make the configuration, sorted by name."""
+    """The params that make the configuration, sorted by name (the
+    latency scenario's derived rate as "sustained", see matched_rate)."""
     p = r.get("params") or {}
-    return {k: p[k] for k in sorted(p) if k not in NOT_CONFIG}
+    out = {k: p[k] for k in sorted(p) if k not in NOT_CONFIG}
+    if "rate" in out:
+        out["rate"] = matched_rate(r)
+    return out
 
 
 def group(r):

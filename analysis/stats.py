@@ -12,6 +12,7 @@ same interval on every run, whatever else the program did before.
   ratio_paired(base, new)     new/base from matched pairs, with its interval
   ratio_unpaired(base, new)   new/base from two independent samples
   difference_paired/_unpaired the same for differences (loss in points)
+  bootstrap_of_medians(fn, samples)  any statistic of several medians
 """
 
 import math
@@ -177,3 +178,20 @@ def difference_unpaired(base, new, seed=SEED, resamples=RESAMPLES, level=LEVEL):
                                    _boot_medians(rng, base, resamples))]
     lo, hi = _percentile_interval(stats, level)
     return median(new) - median(base), lo, hi
+
+
+def bootstrap_of_medians(fn, samples, seed=SEED, resamples=RESAMPLES, level=LEVEL):
+    """(fn(medians), lo, hi): a statistic of several independent samples'
+    medians (fn takes one median per sample, in order) with its percentile
+    bootstrap interval, each sample resampled on its own.  Resamples where
+    fn is undefined (it returns None) are left out; None for lo and hi
+    when more than half are."""
+    samples = [list(s) for s in samples]
+    est = fn(*[median(s) for s in samples])
+    rng = random.Random(seed)
+    boots = [_boot_medians(rng, s, resamples) for s in samples]
+    stats = [v for v in (fn(*ms) for ms in zip(*boots)) if v is not None]
+    if len(stats) < resamples / 2:
+        return est, None, None
+    lo, hi = _percentile_interval(stats, level)
+    return est, lo, hi

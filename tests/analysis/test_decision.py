@@ -7,7 +7,7 @@ import os
 import tempfile
 import unittest
 
-from analysis import decision
+from analysis import decision, overhead
 from helpers import result, write_dir
 
 
@@ -40,7 +40,7 @@ def rfc_result(bench, mode, events, rnd=0):
     return result(**{"bench": bench, "scenario": "rfc-modes",
                      "params.compat": mode, "params.record_size": 8,
                      "throughput.events_per_s.median": events,
-                     "meta.round": rnd})
+                     "round": rnd + 1})
 
 
 class RfcRows(unittest.TestCase):
@@ -48,7 +48,7 @@ class RfcRows(unittest.TestCase):
         out = []
         for i, (a, b) in enumerate(zip(relay, base)):
             out += [rfc_result(bench, mode, a, i), rfc_result("ringbuf-libbpf", mode, b, i)]
-        out += [rfc_result(bench, mode, a) for a in relay[len(base):]]
+        out += [rfc_result(bench, mode, a, len(base) + i) for i, a in enumerate(relay[len(base):])]
         return out
 
     def test_paired_rounds_give_the_ratio_and_an_interval(self):
@@ -117,7 +117,205 @@ class Main(unittest.TestCase):
             runs = RfcRows().runs([2e6] * 3, [1e6] * 3)
             rc, out, _ = self.run_main([write_dir(os.path.join(t, "run"), runs)])
             self.assertEqual(rc, 0)
-            self.assertIn("| sampled | relay-mmap | 2.30x | 2.00x [2.00x, 2.00x] | 3 | relay better | no |", out)
+            self.assertIn("| native | sampled | relay-mmap | 2.30x | 2.00x [2.00x, 2.00x] | 3 | relay better | no |", out)
+
+
+
+
+def stream_result(bench, policy, events, producer_ns, rnd=1, **changes):
+    fields = {"bench": bench, "scenario": "high-rate", "mechanism": bench.split("-")[0],
+              "params.policy": policy, "params.record_size": 64, "params.rate": 0,
+              "params.batch": 1, "params.producers": 1, "params.overwrite": False,
+              "memory.buffer_bytes": 1 << 20, "meta.where": "vm", "round": rnd,
+              "throughput.events_per_s.median": events,
+              "cpu.producer_ns_per_event.median": producer_ns}
+    fields.update(changes)
+    return result(**fields)
+
+
+def rounds(n, **per_bench):
+    """n rounds, each with one result per bench: bench=(policy, events, ns);
+    a slow spell in round 2 hits every bench alike."""
+    out = []
+    for i in range(n):
+        slow = 1.5 if i == 1 else 1 + i / 100
+        for bench, (pol, ev, ns) in per_bench.items():
+            out.append(stream_result(bench.replace("_", "-"), pol, ev / slow, ns * slow, i + 1))
+    return out
+
+
+def by_condition(rows, use, metric):
+    return [r for r in rows if r["use_case"] == use and r["metric"] == metric]
+
+
+class DecisionRows(unittest.TestCase):
+    def test_streaming_ratios_and_verdicts(self):
+        res = rounds(5, relay_mmap=("batch:65536", 2e6, 500),
+                     ringbuf_libbpf=("batch:65536", 1e6, 1000),
+                     perfbuf_libbpf=("batch:65536", 2e6, 500))
+        rows = decision.decision_rows(res)
+        thr = by_condition(rows, "streaming", "throughput")[0]
+        rb, pb = thr["rivals"]["ringbuf"], thr["rivals"]["perfbuf"]
+        self.assertAlmostEqual(rb["ratio"], 2.0)
+        self.assertEqual(rb["method"], "pairs")       # the slow round cancels out of its pair
+        self.assertAlmostEqual(rb["lo"], 2.0)
+        self.assertEqual(rb["verdict"], "relay better")
+        self.assertEqual(pb["verdict"], "no difference shown")
+        cost = by_condition(rows, "streaming", "producer")[0]
+        # half the producer cost: better, though the ratio is below 1
+        self.assertAlmostEqual(cost["rivals"]["ringbuf"]["ratio"], 0.5)
+        self.assertEqual(cost["rivals"]["ringbuf"]["verdict"], "relay better")
+        self.assertTrue(thr["headline"] and cost["headline"])
+
+    def test_places_are_never_mixed(self):
+        res = rounds(3, relay_mmap=("busy", 2e6, 500), ringbuf_libbpf=("busy", 1e6, 1000))
+        res += [stream_result("ringbuf-libbpf", "busy", 9e9, 1, i + 1, **{"meta.where": "native"})
+                for i in range(3)]
+        thr = by_condition(decision.decision_rows(res), "streaming", "throughput")[0]
+        self.assertEqual(thr["where"], "vm")
+        self.assertAlmostEqual(thr["rivals"]["ringbuf"]["ratio"], 2.0)
+
+    def test_policies_are_never_mixed(self):
+        res = rounds(3, relay_mmap=("batch:65536", 2e6, 500), ringbuf_libbpf=("busy", 1e6, 1000))
+        thr = by_condition(decision.decision_rows(res), "streaming", "throughput")[0]
+        self.assertEqual(thr["rivals"]["ringbuf"], {"missing": "not measured", "bench": None})
+
+    def test_sweep_points_stay_out(self):
+        res = rounds(3, relay_mmap=("busy", 2e6, 500), ringbuf_libbpf=("busy", 1e6, 1000))
+        for path, v in (("memory.buffer_bytes", 1 << 22), ("params.record_size", 4120),
+                        ("params.producers", 2)):
+            res.append(stream_result("ringbuf-libbpf", "busy", 9e9, 1, 1, **{path: v}))
+        thr = by_condition(decision.decision_rows(res), "streaming", "throughput")[0]
+        self.assertAlmostEqual(thr["rivals"]["ringbuf"]["ratio"], 2.0)
+
+    def test_a_perf_ring_header_page_is_still_1_mib(self):
+        pb = stream_result("perfbuf-libbpf", "busy", 1, 1, **{"memory.buffer_bytes": 1056768})
+        self.assertTrue(decision.is_base_point(pb))
+        pb = stream_result("perfbuf-libbpf", "busy", 1, 1, **{"memory.buffer_bytes": 270336})
+        self.assertFalse(decision.is_base_point(pb))
+
+    def test_too_few_rounds_no_verdict(self):
+        res = rounds(2, relay_mmap=("busy", 2e6, 500), ringbuf_libbpf=("busy", 1e6, 1000))
+        rb = by_condition(decision.decision_rows(res), "streaming", "throughput")[0]["rivals"]["ringbuf"]
+        self.assertIsNone(rb["lo"])
+        self.assertEqual(rb["verdict"], "no interval")
+
+    def test_missing_use_cases_say_so(self):
+        res = rounds(3, relay_mmap=("busy", 2e6, 500), ringbuf_libbpf=("busy", 1e6, 1000))
+        rows = decision.decision_rows(res)
+        missing = {r["use_case"]: r["note"] for r in rows if r["relay"] is None}
+        self.assertIn("not measured", missing["latency"])
+        self.assertIn("not measured", missing["flight recorder"])
+        self.assertIn("no overhead.jsonl", missing["traced-application overhead"])
+        self.assertIn("not computed", missing["memory"])
+
+    def test_no_relay_anywhere(self):
+        rows = decision.decision_rows([result()])
+        self.assertEqual({r["use_case"] for r in rows},
+                         {"streaming", "latency", "flight recorder", "no-reader persistence",
+                          "memory", "traced-application overhead"})
+        self.assertTrue(all(r["relay"] is None and "no relay result" in r["note"] for r in rows))
+
+    def test_saturated_latency_is_not_judged(self):
+        res = []
+        for i in range(3):
+            for b, sat in (("relay-mmap", True), ("ringbuf-libbpf", False)):
+                res.append(result(**{"bench": b, "scenario": "latency", "round": i + 1,
+                                     "meta.where": "vm", "params.rate": 100000,
+                                     "params.policy": "busy", "params.producers": 1,
+                                     "latency_ns.count": 10, "latency_ns.p99": 5000 + i,
+                                     "throughput.saturated": sat}))
+        row = by_condition(decision.decision_rows(res), "latency", "p99")[0]
+        self.assertEqual(row["rivals"]["ringbuf"]["verdict"], "saturated")
+        self.assertIn("saturated at this rate: relay", row["note"])
+
+    def test_a_rival_that_recovers_nothing(self):
+        res = []
+        for i in range(3):
+            for b, rec in (("relay-mmap", 1000), ("perfbuf-custom", 0), ("ringbuf-custom", 1000)):
+                res.append(result(**{"bench": b, "scenario": "no-reader", "round": i + 1,
+                                     "meta.where": "vm", "params.overwrite": True,
+                                     "snapshot": {"recovered": rec, "retention": rec / 1000}}))
+        row = by_condition(decision.decision_rows(res), "no-reader persistence", "recovered")[0]
+        self.assertEqual(row["rivals"]["perfbuf"]["verdict"], "relay better")
+        self.assertEqual(row["rivals"]["ringbuf"]["verdict"], "no difference shown")
+
+
+class Memory(unittest.TestCase):
+    def test_per_cpu_buffers_grow_with_the_cpus(self):
+        m = decision.memory_for(1 << 20, 256, one_cpu=True)
+        self.assertEqual(m["ringbuf"], 1 << 20)
+        self.assertEqual(m["perfbuf"], 256 * (256 + 1) * 4096)
+        self.assertEqual(m["relay"], 256 * 17 * 65536)      # 16.5 sub-buffers hold 1 MiB
+
+    def test_even_load(self):
+        m = decision.memory_for(1 << 20, 2, one_cpu=False)
+        self.assertEqual(m["perfbuf"], 2 * (128 + 1) * 4096)
+        self.assertEqual(m["relay"], 2 * 9 * 65536)
+
+    def test_rows_are_exact_and_judged(self):
+        res = [result(**{"bench": "ringbuf-custom", "scenario": "overwrite", "meta.where": "vm",
+                         "params.rb_size": 1 << 20}),
+               result(**{"bench": "relay-mmap", "scenario": "overwrite", "meta.where": "vm"})]
+        rows = [r for r in decision.decision_rows(res) if r["use_case"] == "memory"]
+        self.assertEqual(len(rows), 8)
+        big = [r for r in rows if r["cpus"] == 256 and r["one_cpu"]][0]
+        self.assertEqual(big["rivals"]["ringbuf"]["verdict"], "relay worse")
+        self.assertEqual(big["rivals"]["ringbuf"]["lo"], big["rivals"]["ringbuf"]["hi"])
+
+
+class Overhead(unittest.TestCase):
+    def lines(self, times=True):
+        def line(config, mech, reader, med, **kw):
+            o = {"config": config, "mechanism": mech, "reader": reader, "calls": 1000,
+                 "where": "vm", "runs": 5, "median_s": med}
+            if times:
+                o["times_s"] = [med * f for f in (0.98, 0.99, 1.0, 1.01, 1.02)]
+            o.update(kw)
+            return o
+        return [line("none", "none", "none", 0.001),
+                line("relay-mmap no reader", "relay", "no", 0.003, bench="relay-mmap", overwrite=True),
+                line("ringbuf-custom no reader", "ringbuf", "no", 0.005, bench="ringbuf-custom",
+                     overwrite=True),
+                line("perfbuf-custom no reader", "perfbuf", "no", 0.003, bench="perfbuf-custom",
+                     overwrite=True)]
+
+    def test_per_call_overhead_from_medians(self):
+        rows = {r["config"]: r for r in overhead.rows(self.lines())}
+        self.assertAlmostEqual(rows["relay-mmap no reader"]["per_call"]["median"], 2000)
+        self.assertAlmostEqual(rows["relay-mmap no reader"]["pct"]["median"], 200)
+
+    def test_ratio_of_excess_and_verdict(self):
+        row = [r for r in decision.overhead_rows(self.lines(), "vm") if r["condition"] == "nobody reading"][0]
+        rb = row["rivals"]["ringbuf"]
+        self.assertAlmostEqual(rb["ratio"], 0.5)
+        self.assertEqual(rb["verdict"], "relay better")
+        self.assertEqual(row["rivals"]["perfbuf"]["verdict"], "no difference shown")
+
+    def test_older_files_give_no_interval(self):
+        row = [r for r in decision.overhead_rows(self.lines(times=False), "vm")
+               if r["condition"] == "nobody reading"][0]
+        self.assertIsNone(row["rivals"]["ringbuf"]["lo"])
+        self.assertEqual(row["rivals"]["ringbuf"]["verdict"], "no interval")
+        self.assertIn("older format", row["note"])
+
+
+class Render(unittest.TestCase):
+    def test_headline_table_and_every_comparison(self):
+        res = rounds(3, relay_mmap=("busy", 2e6, 500), ringbuf_libbpf=("busy", 1e6, 1000))
+        res += rounds(3, relay_mmap=("batch:65536", 2e6, 500), ringbuf_libbpf=("batch:65536", 1e6, 1000))
+        text = decision.render_decision(decision.decision_rows(res))
+        first = text.split("### Every comparison")[0]
+        self.assertIn("| streaming | vm | batch:65536, 1 producer", first)
+        self.assertNotIn("| streaming | vm | busy", first)
+        self.assertIn("| streaming | vm | busy", text.split("### Every comparison")[1])
+        self.assertIn("| 2.00x | relay better |", first)
+        self.assertIn("| latency | vm | matched offered rates | p99 latency | not measured", first)
+
+    def test_verdict_json_has_no_infinity(self):
+        doc = decision.verdict_doc([{"x": float("inf")}], [])
+        self.assertEqual(doc["decision"][0]["x"], "inf")
+        self.assertEqual(doc["rule"]["margin"], 0.05)
 
 
 if __name__ == "__main__":
