@@ -2,12 +2,23 @@
 # scripts/overhead.sh: what tracing costs the traced application.  hyperfine
 # times a fixed syscall-heavy workload (build/rb_workload: N getpgid calls)
 # with no tracer, then with each mechanism's producer attached to every
-# process (`bench --external`), once with its reader running and once with
-# nobody reading (the overwrite scenario: no consumer until the end).
-# Writes one JSON object per configuration to OUT: mean, stddev, median,
-# min, max of the workload's wall time, and the overhead against no tracer.
+# process (`bench --external`), with the buffer bytes and policy of the
+# scenarios (1 MiB in all):
+#   - reader running: the streaming bench (relay-mmap, ringbuf-libbpf,
+#     perfbuf-libbpf) under the batch policy, as at the high-rate base point;
+#   - nobody reading: the flight recorder (relay-mmap, ringbuf-custom and
+#     perfbuf-custom in overwrite mode, the percpu floor) under policy none,
+#     so that every mechanism writes all along (without overwrite a full
+#     buffer would refuse, and refusing is cheaper than writing).
+# Writes one JSON object per configuration to OUT (results/SCHEMA.md,
+# overhead.jsonl): every run's wall time and their median, mean, stddev,
+# min and max.  The statistics (medians with intervals, the overhead, the
+# reconciliation with the bench's producer cost) are the analysis module's
+# (python3 -m analysis report).
 #   scripts/overhead.sh --out FILE [--calls N] [--runs R] [--benchs "B ..."]
 #                       [--where native|vm]
+# --benchs: these variants instead, each with its reader and, in overwrite
+# mode where it has one, without.
 set -euo pipefail
 PROG=overhead
 # lib.sh before anything that forks: see its supervision
@@ -42,21 +53,34 @@ if [ ! -x "$bench" ] || [ ! -x "$workload" ]; then
 fi
 command -v hyperfine >/dev/null || die "hyperfine missing: run scripts/deps.sh"
 : >"$out" 2>/dev/null || die "cannot write $out"
-if [ -z "$benchs" ]; then
-	# each mechanism's first variant in the bench's table, where this
-	# kernel runs it (a variant for the patched kernel is tried first);
-	# a here-string, not <(...): the guest has no /dev/fd
-	while read -r b kernel; do
-		if [ "$kernel" = patched ] &&
-			! "$bench" "$b" --overwrite -w 0 -d 0.01 -i 1 >/dev/null 2>&1; then
-			continue
-		fi
-		benchs+=" $b"
-	done <<<"$("$bench" --list --json | jq -r 'reduce .[] as $v ({seen: {}, out: []};
-		if .seen[$v.mechanism] then . else .seen[$v.mechanism] = true | .out += [$v] end)
-		| .out[] | "\(.name) \(.kernel)"')"
-	[ -n "$benchs" ] || die "cannot list the bench's variants"
+# the variants, their mechanism and whether they take --overwrite, where
+# this kernel runs them (a variant for the patched kernel is tried)
+# a here-string, not <(...): the guest has no /dev/fd
+declare -A mech_of=() takes_ow=()
+while read -r b m ow kernel; do
+	if [ "$kernel" = patched ] && ! "$bench" "$b" -w 0 -d 0.01 -i 1 >/dev/null 2>&1; then
+		continue
+	fi
+	mech_of[$b]=$m
+	takes_ow[$b]=$ow
+done <<<"$("$bench" --list --json | jq -r '.[] | "\(.name) \(.mechanism) \(.overwrite) \(.kernel)"')"
+[ ${#mech_of[@]} -gt 0 ] || die "cannot list the bench's variants"
+if [ -n "$benchs" ]; then
+	read -r -a with_reader <<<"$benchs"
+	without_reader=("${with_reader[@]}")
+else
+	with_reader=(relay-mmap ringbuf-libbpf perfbuf-libbpf)
+	without_reader=(relay-mmap ringbuf-custom perfbuf-custom percpu)
 fi
+for b in "${with_reader[@]}" "${without_reader[@]}"; do
+	[ -n "${mech_of[$b]:-}" ] || [[ $b == relay-* ]] || lib_bad "unknown bench '$b'"
+done
+
+# The scenarios' buffer and policy options (scripts/scenarios/common.sh).
+NCPUS=$(nproc)
+# shellcheck source=scripts/scenarios/common.sh
+. "$ROOT/scripts/scenarios/common.sh"
+BUF=$((1 << 20))
 
 lib_tmpdir
 tmp=$LIB_TMP
@@ -70,15 +94,18 @@ stop_tracer() {
 }
 lib_on_exit stop_tracer
 
-# measure NAME MECH READER: one hyperfine run, appended to $out
+# measure NAME BENCH READER OVERWRITE POLICY: one hyperfine run, appended to $out
 measure() {
 	hyperfine -N --warmup 2 --runs "$runs" --export-json "$tmp/h.json" \
 		"$workload $calls" >/dev/null 2>"$tmp/h.err" || die "hyperfine failed: $(tail -1 "$tmp/h.err")"
-	jq -c --arg name "$1" --arg mech "$2" --arg reader "$3" --argjson calls "$calls" \
+	jq -c --arg name "$1" --arg b "$2" --arg mech "${mech_of[$2]:-none}" --arg reader "$3" \
+		--argjson ow "$4" --arg policy "$5" --argjson calls "$calls" \
 		--arg kernel "$(uname -r)" --arg where "$where" \
 		'.results[0] | {config: $name, mechanism: $mech, reader: $reader, calls: $calls,
-		 kernel: $kernel, where: $where, runs: (.times | length), mean_s: .mean, stddev_s: .stddev,
-		 median_s: .median, min_s: .min, max_s: .max}' "$tmp/h.json" >>"$out"
+		 kernel: $kernel, where: $where, runs: (.times | length), times_s: .times,
+		 median_s: .median, mean_s: .mean, stddev_s: .stddev, min_s: .min, max_s: .max}
+		 + (if $b == "none" then {} else {bench: $b, overwrite: $ow, policy: $policy} end)' \
+		"$tmp/h.json" >>"$out"
 }
 
 # attach BENCH ARGS...: a tracer in the background, until measure is done
@@ -96,24 +123,24 @@ detach() {
 }
 
 echo "overhead: $runs runs of $calls getpgid calls per configuration" >&2
-measure none none none
-for b in $benchs; do
-	mech=${b%%-*}
-	extra=()
-	[ "$mech" != relay ] || extra=(--overwrite)	# mmap streams in overwrite mode
-	if [ "$mech" != percpu ]; then
-		echo "overhead: $b with its reader" >&2
-		attach "$b" "${extra[@]}"
-		measure "$b" "$mech" yes
-		detach
-	fi
-	echo "overhead: $b with nobody reading" >&2
-	attach "$b" "${extra[@]}" --scenario overwrite
-	measure "$b no reader" "$mech" no
+measure none none none false ""
+for b in "${with_reader[@]}"; do
+	[ -n "${mech_of[$b]:-}" ] && [ "${mech_of[$b]}" != percpu ] || continue
+	pol=$(policy_args "$b" $BUF batch)
+	echo "overhead: $b with its reader (${pol#--policy })" >&2
+	# shellcheck disable=SC2046 # options are word lists
+	attach "$b" $(buffer_args "$b" $BUF) $pol
+	measure "$b" "$b" yes false "${pol#--policy }"
 	detach
 done
-# overhead against the untraced workload, with the spread of both
-jq -sc '(.[0]) as $base | .[] | . + {overhead_pct: ((.mean_s / $base.mean_s - 1) * 100),
-	overhead_spread_pct: (((.stddev_s / .mean_s) + ($base.stddev_s / $base.mean_s)) * 100)}' \
-	"$out" >"$tmp/o.json" && mv "$tmp/o.json" "$out"
-jq -r '"  \(.config): \(.mean_s * 1000 | floor) ms ± \(.stddev_s * 1000 | floor), overhead \(.overhead_pct | floor) % ± \(.overhead_spread_pct | floor)"' "$out" >&2
+for b in "${without_reader[@]}"; do
+	[ -n "${mech_of[$b]:-}" ] || continue
+	ow=false extra=()
+	if [ "${takes_ow[$b]}" = true ]; then ow=true extra=(--overwrite); fi
+	echo "overhead: $b with nobody reading${extra[*]:+ (${extra[*]})}" >&2
+	# shellcheck disable=SC2046 # options are word lists
+	attach "$b" "${extra[@]}" $(buffer_args "$b" $BUF) --policy none --scenario overwrite
+	measure "$b no reader" "$b" no "$ow" none
+	detach
+done
+jq -r '"  \(.config): median \(.median_s * 1000 | floor) ms over \(.runs) runs"' "$out" >&2

@@ -275,9 +275,10 @@ check "--external counts another process's triggers" jq -e '
 	.params.external and .loss.produced >= 20000' "$TMP/ext.json"
 if command -v hyperfine >/dev/null; then
 	"$ROOT/scripts/overhead.sh" --out "$TMP/ovh.jsonl" --runs 2 --calls 2000 --benchs percpu 2>/dev/null
-	check "overhead.sh: no tracer and the percpu tracer, timed" jq -se '
-		length == 2 and .[0].config == "none" and .[0].overhead_pct == 0 and
-		all(.runs == 2 and .mean_s > 0 and (.overhead_pct | type) == "number")' \
+	check "overhead.sh: no tracer and the percpu tracer (nobody reading, policy none), timed" jq -se '
+		length == 2 and .[0].config == "none" and .[1].config == "percpu no reader" and
+		.[1].reader == "no" and .[1].policy == "none" and
+		all(.runs == 2 and (.times_s | length) == 2 and .median_s > 0)' \
 		"$TMP/ovh.jsonl"
 fi
 expect_ovh() { "$ROOT/scripts/overhead.sh" "$@" >/dev/null 2>&1; [ $? -eq 2 ]; }
