@@ -2,9 +2,10 @@
 
 import sys
 
-from . import compare, decision, schemadoc
+from . import compare, decision, report, schemadoc
 
-COMMANDS = {"compare": compare.main, "rfc": decision.main, "schema": schemadoc.main}
+COMMANDS = {"compare": compare.main, "rfc": decision.main, "decide": decision.main_decide,
+            "report": report.main, "schema": schemadoc.main}
 
 
 def main(argv):
