@@ -2,9 +2,9 @@
 
 import sys
 
-from . import compare, decision, report, schemadoc
+from . import compare, csvout, decision, report, schemadoc
 
-COMMANDS = {"compare": compare.main, "rfc": decision.main, "decide": decision.main_decide,
+COMMANDS = {"compare": compare.main, "csv": csvout.main, "rfc": decision.main, "decide": decision.main_decide,
             "report": report.main, "schema": schemadoc.main}
 
 

@@ -62,6 +62,8 @@ lib_posint --rounds "$rounds" 99
 
 cd "$ROOT"
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# as the bench records it (meta.git_rev): -dirty when the tree is modified
+described=$(git describe --always --dirty 2>/dev/null || echo unknown)
 if [ -z "$out" ]; then
 	out=results/$(date -u +%Y%m%d-%H%M%S)-$(uname -r)-$rev
 fi
@@ -133,20 +135,9 @@ cat "$partial"/native.jsonl "$partial"/vm.jsonl 2>/dev/null >"$partial/results.j
 rm -f "$partial"/native.jsonl "$partial"/vm.jsonl
 [ -s "$partial/results.jsonl" ] || die "no results were produced"
 
-jq -r '[.meta.where, .scenario, .mechanism, .bench, .policy, .params.producers,
-	.params.record_size, .params.batch, .params.rate, .params.overwrite, .memory.buffer_bytes,
-	.throughput.events_per_s.median, .throughput.events_per_s.stddev,
-	.throughput.produced_per_s.median, .latency_ns.p50, .latency_ns.p99,
-	.loss.produced, .loss.consumed, .loss.dropped, .loss.lost, .loss.ok,
-	.cpu.producer_ns_per_event.median, .cpu.producer_ns_per_event.stddev,
-	.cpu.consumer_cpu_pct.median, .wakeups_per_s.median,
-	(.snapshot.recovered // ""), (.snapshot.retention // ""),
-	(if .snapshot then .snapshot.newest_present else "" end), (.snapshot.newest_age_ns // ""),
-	(.snapshot.oldest_age_ns // "")] | @csv' "$partial/results.jsonl" |
-	{
-		echo "where,scenario,mechanism,bench,policy,producers,record_size,batch,rate,overwrite,buffer_bytes,events_per_s_median,events_per_s_stddev,produced_per_s_median,lat_p50_ns,lat_p99_ns,produced,consumed,dropped,lost,loss_ok,producer_ns_per_event_median,producer_ns_per_event_stddev,consumer_cpu_pct_median,wakeups_per_s_median,snapshot_recovered,snapshot_retention,snapshot_newest_present,snapshot_newest_age_ns,snapshot_oldest_age_ns"
-		cat
-	} >"$partial/results.csv"
+# the CSV and every later reader check results.jsonl against results/schema/
+PYTHONPATH=$ROOT PYTHONDONTWRITEBYTECODE=1 python3 -P -m analysis csv "$partial" ||
+	die "results.jsonl does not follow results/schema/, or results.csv cannot be written"
 
 vm_config="" vm_smp=0 vm_accel=none
 if [ "$where" != native ]; then
@@ -158,7 +149,7 @@ if [ "$where" != native ]; then
 fi
 jq -n --arg host "$(hostname)" --arg kernel "$(uname -r)" \
 	--arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
-	--argjson nproc "$(nproc)" --arg rev "$rev" --arg mode "$mode" --arg where "$where" \
+	--argjson nproc "$(nproc)" --arg rev "$described" --arg mode "$mode" --arg where "$where" \
 	--arg cmdline "$cmdline" --arg vm_config "$vm_config" \
 	--argjson vm_smp "$vm_smp" --arg vm_accel "$vm_accel" \
 	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \

@@ -2,12 +2,14 @@
 schemas, a bad file is refused naming the field, SCHEMA.md documents
 exactly what the schemas hold."""
 
+import csv
+import io
 import json
 import os
 import tempfile
 import unittest
 
-from analysis import schema, schemadoc
+from analysis import csvout, schema, schemadoc
 from analysis.results import BadInput, load_dir, load_overhead
 from helpers import DELETE, result, write_dir
 
@@ -110,6 +112,24 @@ class Doc(unittest.TestCase):
         self.assertIn("result: bench is required in the schema, not in SCHEMA.md", problems)
         self.assertIn("result: params.poll_ms is in the schema but not documented", problems)
         self.assertIn("result: params.poll_msec is documented but not in the schema", problems)
+
+
+class Csv(unittest.TestCase):
+    def test_schema_md_shows_the_header_written(self):
+        with open(schemadoc.DOC, encoding="utf-8") as f:
+            self.assertIn("`" + ",".join(csvout.HEADER) + "`", f.read())
+
+    def test_not_measured_is_empty_and_precision_kept(self):
+        floor = result(**{"latency_ns.count": 0, "latency_ns.p99": 0, "round": 2,
+                          "cpu.consumer_cpu_pct": {"median": 0, "stddev": 0, "min": 0, "max": 0},
+                          "cpu.producer_ns_per_event.median": 207.59812345678})
+        rows = list(csv.DictReader(io.StringIO(csvout.render([floor]))))
+        self.assertEqual(rows[0]["lat_p99_ns"], "")
+        self.assertEqual(rows[0]["consumer_cpu_pct_median"], "")
+        self.assertEqual(rows[0]["snapshot_recovered"], "")
+        self.assertEqual(rows[0]["producer_ns_per_event_median"], "207.59812345678")
+        self.assertEqual(rows[0]["round"], "2")
+        self.assertEqual(rows[0]["loss_pct"], "0")
 
 
 if __name__ == "__main__":
