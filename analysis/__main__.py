@@ -2,10 +2,10 @@
 
 import sys
 
-from . import compare, csvout, decision, report, schemadoc
+from . import compare, csvout, decision, plotdata, report, schemadoc
 
 COMMANDS = {"compare": compare.main, "csv": csvout.main, "rfc": decision.main, "decide": decision.main_decide,
-            "report": report.main, "schema": schemadoc.main}
+            "plot": plotdata.main, "report": report.main, "schema": schemadoc.main}
 
 
 def main(argv):
