@@ -3,12 +3,22 @@ decide, noise-aware, whether NEW regressed against BASE.
 
 usage: python3 -m analysis compare BASE NEW [--threshold PCT]
            [--loss-threshold PP] [--sigma K] [--round-sigma K]
-           [--pair-sigma K] [--no-pairs] [--json]
+           [--pair-sigma K] [--no-pairs] [--judge-across-machines]
+           [--json] [--junit FILE]
 (scripts/compare.sh runs it.)
 
 Results are paired by configuration (analysis.results.config_key: place,
 scenario, bench and every param but the timing ones, payload_size and
-producer_work(_every)).  Every result of one configuration in a directory
+producer_work(_every); the latency scenario's rate that derives from each
+run's own saturation keys as "sustained", so the two runs pair up).
+
+Machines.  When the two sides' metadata say they ran on different
+machines (meta.json host, cpu or nproc; or, per place, the results'
+cpu_model, nproc or accelerator differ), wall-time figures (throughput,
+producer, p99) cannot be judged against each other: those rows are
+reported with the verdict "other-machine" and never gate, unless
+--judge-across-machines.  Loss is still judged.  The document's
+"machines" says what differed.  Every result of one configuration in a directory
 is a round of it (run_all.sh --rounds N measures each configuration N
 times, interleaved); they are always all used.
 
@@ -74,22 +84,30 @@ sides' round figures.  With fewer rounds it is null (the iterations behind
 a result are not stored, so one result cannot be resampled).  The interval
 describes; it does not change the verdict.
 
+Outputs: the table, or --json the whole document (results/SCHEMA.md);
+--junit FILE also writes a JUnit XML report, one test case per
+configuration and metric (a regression fails, the rest pass, no-spread,
+info and other-machine rows are skipped), for a CI's test view.
+
 Exit: 1 when any metric regressed, 0 otherwise, 2 on bad input (one line on
 stderr): unknown option, missing directory, unreadable or invalid file,
-schema mismatch (different meta.json schema_version, or a result without a
-required field), nothing in common.
+schema mismatch (different meta.json schema_version, or a file that does
+not follow results/schema/), nothing in common.
 """
 
 import math
+import os
 import re
 import sys
+import xml.etree.ElementTree as ET
 
 from . import stats
 from .results import (BadInput, canonical, config_params, group, group_key,
                       is_number, load_dir, rounds_of, scenario, text, to_json)
 
 USAGE = ("usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP] "
-         "[--sigma K] [--round-sigma K] [--pair-sigma K] [--no-pairs] [--json]")
+         "[--sigma K] [--round-sigma K] [--pair-sigma K] [--no-pairs] "
+         "[--judge-across-machines] [--json] [--junit FILE]")
 
 METRICS = [
     {"metric": "throughput", "unit": "events/s", "better": "higher", "kind": "rel"},
@@ -112,7 +130,8 @@ class Usage(Exception):
 def parse_args(argv):
     """The options as a dict; raises BadInput, or Usage."""
     opts = {"threshold": 5, "loss_threshold": 1, "sigma": 3, "round_sigma": 2,
-            "pair_sigma": 2, "pairs": True, "json": False, "dirs": []}
+            "pair_sigma": 2, "pairs": True, "json": False, "junit": None,
+            "across_machines": False, "dirs": []}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -126,6 +145,13 @@ def parse_args(argv):
             i += 1
         elif a == "--json":
             opts["json"] = True
+        elif a == "--junit":
+            if i + 1 >= len(argv):
+                raise BadInput("--junit needs a file")
+            opts["junit"] = argv[i + 1]
+            i += 1
+        elif a == "--judge-across-machines":
+            opts["across_machines"] = True
         elif a == "--no-pairs":
             opts["pairs"] = False
         elif a in ("-h", "--help"):
@@ -356,8 +382,37 @@ def label(r, vary):
             + "".join(f" {k}={text(p.get(k))}" for k in vary.get(group_key(r), [])))
 
 
-def compare(base, new, meta_b, results_b, results_n, opts):
+WALL_TIME = ("throughput", "producer", "p99")
+
+
+def machine_differences(meta_b, meta_n, results_b, results_n):
+    """What the two sides' metadata say differs about their machines, one
+    phrase each (empty: the same machine, as far as they tell)."""
+    out = []
+    for k in ("host", "cpu", "nproc"):
+        if k in meta_b and k in meta_n and meta_b[k] != meta_n[k]:
+            out.append(f"meta.json {k}: {text(meta_b[k])} / {text(meta_n[k])}")
+
+    def per_place(results):
+        seen = {}
+        for r in results:
+            m = r["meta"]
+            for k in ("cpu_model", "nproc", "accelerator"):
+                if k in m:
+                    seen.setdefault((m["where"], k), set()).add(to_json(m[k]))
+        return seen
+
+    pb, pn = per_place(results_b), per_place(results_n)
+    for key in sorted(set(pb) & set(pn)):
+        if pb[key] != pn[key]:
+            out.append(f"{key[0]} {key[1]}: {', '.join(sorted(pb[key]))} / {', '.join(sorted(pn[key]))}")
+    return out
+
+
+def compare(base, new, meta_b, results_b, results_n, opts, meta_n=None):
     """The comparison as one JSON-able document (see results/SCHEMA.md)."""
+    diffs = machine_differences(meta_b, meta_n or meta_b, results_b, results_n)
+    unjudged = bool(diffs) and not opts["across_machines"]
     B, N = rounds_of(results_b), rounds_of(results_n)
     vary = varying_params(results_b + results_n)
     rows = []
@@ -390,6 +445,8 @@ def compare(base, new, meta_b, results_b, results_n, opts):
             else:
                 row.update(judge(bs, ws, m, opts))
             row["interval"] = interval(vb, vn, m, p is not None)
+            if unjudged and m["metric"] in WALL_TIME:
+                row["verdict"] = "other-machine"
             ow = row["params"].get("overwrite")
             if m["metric"] == "loss" and (row["scenario"] in ("overwrite", "no-reader")
                                           or (ow is not None and ow is not False)):
@@ -406,6 +463,8 @@ def compare(base, new, meta_b, results_b, results_n, opts):
             "configurations": len({x["config"] for x in rows}),
             "regressions": count("regression"), "improvements": count("improvement"),
             "no_spread": count("no-spread"),
+            "machines": {"same": not diffs, "differences": diffs,
+                         "wall_time_judged": not unjudged},
             "only_in_base": [label(v[0], vary) for k, v in B.items() if k not in N],
             "only_in_new": [label(v[0], vary) for k, v in N.items() if k not in B],
             "rows": rows}
@@ -450,9 +509,44 @@ def render_text(rep):
             f" (threshold {text(rep['threshold_pct'])}% / {text(rep['loss_threshold_points'])} loss points;"
             f" {text(rep['sigma'])} sigma and outside the baseline range, or over >= 3 rounds"
             f" {text(rep['round_sigma'])} sigma, or over >= 3 pairs {text(rep['pair_sigma'])} sigma)"]
+    if rep["machines"]["differences"]:
+        out.append("different machines (" + "; ".join(rep["machines"]["differences"]) + "): "
+                   + ("wall-time figures judged anyway (--judge-across-machines)"
+                      if rep["machines"]["wall_time_judged"]
+                      else "throughput, producer and p99 reported, not judged (other-machine)"))
     out += [f"only in base: {x}" for x in rep["only_in_base"]]
     out += [f"only in new: {x}" for x in rep["only_in_new"]]
     return "\n".join(out) + "\n"
+
+
+def junit(rep):
+    """The comparison as JUnit XML text: one test case per configuration
+    and metric."""
+    suite = ET.Element("testsuite", name="relaybench compare", tests=str(len(rep["rows"])),
+                       failures=str(rep["regressions"]))
+    skipped = 0
+    for r in rep["rows"]:
+        case = ET.SubElement(suite, "testcase", classname=r["config"], name=r["metric"])
+        chg = "inf" if r["change"] is None else "%+.2f%s" % (r["change"], "pt" if r["metric"] == "loss" else "%")
+        what = (f"{r['metric']} {r['base']['median']!r} -> {r['new']['median']!r} {r['unit']} "
+                f"({chg}): {r['verdict']}")
+        if r["verdict"] == "regression":
+            ET.SubElement(case, "failure", message=what, type="regression")
+        elif r["verdict"] in ("no-spread", "info", "other-machine"):
+            ET.SubElement(case, "skipped", message=what)
+            skipped += 1
+        ET.SubElement(case, "system-out").text = what
+    suite.set("skipped", str(skipped))
+    root = ET.Element("testsuites")
+    root.append(suite)
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def write_junit(path, rep):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n' + junit(rep))
+    os.replace(tmp, path)
 
 
 def main(argv):
@@ -466,7 +560,7 @@ def main(argv):
         vb, vn = meta_b["schema_version"], meta_n["schema_version"]
         if vb != vn:
             raise BadInput(f"schema mismatch: {base} has schema_version {text(vb)}, {new} has {text(vn)}")
-        rep = compare(base, new, meta_b, res_b, res_n, opts)
+        rep = compare(base, new, meta_b, res_b, res_n, opts, meta_n)
         if rep["configurations"] == 0:
             raise BadInput(f"no configuration of {base} is in {new}")
     except Usage:
@@ -475,6 +569,12 @@ def main(argv):
     except BadInput as e:
         print(f"compare: {e}", file=sys.stderr)
         return 2
+    if opts["junit"]:
+        try:
+            write_junit(opts["junit"], rep)
+        except OSError as e:
+            print(f"compare: cannot write {opts['junit']}: {e.strerror}", file=sys.stderr)
+            return 2
     if opts["json"]:
         sys.stdout.write(to_json(rep, indent=2) + "\n")
     else:

@@ -4,7 +4,8 @@
 #
 # usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP]
 #                           [--sigma K] [--round-sigma K] [--pair-sigma K]
-#                           [--no-pairs] [--json]
+#                           [--no-pairs] [--judge-across-machines]
+#                           [--json] [--junit FILE]
 #
 # A wrapper: the comparison is `python3 -m analysis compare` (analysis/
 # compare.py, where the rules are documented; the configuration key and the
@@ -13,8 +14,10 @@
 #
 # Exit: 1 when any metric regressed, 0 otherwise, 2 on bad input (one line on
 # stderr): unknown option, missing directory, unreadable or invalid file,
-# schema mismatch (different meta.json schema_version, or a result without a
-# required field), nothing in common.
+# schema mismatch (different meta.json schema_version, or a file that does
+# not follow results/schema/), nothing in common.  Two sides from different
+# machines (their metadata say so) get their wall-time figures reported,
+# not judged, unless --judge-across-machines.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -178,5 +178,69 @@ class ExitCodes(Base):
         self.assertEqual(rc, 1)
 
 
+class Machines(Base):
+    def slow(self, **kw):
+        return [result(130, **kw)]
+
+    def test_another_cpu_is_reported_not_judged(self):
+        b = self.d("b", [result(100, **{"meta.cpu_model": "A"})])
+        n = self.d("n", [result(130, **{"meta.cpu_model": "B"})])
+        rc, out, _ = run(b, n, "--json")
+        doc = json.loads(out)
+        self.assertEqual(rc, 0)
+        self.assertFalse(doc["machines"]["same"])
+        self.assertIn("native cpu_model", doc["machines"]["differences"][0])
+        self.assertEqual(row(doc, "producer")["verdict"], "other-machine")
+        self.assertNotEqual(row(doc, "loss")["verdict"], "other-machine")
+        rc, out, _ = run(b, n, "--json", "--judge-across-machines")
+        self.assertEqual(rc, 1)
+        self.assertEqual(row(json.loads(out), "producer")["verdict"], "regression")
+
+    def test_meta_json_host(self):
+        b = self.d("b", [result(100)], meta={"schema_version": 2, "host": "a"})
+        n = self.d("n", [result(130)], meta={"schema_version": 2, "host": "b"})
+        rc, out, _ = run(b, n)
+        self.assertEqual(rc, 0)
+        self.assertIn("different machines (meta.json host: a / b)", out)
+
+    def test_same_machine_is_judged(self):
+        b = self.d("b", [result(100, **{"meta.cpu_model": "A"})])
+        n = self.d("n", [result(130, **{"meta.cpu_model": "A"})])
+        self.assertEqual(run(b, n)[0], 1)
+
+
+class Junit(Base):
+    def test_one_case_per_configuration_and_metric(self):
+        import xml.etree.ElementTree as ET
+        b = self.d("b", [result(100), result(100, **{"params.record_size": 256})])
+        n = self.d("n", [result(130), result(100, **{"params.record_size": 256})])
+        path = os.path.join(self.tmp, "junit.xml")
+        rc, _, _ = run(b, n, "--junit", path)
+        self.assertEqual(rc, 1)
+        suite = ET.parse(path).getroot().find("testsuite")
+        cases = suite.findall("testcase")
+        self.assertEqual(len(cases), 8)
+        failed = [c for c in cases if c.find("failure") is not None]
+        self.assertEqual([(c.get("name")) for c in failed], ["producer"])
+        self.assertEqual(suite.get("failures"), "1")
+
+    def test_needs_a_file(self):
+        rc, _, err = run("a", "b", "--junit")
+        self.assertEqual(rc, 2)
+        self.assertIn("--junit needs a file", err)
+
+
+class LatencyRates(Base):
+    def test_derived_rates_pair_up_across_runs(self):
+        def lat(rate, ns):
+            return result(ns, **{"scenario": "latency", "params.rate": rate})
+        b = self.d("b", [lat(190430, 100), lat(10000, 100)])
+        n = self.d("n", [lat(906534, 100), lat(10000, 100)])
+        rc, out, _ = run(b, n, "--json")
+        doc = json.loads(out)
+        self.assertEqual(doc["configurations"], 2)
+        self.assertEqual(doc["only_in_base"], [])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -237,6 +237,18 @@ jq -e '[.rows[] | select(.metric == "producer")][0] | (.pairs == null) and .base
 	ok "mismatched pairs: judged over rounds" || nok "mismatched: $(jq -c '.rows[0]' "$TMP/out")"
 expect_error "bad pair sigma" "invalid value for --pair-sigma" "$TMP/p_base" "$TMP/p_slow" --pair-sigma -1
 
+# ---- CI outputs and other machines ----
+expect 1 "--junit beside --json" "$TMP/base" "$TMP/slow" --json --junit "$TMP/junit.xml"
+grep -q '<testcase classname="percpu \[stream, native\]" name="producer"><failure' "$TMP/junit.xml" &&
+	[ "$(grep -o '<testcase ' "$TMP/junit.xml" | wc -l)" -eq 4 ] && jq -e '.regressions == 1' "$TMP/out" >/dev/null &&
+	ok "junit: a test case per metric, the regression failed" || nok "junit: $(head -c 600 "$TMP/junit.xml")"
+mkresult one_cpu '.meta.cpu_model = "one CPU"'
+mkresult other_cpu '.meta.cpu_model = "another CPU"' '.cpu.producer_ns_per_event = {median: 130, stddev: 1, min: 128, max: 132}'
+expect 0 "another CPU: wall-time figures are not judged" "$TMP/one_cpu" "$TMP/other_cpu" --json
+[ "$(verdict producer)" = other-machine ] && jq -e '.machines.same == false' "$TMP/out" >/dev/null &&
+	ok "another CPU: producer reported as other-machine" || nok "other machine: $(verdict producer)"
+expect 1 "... judged with --judge-across-machines" "$TMP/one_cpu" "$TMP/other_cpu" --judge-across-machines
+
 # ---- bad input: exit 2, one line ----
 expect_error "missing baseline" "baseline directory" "$TMP/nope" "$TMP/base"
 expect_error "missing new dir" "new directory" "$TMP/base" "$TMP/nope"
