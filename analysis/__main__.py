@@ -2,10 +2,11 @@
 
 import sys
 
-from . import compare, csvout, decision, plotdata, report, schemadoc
+from . import compare, csvout, decision, plotdata, report, saturation, schemadoc
 
 COMMANDS = {"compare": compare.main, "csv": csvout.main, "rfc": decision.main, "decide": decision.main_decide,
-            "plot": plotdata.main, "report": report.main, "schema": schemadoc.main}
+            "plot": plotdata.main, "report": report.main, "saturation": saturation.main,
+            "schema": schemadoc.main}
 
 
 def main(argv):

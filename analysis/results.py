@@ -181,17 +181,25 @@ def load_dir(label, d):
     bad = schema.problem(meta, "meta")
     if bad:
         raise BadInput(f"schema mismatch: {d}/meta.json: {bad}")
+    results = load_results(f"{d}/results.jsonl")
+    if not results:
+        raise BadInput(f"{d}/results.jsonl has no results")
+    return meta, results
+
+
+def load_results(path):
+    """The results of a JSON lines file (results.jsonl, or a scenario's
+    output while it runs), each checked against its schema; raises
+    BadInput naming the result and field that is not valid."""
     try:
-        results = _json_stream(_read(f"{d}/results.jsonl"))
+        results = _json_stream(_read(path))
     except ValueError:
         results = None
     if results is None or not all(isinstance(r, dict) for r in results):
-        raise BadInput(f"{d}/results.jsonl is not json lines (one object per line)")
-    if not results:
-        raise BadInput(f"{d}/results.jsonl has no results")
+        raise BadInput(f"{path} is not json lines (one object per line)")
     for i, r in enumerate(results):
         bad = schema.problem(r, "result")
         if bad:
             sep = " " if bad.startswith("lacks") else ": "
-            raise BadInput(f"schema mismatch: {d}/results.jsonl result {i + 1}{sep}{bad}")
-    return meta, results
+            raise BadInput(f"schema mismatch: {path} result {i + 1}{sep}{bad}")
+    return results

@@ -150,15 +150,17 @@ rb_run() {
 	fi
 }
 
-# Saturation for the latency scenario: the median events/s of BENCH's
-# high-rate base point in $OUT (unlimited rate, one producer, batch 1,
-# default size and buffer, the batch policy); 0 if there is none.
+# Saturation for the latency scenario: BENCH's records/s at the high-rate
+# base point in $OUT (unlimited rate, one producer, batch 1, 64-byte
+# records, 1 MiB, the batch policy), pooled over every such result by the
+# analysis module (analysis/saturation.py); 0 if there is none, or if $OUT
+# cannot be read (the module says why on stderr).
+RB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 saturation_of() {	# BENCH
 	[ -s "$OUT" ] || { echo 0; return; }
-	jq -s --arg b "$1" '[.[] | select(.bench == $b and .scenario == "high-rate" and
-		.params.rate == 0 and .params.producers == 1 and .params.batch == 1 and
-		.params.overwrite == false and (.policy | startswith("batch:")))][0]
-		.throughput.events_per_s.median // 0 | floor' "$OUT"
+	# -P and no bytecode: the tree's own module, from a read-only guest root
+	PYTHONPATH=$RB_ROOT PYTHONDONTWRITEBYTECODE=1 \
+		python3 -P -m analysis saturation "$OUT" "$1" || echo 0
 }
 
 # rb_run_every_cpu BYTES VARIANT...: each variant with producers pinned on
