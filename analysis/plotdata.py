@@ -226,7 +226,7 @@ def throughput_vs_producers(P, results, where, rounds):
     body = [f"set title 'Throughput against producer threads ({where}, batch policy, 64-byte records, "
             "1 MiB)' noenhanced",
             "set xlabel 'producer threads'",
-            "set ylabel 'records consumed per second (95 % interval or min-max)'",
+            "set ylabel 'records consumed per second (log scale)'",
             f"set logscale y; set yrange [{min(ys) / 1.3}:{max(ys) * 1.3}]",
             f"set ytics ({log_tics(min(ys) / 1.3, max(ys) * 1.3, '')}); set xtics 1",
             f"set xrange [{xs[0] - 0.4}:{xs[-1] + 0.4}]",
@@ -253,13 +253,13 @@ def throughput_vs_size(P, results, where, rounds):
         right.append(_line(d, "1:5:6:7", v, v))
     body = [f"set multiplot layout 1,2 title 'Throughput against record size ({where}, batch policy, "
             "1 producer, 1 MiB)' noenhanced",
-            "set xlabel 'record size incl. 24-byte header (bytes)'",
+            "set xlabel 'record size incl. 24-byte header (bytes, log scale)'",
             "set logscale x 2; set logscale y; set format y '%.0s%c'",
             "set title 'records per second'; set key off",
-            "set ylabel 'records consumed per second'",
+            "set ylabel 'records consumed per second (log scale)'",
             "plot " + ", \\\n     ".join(left),
             "set title 'megabytes per second'; set key bottom right font ',9'",
-            "set ylabel 'MB/s consumed'; set format y '%g'",
+            "set ylabel 'MB/s consumed (log scale)'; set format y '%g'",
             "plot " + ", \\\n     ".join(right),
             "unset multiplot"]
     P.add(name, "\n".join(body) + "\n", "1100,560")
@@ -302,11 +302,15 @@ def latency_groups(results, where):
     return out
 
 
+def _rate(v):
+    return f"{v / 1e6:.3g} M" if v >= 1e6 else f"{v / 1e3:.3g} k"
+
+
 def _rate_title(rate, rs):
     if rate == "sustained":
         offered = sorted({(r.get("params") or {}).get("rate") for rr in rs.values() for r in rr})
-        return f"{offered[0] / 1000:g} k records/s (the highest every mechanism sustained)"
-    return f"{rate / 1000:g} k records/s"
+        return f"{_rate(offered[0])} records/s ({decision.SUSTAINED})"
+    return f"{_rate(rate)} records/s"
 
 
 def latency(P, results, where, rounds):
@@ -359,10 +363,10 @@ def latency(P, results, where, rounds):
             body = [f"set multiplot layout {rows_n},{cols} title 'Latency tail, p99 to max ({where}, "
                     f"policy {kind}; dotted: saturated)' noenhanced",
                     "set logscale xy; set yrange [*:0.011]; set format y '%g'",
-                    "set ytics ('p99' 0.01, 'p99.9' 0.001, 'p99.99' 0.0001, '10^{-5}' 1e-5, '10^{-6}' 1e-6)",
+                    "set ytics ('p99' 0.01, 'p99.9' 0.001, 'p99.99' 1e-4, 'p99.999' 1e-5, 'p99.9999' 1e-6)",
                     "set key bottom left opaque font ',9'",
                     "set xlabel 'latency (log scale)' font ',10'",
-                    "set ylabel 'fraction of records slower (log scale)' font ',10'"]
+                    "set ylabel 'percentile (records slower, log scale)' font ',10'"]
             for t, lines, lo, hi in tail_panels:
                 lo, hi = lo / 1.5, hi * 1.5
                 body += [f"set xrange [{lo}:{hi}]; set xtics ({us_tics(lo, hi)})",
@@ -376,13 +380,25 @@ def dt_rows(path):
         return [tuple(float(v) for v in line.split("\t")) for line in f]
 
 
+TIC_STEPS = ((1,), (1, 2, 5), (1, 2, 3, 5, 7), tuple(range(1, 10)), tuple(m / 2 for m in range(2, 20)))
+
+
 def us_tics(lo, hi):
-    """1-2-5 tics for an axis in µs, labelled in their unit."""
-    out = []
-    e = math.floor(math.log10(lo))
-    while 10 ** e <= hi:
-        out += [m * 10 ** e for m in (1, 2, 5) if lo <= m * 10 ** e <= hi]
-        e += 1
+    """Tics for a log axis in µs, labelled in their unit: the coarsest of
+    decades, 1-2-5 or finer steps that gives 3 to 7 of them (a tail plot's
+    x spans from a fraction of a decade to several)."""
+    found = []
+    for steps in TIC_STEPS:
+        out = []
+        e = math.floor(math.log10(lo))
+        while 10 ** e <= hi:
+            out += [m * 10 ** e for m in steps if lo <= m * 10 ** e <= hi]
+            e += 1
+        found.append(out)
+        if 3 <= len(out) <= 7:
+            break
+    else:
+        out = next((o for o in found if len(o) >= 3), found[-1])
     return ", ".join(f"'{decision.fmt(v * 1000, 'ns')}' {v}" for v in out)
 
 
@@ -423,7 +439,7 @@ def loss_vs_rate(P, results, where, rounds):
             continue
         series.setdefault((pooled.variant(r), pooled.policy_kind(r)), {}) \
             .setdefault(pooled.matched_rate(r), []).append(r)
-    lines, benches, kinds, pts = [], set(), set(), []
+    lines, benches, kinds, pts, any_sat = [], set(), set(), [], False
     for i, ((v, kind), by_rate) in enumerate(sorted(series.items(), key=lambda kv: (_rank(kv[0][0]), kv[0][1]))):
         rows = []
         for rs in by_rate.values():
@@ -431,7 +447,10 @@ def loss_vs_rate(P, results, where, rounds):
             deliv = [pooled.value(r, "throughput") / pooled.value(r, "offered") for r in rs
                      if pooled.value(r, "offered")]
             if offered and deliv:
-                rows.append((offered["median"], stats.median(deliv)))
+                # the producer could not offer the requested rate: circled
+                sat = any((r.get("throughput") or {}).get("saturated") for r in rs)
+                y = stats.median(deliv)
+                rows.append((offered["median"], y, y if sat else None))
         if len(rows) < 2:
             continue
         rows.sort()
@@ -441,6 +460,9 @@ def loss_vs_rate(P, results, where, rounds):
         c, pt = style(v.split(" ")[0])
         lines.append(f"{q(d)} using 1:2 with linespoints lc rgb '{c}' pt {pt} ps 0.8 "
                      f"dt {DASH.get(kind, 5)} notitle")
+        if any(row[2] is not None for row in rows):
+            any_sat = True
+            lines.append(f"{q(d)} using 1:3 with points lc rgb '{c}' pt 6 ps 2.2 notitle")
         benches.add(v)
         kinds.add(kind)
     if not lines:
@@ -451,12 +473,15 @@ def loss_vs_rate(P, results, where, rounds):
         legend.append(f"NaN with linespoints lc rgb '{c}' pt {pt} title '{v}'")
     for k in sorted(kinds, key=lambda k: DASH.get(k, 5)):
         legend.append(f"NaN with lines lc rgb 'black' dt {DASH.get(k, 5)} title 'policy {k}'")
+    if any_sat:
+        legend.append("NaN with points lc rgb 'black' pt 6 ps 2.2 "
+                      "title 'saturated: under 95 % of the requested rate'")
     body = [f"set title 'Delivered against offered rate ({where}, 1 producer, 64-byte records)' noenhanced",
             "set xlabel 'offered records per second, as measured (produced\\_per\\_s, log scale)'",
             "set ylabel 'delivered / offered records'",
-            f"set logscale x; set xrange [{min(x for x, _ in pts) / 1.4}:{max(x for x, _ in pts) * 1.4}]",
-            f"set xtics ({log_tics(min(x for x, _ in pts) / 1.4, max(x for x, _ in pts) * 1.4, '')})",
-            f"set yrange [{max(0, min(y for _, y in pts) - 0.05)}:{max(1.05, max(y for _, y in pts) + 0.02)}]",
+            f"set logscale x; set xrange [{min(x for x, *_ in pts) / 1.4}:{max(x for x, *_ in pts) * 1.4}]",
+            f"set xtics ({log_tics(min(x for x, *_ in pts) / 1.4, max(x for x, *_ in pts) * 1.4, '')})",
+            f"set yrange [{max(0, min(y for _, y, *_ in pts) - 0.05)}:{max(1.05, max(y for _, y, *_ in pts) + 0.02)}]",
             "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 3 lc rgb '#888888'",
             "set key bottom left opaque box font ',10'",
             "plot " + ", \\\n     ".join(lines + legend)]
@@ -504,7 +529,8 @@ def overwrite(P, results, where, rounds):
             f"set xlabel 'age when the producers stopped (ms): newest to oldest record kept'",
             f"set xrange [0:{ymax * 1.2}]",
             "plot " + q(d) + " using 6:1:7:(0.3) with boxxyerror lc rgb '#2ca02c' notitle, \\",
-            "     '' using 5:1:(sprintf(' %.3g ms', $5)) with labels left font ',9' notitle",
+            "     '' using 5:1:(sprintf(' %.3g ms', $5)) with labels left font ',9' notitle, \\",
+            f"     '' using ({ymax * 0.012}):1:8 with labels left font ',9' notitle",
             "unset multiplot"]
     P.add(name, "\n".join(body) + "\n", f"1000,{max(420, 90 + 60 * n)}")
 

@@ -57,7 +57,9 @@ PLOTS = [
      "mechanism's worst records land."),
     ("loss_vs_rate", "Delivered over offered records against the offered rate measured "
      "(`produced_per_s`): 1 is no loss; colour is the mechanism, dash the policy. A line that leaves "
-     "1 is past that mechanism's capacity."),
+     "1 is past that mechanism's capacity. A circled point did not reach the rate requested (under "
+     "95 %, saturated): the producer, not the buffer, set its offered rate, so a point near 1 there "
+     "is no evidence of capacity."),
     ("overwrite", "Per flight recorder, records kept (top, % of what fits) and the time window "
      "they span (bottom: newest to oldest record age when the producers stopped, a range per bench): "
      "a fresh snapshot starts near 0 and a long bar keeps more history."),
