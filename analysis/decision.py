@@ -308,7 +308,8 @@ def recorder_rows(results, where, rounds):
         return [missing_row("flight recorder", where, "overwrite scenario", "records kept",
                             "not measured: no relay-mmap --overwrite result in the overwrite scenario")]
     p = mine[0].get("params") or {}
-    cond = (f"overwrite mode, policy none, {p.get('producers')} producers, "
+    n = p.get("producers")
+    cond = (f"overwrite mode, policy none, {n} producer{'' if n == 1 else 's'}, "
             f"{_bytes(pooled.get(mine[0], ('memory', 'buffer_bytes')))}")
     rivals = _recorder_rivals(results, where, pred)
     note_kept = ("relay loses the sub-buffer being written, about 1/(2n) of its capacity "
@@ -554,7 +555,9 @@ def _cell(c):
     if "ratio" not in c:
         return c.get("missing", "n/a"), ""
     interval = ""
-    if c.get("lo") is not None and c["lo"] != c["hi"]:
+    # an exact figure (computed, or a rival that recovered nothing) has no
+    # interval to show; a measured one shows its own even when narrow
+    if c.get("lo") is not None and c.get("method") != "exact":
         interval = f" [{x(c['lo'])}, {x(c['hi'])}]"
     return f"{x(c['ratio'])}{interval}", c["verdict"]
 

@@ -309,8 +309,43 @@ class Render(unittest.TestCase):
         self.assertIn("| streaming | vm | batch:65536, 1 producer", first)
         self.assertNotIn("| streaming | vm | busy", first)
         self.assertIn("| streaming | vm | busy", text.split("### Every comparison")[1])
-        self.assertIn("| 2.00x | relay better |", first)
+        # paired rounds where relay is exactly twice as fast: a narrow
+        # interval, still shown
+        self.assertIn("| 2.00x [2.00x, 2.00x] | relay better |", first)
         self.assertIn("| latency | vm | matched offered rates | p99 latency | not measured", first)
+
+    def test_every_measured_headline_ratio_has_its_interval(self):
+        """A run of 3 rounds with every use case the bench measures: each
+        headline ratio but the computed memory carries [lo, hi]."""
+        res = rounds(3, relay_mmap=("batch:65536", 2e6, 500), ringbuf_libbpf=("batch:65536", 1e6, 1000),
+                     perfbuf_libbpf=("batch:65536", 1.5e6, 700))
+        for i in range(3):
+            for b, p99 in (("relay-mmap", 4000), ("ringbuf-libbpf", 5000), ("perfbuf-libbpf", 6000)):
+                res.append(result(**{"bench": b, "scenario": "latency", "round": i + 1,
+                                     "meta.where": "vm", "params.rate": 100000,
+                                     "params.policy": "batch:65536", "params.producers": 1,
+                                     "latency_ns.count": 10, "latency_ns.p99": p99 + 10 * i,
+                                     "throughput.saturated": False}))
+            for b, rec in (("relay-mmap", 900), ("ringbuf-custom", 1000), ("perfbuf-custom", 950)):
+                for scen in ("overwrite", "no-reader"):
+                    res.append(result(**{"bench": b, "scenario": scen, "round": i + 1,
+                                         "meta.where": "vm", "params.overwrite": True,
+                                         "params.rb_size": 1 << 20,
+                                         "snapshot": {"recovered": rec + i, "retention": rec / 1000,
+                                                      "newest_age_ns": 1000 + i,
+                                                      "oldest_age_ns": 9000 + 10 * i}}))
+        first = decision.render_decision(decision.decision_rows(res)).split("### Every comparison")[0]
+        rows = [line for line in first.splitlines() if line.startswith("| ") and "---" not in line][1:]
+        uses = [line.split(" | ")[0][2:] for line in rows]
+        self.assertEqual(sorted(set(uses)), ["flight recorder", "latency", "memory", "no-reader persistence",
+                                             "streaming", "traced-application overhead"])
+        for line in rows:
+            cells = line.split(" | ")
+            if cells[0] in ("| memory", "| traced-application overhead"):
+                continue    # computed exactly; not measured here (no overhead.jsonl)
+            self.assertRegex(cells[5], r"^[0-9.]+x \[[0-9.]+x, [0-9.]+x\]$", line)
+            self.assertRegex(cells[7], r"^([0-9.]+x \[[0-9.]+x, [0-9.]+x\]|∞)$", line)
+            self.assertNotEqual(cells[6], "no interval", line)
 
     def test_verdict_json_has_no_infinity(self):
         doc = decision.verdict_doc([{"x": float("inf")}], [])
