@@ -135,10 +135,6 @@ cat "$partial"/native.jsonl "$partial"/vm.jsonl 2>/dev/null >"$partial/results.j
 rm -f "$partial"/native.jsonl "$partial"/vm.jsonl
 [ -s "$partial/results.jsonl" ] || die "no results were produced"
 
-# the CSV and every later reader check results.jsonl against results/schema/
-PYTHONPATH=$ROOT PYTHONDONTWRITEBYTECODE=1 python3 -P -m analysis csv "$partial" ||
-	die "results.jsonl does not follow results/schema/, or results.csv cannot be written"
-
 vm_config="" vm_smp=0 vm_accel=none
 if [ "$where" != native ]; then
 	vm_config=$(sha256sum <"$("$ROOT/kernel/build.sh" path kernel)/.config" | cut -c1-64)
@@ -159,6 +155,11 @@ jq -n --arg host "$(hostname)" --arg kernel "$(uname -r)" \
 	  git_rev: $rev, mode: $mode, where: $where, command: $cmdline,
 	  vm: {kernel_config_sha256: $vm_config, smp: $vm_smp, accel: $vm_accel},
 	  tools: {clang: $clang, gcc: $gcc, qemu: $qemu, gnuplot: $gnuplot}}' >"$partial/meta.json"
+
+# After meta.json: the module reads a result directory whole.  The CSV and
+# every later reader check results.jsonl against results/schema/.
+PYTHONPATH=$ROOT PYTHONDONTWRITEBYTECODE=1 python3 -P -m analysis csv "$partial" ||
+	die "results.jsonl does not follow results/schema/, or results.csv cannot be written"
 
 if [ -x "$ROOT/scripts/plot.sh" ]; then
 	"$ROOT/scripts/plot.sh" "$partial" || die "plotting failed"

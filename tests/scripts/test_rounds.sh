@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/scripts/test_rounds.sh: --rounds end to end on the host.  The
 # scenario runner measures each configuration once per round, with the rest
-# of the selection in between; compare.sh then judges by rounds.  Bad
-# --rounds values get one line and exit 2.
+# of the selection in between; compare.sh then judges by rounds; run_all.sh
+# writes a whole result directory from them.  Bad --rounds values get one
+# line and exit 2.
 set -uo pipefail
 
 NAME=test_rounds
@@ -29,6 +30,17 @@ echo '{"schema_version": 2, "where": "native"}' >"$TMP/a/meta.json"
 check "compare.sh of a 3-round dir with itself exits 0" [ $? -eq 0 ]
 check "compare.sh took the spread between rounds" q jq -e '.configurations == 2 and
 	all(.rows[]; .rounds == {base: 3, new: 3} and .base.n == 3 and .verdict != "regression")' "$TMP/cmp.json"
+
+# run_all.sh end to end with 2 rounds: the directory is complete, and the
+# CSV (written by the module, which reads meta.json too) has both rounds
+"$ROOT/scripts/run_all.sh" --native --quick --only no-reader --mechanisms percpu,ringbuf \
+	--rounds 2 --out "$TMP/run" >/dev/null 2>"$TMP/err"
+check "run_all.sh --rounds 2 exits 0" [ $? -eq 0 ]
+check "run_all.sh wrote every file of a result directory" bash -c "cd '$TMP/run' &&
+	[ -s results.jsonl ] && [ -s meta.json ] && [ -s results.csv ] && [ -s report.md ] && [ -s verdict.json ]"
+check "results.csv: a header and a line per result, rounds 1 and 2" bash -c "
+	[ \$(wc -l <'$TMP/run/results.csv') -eq \$((\$(wc -l <'$TMP/run/results.jsonl') + 1)) ] &&
+	[ \"\$(cut -d, -f3 '$TMP/run/results.csv' | sed 1d | sort -u | tr '\n' ' ')\" = '1 2 ' ]"
 
 # bad --rounds: one line, exit 2
 for bad in 0 abc 100; do
