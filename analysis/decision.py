@@ -47,7 +47,7 @@ import math
 import sys
 
 from . import overhead, pooled, stats
-from .results import BadInput, load_dir, load_overhead, scenario
+from .results import BadInput, load_dir, load_overhead, pool_overhead, scenario
 
 MARGIN = 0.05
 MIN_ROUNDS = pooled.MIN_SAMPLES
@@ -416,7 +416,7 @@ def overhead_rows(lines, where):
     if lines is None:
         return [missing_row("traced-application overhead", where, "hyperfine", "ns per traced call",
                             "not measured: this run has no overhead.jsonl")]
-    here = [o for o in lines if o["where"] == where]
+    here = pool_overhead([o for o in lines if o["where"] == where])
     rows = overhead.rows(here)
     out = []
     for reader, cond in (("yes", "reader running"), ("no", "nobody reading")):
@@ -426,7 +426,8 @@ def overhead_rows(lines, where):
                                    "not measured: no relay line in overhead.jsonl"))
             continue
         me = by["relay"]
-        samples = {m: (r, [o for o in here if o["config"] == r["config"]][0]) for m, r in by.items()}
+        line_of = {o["config"]: o for o in here}     # one per config: pooled
+        samples = {m: (r, line_of[r["config"]]) for m, r in by.items()}
         base = next(o for o in here if o["mechanism"] == "none")
         row = {"use_case": "traced-application overhead", "where": where, "condition": cond,
                "figure": "ns per traced call", "metric": "per_call", "unit": "ns", "better": "lower",

@@ -12,6 +12,8 @@ Per configuration and place:
 Medians, not means: the runs are often bimodal (a reader that wakes on
 the workload's CPU or not), and a mean then describes neither mode.
 Files from before times_s was recorded give the medians and no interval.
+Lines of the same place and configuration (two overhead.sh runs in one
+file) are pooled first (results.pool_overhead): never the first of them.
 
 Reconciliation.  One traced call runs the tracepoint's dispatch (entering
 the tracepoint, BPF_ENABLE_STATS's clock reads, the program call) and the
@@ -26,6 +28,7 @@ no reader) shows what dispatch alone costs.
 """
 
 from . import pooled, stats
+from .results import pool_overhead
 
 
 def bench_of(o):
@@ -49,6 +52,7 @@ def rows(lines):
     and "base", the untraced line's wall.  Places without an untraced
     line are left out."""
     out = []
+    lines = pool_overhead(lines)
     for where in sorted({o["where"] for o in lines}):
         here = [o for o in lines if o["where"] == where]
         base = next((o for o in here if o["mechanism"] == "none"), None)

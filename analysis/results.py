@@ -28,7 +28,7 @@ import json
 import math
 import os
 
-from . import schema
+from . import schema, stats
 
 # params that do not make a configuration (see above)
 NOT_CONFIG = ("warmup_s", "duration_s", "iterations", "payload_size",
@@ -141,9 +141,46 @@ def _read(path):
         raise BadInput(f"cannot read {path}") from None
 
 
+def pool_overhead(lines):
+    """One line per place and configuration: lines of the same one (an
+    overhead.sh run appended to another) are pooled, never picked from.
+    Their runs add up; times_s is every run's time when every line has
+    them, and median_s their median (else the median of the lines'
+    medians); mean and spread go, min and max stay extremes.  Raises
+    BadInput when they timed different numbers of calls."""
+    groups = {}
+    for o in lines:
+        groups.setdefault((o["where"], o["config"]), []).append(o)
+    out = []
+    for (where, config), group in groups.items():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        if len({o["calls"] for o in group}) > 1:
+            raise BadInput(f"overhead.jsonl: {where} '{config}' was timed with different calls per run")
+        merged = {k: v for k, v in group[0].items()
+                  if k not in ("times_s", "mean_s", "stddev_s", "overhead_pct", "overhead_spread_pct")}
+        times = [o.get("times_s") for o in group]
+        if all(isinstance(t, list) and t for t in times):
+            merged["times_s"] = [v for t in times for v in t]
+            merged["median_s"] = stats.median(merged["times_s"])
+        else:
+            merged["median_s"] = stats.median([o["median_s"] for o in group])
+        merged["runs"] = sum(o["runs"] for o in group)
+        for k, pick in (("min_s", min), ("max_s", max)):
+            vals = [o[k] for o in group if is_number(o.get(k))]
+            if vals:
+                merged[k] = pick(vals)
+            else:
+                merged.pop(k, None)
+        out.append(merged)
+    return out
+
+
 def load_overhead(d):
-    """The lines of d/overhead.jsonl, checked against its schema, or None
-    when the run has none; raises BadInput on a line that is not valid."""
+    """The lines of d/overhead.jsonl, checked against its schema and
+    pooled per place and configuration (pool_overhead), or None when the
+    run has none; raises BadInput on a line that is not valid."""
     p = f"{d}/overhead.jsonl"
     if not os.path.exists(p):
         return None
@@ -155,7 +192,7 @@ def load_overhead(d):
         bad = schema.problem(o, "overhead")
         if bad:
             raise BadInput(f"schema mismatch: {p} line {i + 1}: {bad}")
-    return lines
+    return pool_overhead(lines)
 
 
 def load_dir(label, d):

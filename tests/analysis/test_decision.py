@@ -7,7 +7,7 @@ import os
 import tempfile
 import unittest
 
-from analysis import decision, overhead
+from analysis import decision, overhead, results
 from helpers import result, write_dir
 
 
@@ -291,6 +291,29 @@ class Overhead(unittest.TestCase):
         self.assertAlmostEqual(rb["ratio"], 0.5)
         self.assertEqual(rb["verdict"], "relay better")
         self.assertEqual(row["rivals"]["perfbuf"]["verdict"], "no difference shown")
+
+    def test_a_config_timed_twice_is_pooled_not_picked(self):
+        # a second overhead.sh run appended, relay much slower this time:
+        # the first line alone would say 2000 ns per call
+        again = [o for o in self.lines() if o["config"] == "relay-mmap no reader"][0]
+        again = dict(again, median_s=0.009, times_s=[0.009] * 7, runs=7, min_s=0.0085)
+        lines = self.lines() + [again]
+        pooled = [o for o in results.pool_overhead(lines) if o["config"] == "relay-mmap no reader"]
+        self.assertEqual(len(pooled), 1)
+        self.assertEqual((pooled[0]["runs"], len(pooled[0]["times_s"])), (12, 12))
+        self.assertAlmostEqual(pooled[0]["median_s"], 0.009)      # 7 of the 12 runs
+        self.assertEqual(pooled[0]["min_s"], 0.0085)
+        rows = {r["config"]: r for r in overhead.rows(lines)}
+        self.assertAlmostEqual(rows["relay-mmap no reader"]["per_call"]["median"], 8000)
+        row = [r for r in decision.overhead_rows(lines, "vm") if r["condition"] == "nobody reading"][0]
+        self.assertAlmostEqual(row["relay"]["figure"]["median"], 8000)
+        self.assertAlmostEqual(row["rivals"]["ringbuf"]["ratio"], 2.0)   # 8000 / 4000 ns
+
+    def test_pooling_lines_of_different_calls_is_refused(self):
+        lines = self.lines() + [dict(self.lines()[1], calls=5000)]
+        with self.assertRaisesRegex(results.BadInput, "vm 'relay-mmap no reader' was timed with "
+                                                      "different calls per run"):
+            results.pool_overhead(lines)
 
     def test_older_files_give_no_interval(self):
         row = [r for r in decision.overhead_rows(self.lines(times=False), "vm")
