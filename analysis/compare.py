@@ -17,7 +17,10 @@ machines (meta.json host, cpu or nproc; or, per place, the results'
 cpu_model, nproc or accelerator differ), wall-time figures (throughput,
 producer, p99) cannot be judged against each other: those rows are
 reported with the verdict "other-machine" and never gate, unless
---judge-across-machines.  Loss is still judged.  The document's
+--judge-across-machines.  Loss is still judged, and so is every figure
+of a guest whose clock counted instructions (meta.time_base "icount",
+scripts/vm.sh --icount): a count of guest instructions does not depend
+on the host that emulated them.  The document's
 "machines" says what differed.  Every result of one configuration in a directory
 is a round of it (run_all.sh --rounds N measures each configuration N
 times, interleaved); they are always all used.
@@ -103,7 +106,7 @@ import xml.etree.ElementTree as ET
 
 from . import stats
 from .results import (BadInput, canonical, config_params, group, group_key,
-                      is_number, load_dir, rounds_of, scenario, text, to_json)
+                      is_number, load_dir, rounds_of, scenario, text, time_base, to_json)
 
 USAGE = ("usage: scripts/compare.sh BASE NEW [--threshold PCT] [--loss-threshold PP] "
          "[--sigma K] [--round-sigma K] [--pair-sigma K] [--no-pairs] "
@@ -445,7 +448,7 @@ def compare(base, new, meta_b, results_b, results_n, opts, meta_n=None):
             else:
                 row.update(judge(bs, ws, m, opts))
             row["interval"] = interval(vb, vn, m, p is not None)
-            if unjudged and m["metric"] in WALL_TIME:
+            if unjudged and m["metric"] in WALL_TIME and time_base(r) == "wall":
                 row["verdict"] = "other-machine"
             ow = row["params"].get("overwrite")
             if m["metric"] == "loss" and (row["scenario"] in ("overwrite", "no-reader")

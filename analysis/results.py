@@ -9,6 +9,9 @@ The configuration key
 ---------------------
 Two results measure the same configuration when they agree on
   - meta.where (native or vm),
+  - meta.time_base when it is not wall time ("icount": scripts/vm.sh
+    --icount, a guest nanosecond is one guest instruction; never pooled,
+    paired or plotted with wall-time figures),
   - scenario (a missing or null scenario is "stream"),
   - bench,
   - every param (the latency scenario's derived rate as "sustained":
@@ -94,9 +97,18 @@ def config_params(r):
     return out
 
 
+def time_base(r):
+    """"wall", or "icount" when the guest's clock counted instructions."""
+    return r["meta"].get("time_base") or "wall"
+
+
 def group(r):
-    """Place, scenario and bench: what a configuration is a variant of."""
-    return {"where": r["meta"]["where"], "scenario": scenario(r), "bench": r["bench"]}
+    """Place, scenario and bench (and a time base other than wall time):
+    what a configuration is a variant of."""
+    g = {"where": r["meta"]["where"], "scenario": scenario(r), "bench": r["bench"]}
+    if time_base(r) != "wall":
+        g["time_base"] = time_base(r)
+    return g
 
 
 def config_key(r):

@@ -203,6 +203,23 @@ class Machines(Base):
         self.assertEqual(rc, 0)
         self.assertIn("different machines (meta.json host: a / b)", out)
 
+    def test_counted_instructions_are_judged_on_another_machine(self):
+        # an icount guest's figures are instructions: the host does not matter
+        b = self.d("b", [result(100, **{"meta.cpu_model": "A", "meta.time_base": "icount"})])
+        n = self.d("n", [result(130, **{"meta.cpu_model": "B", "meta.time_base": "icount"})])
+        rc, out, _ = run(b, n, "--json")
+        doc = json.loads(out)
+        self.assertFalse(doc["machines"]["same"])
+        self.assertEqual(row(doc, "producer")["verdict"], "regression")
+        self.assertEqual(rc, 1)
+
+    def test_time_bases_never_pair(self):
+        b = self.d("b", [result(100)])
+        n = self.d("n", [result(130, **{"meta.time_base": "icount"})])
+        rc, _, err = run(b, n, "--json")
+        self.assertEqual(rc, 2)
+        self.assertIn("no configuration of", err)
+
     def test_same_machine_is_judged(self):
         b = self.d("b", [result(100, **{"meta.cpu_model": "A"})])
         n = self.d("n", [result(130, **{"meta.cpu_model": "A"})])
