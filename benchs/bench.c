@@ -920,8 +920,41 @@ static const struct bench *find_bench(const char *name)
 }
 
 /*
+ * The --policy kinds a variant takes (with --overwrite when asked), as the
+ * option parser decides: each is tried, so the list cannot disagree with a
+ * run.  Leaves env as the last try set it.
+ */
+static void policies_json(struct json *j, const char *key,
+			  const struct bench *b, bool overwrite)
+{
+	static const char *const tries[][2] = {
+		{ "every", "every" },
+		{ "batch", "batch:65536" },
+		{ "none", "none" },
+		{ "busy", "busy" },
+	};
+	char err[RB_ERRLEN], *argv[5];
+	size_t i;
+	int argc;
+
+	json_begin_array(j, key);
+	for (i = 0; i < ARRAY_SIZE(tries); i++) {
+		argc = 0;
+		argv[argc++] = "bench";
+		argv[argc++] = "--policy";
+		argv[argc++] = (char *)tries[i][1];
+		if (overwrite)
+			argv[argc++] = "--overwrite";
+		argv[argc++] = (char *)b->name;
+		if (!bench_parse_args(argc, argv, err, sizeof(err)))
+			json_str(j, NULL, tries[i][0]);
+	}
+	json_end_array(j);
+}
+
+/*
  * --list, or with --json what scripts derive their lists from: one object
- * per variant, in the table's order.
+ * per variant, in the table's order, with the policies it takes.
  */
 static void list_benchs(void)
 {
@@ -946,6 +979,9 @@ static void list_benchs(void)
 		json_bool(&j, "overwrite", b->overwrite);
 		json_bool(&j, "live_consumer", b->has_consumer);
 		json_str(&j, "kernel", b->patched_kernel ? "patched" : "any");
+		policies_json(&j, "policies", b, false);
+		if (b->overwrite)
+			policies_json(&j, "overwrite_policies", b, true);
 		json_end(&j);
 	}
 	json_end_array(&j);

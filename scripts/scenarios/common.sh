@@ -67,15 +67,31 @@ batch_bytes() {
 	echo "$subbuf"
 }
 
+# What every variant takes, from the bench itself (bench --list --json):
+# its policies, and with --overwrite its overwrite_policies.
+RB_VARIANTS=$("$BENCH" --list --json) || {
+	echo "scenarios: cannot list the variants of $BENCH" >&2
+	return 1
+}
+
+# has_policy VARIANT POLICY: VARIANT (its name, then options such as
+# --overwrite) takes POLICY (every, batch, none or busy).
+has_policy() {
+	local key=policies
+	[[ " $1 " != *" --overwrite "* ]] || key=overwrite_policies
+	jq -e --arg n "${1%% *}" --arg p "$2" --arg k "$key" \
+		'any(.[] | select(.name == $n) | .[$k] // [] | .[]; . == $p)' \
+		<<<"$RB_VARIANTS" >/dev/null
+}
+
 # policy_args BENCH BYTES POLICY: --policy for BENCH, with batch resolved to
-# batch_bytes.  The floor (percpu) has no reader and a backward perf ring
-# is read on a timer: both only have "none".
+# batch_bytes.  A variant without POLICY gets none, the policy every
+# variant has (the floor has no reader, a backward perf ring is read on a
+# timer).
 policy_args() {
 	local pol=$3
+	has_policy "$1" "$pol" || pol=none
 	[ "$pol" != batch ] || pol=batch:$(batch_bytes "$2")
-	case $1 in
-	percpu* | "perfbuf-custom --overwrite"*) pol=none ;;
-	esac
 	echo "--policy $pol"
 }
 

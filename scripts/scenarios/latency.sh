@@ -11,12 +11,12 @@ LATENCY_BENCHS=(relay-mmap ringbuf-libbpf perfbuf-libbpf)
 LATENCY_RATES=(10000 50000 100000)
 LATENCY_BUF=$((1 << 20))
 
-# The policies a bench has: relay cannot wake per record.
+# The policies of these that a bench has (relay cannot wake per record).
 latency_policies() {
-	case $(mech_of "$1") in
-	relay) echo batch busy ;;
-	*) echo batch busy every ;;
-	esac
+	local pol
+	for pol in batch busy every; do
+		! has_policy "$1" $pol || echo $pol
+	done
 }
 
 # Measures BENCH's high-rate base point under batch if it is missing.

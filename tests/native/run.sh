@@ -41,6 +41,23 @@ check "--list --json: one object per variant of --list, with its fields" jq -e -
 		(.reader | length) > 0 and (.overwrite | type) == "boolean" and
 		(.kernel | IN("any", "patched"))) and
 	([.[] | select(.kernel == "patched") | .mechanism] | unique) == ["relay"]' "$TMP/list.json"
+# The policies each variant takes, as a run accepts or refuses them.
+check "--list --json: each variant's policies, as the option parser decides" jq -e '
+	map({(.name): [.policies, .overwrite_policies]}) | add |
+	.["ringbuf-libbpf"] == [["every", "batch", "none", "busy"], null] and
+	.["ringbuf-busy"] == [["busy"], null] and
+	.["ringbuf-custom"] == [["every", "batch", "none", "busy"], ["every", "batch", "none", "busy"]] and
+	.["perfbuf-custom"] == [["every", "batch", "none", "busy"], ["none", "busy"]] and
+	.["relay-mmap"] == [["batch", "none", "busy"], ["batch", "none", "busy"]] and
+	.["relay-cat"] == [["none"], ["none"]] and
+	.["percpu"] == [["none"], null]' "$TMP/list.json"
+for v in "relay-mmap every" "percpu busy" "perfbuf-custom --overwrite batch:65536" "ringbuf-busy none"; do
+	set -- $v
+	pol=${*: -1}
+	check "--list --json agrees with a run: ${*:1:$#-1} refuses --policy $pol" \
+		bash -c '"$1" --policy "$2" "${@:3}" -w 0 -d 0.05 -i 1 >/dev/null 2>&1; [ $? -eq 2 ]' \
+		_ "$BENCH" "$pol" "${@:1:$#-1}"
+done
 
 # ---- each native bench, ~1 s, JSON ----
 JQ_ASSERT='
