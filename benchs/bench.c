@@ -33,13 +33,13 @@ static const struct bench *benchs[] = {
 };
 #define NR_BENCHS ARRAY_SIZE(benchs)
 
-int rb_stop_producers;
-int rb_stop_consumers;
-volatile sig_atomic_t rb_interrupted;
-struct rb_consumer rb_consumers[RB_MAX_THREADS];
-int rb_ncpus;
-int rb_counters_fd = -1;
-pid_t rb_main_pid;
+int rlb_stop_producers;
+int rlb_stop_consumers;
+volatile sig_atomic_t rlb_interrupted;
+struct rlb_consumer rlb_consumers[RLB_MAX_THREADS];
+int rlb_ncpus;
+int rlb_counters_fd = -1;
+pid_t rlb_main_pid;
 
 #define BPFFS "/sys/fs/bpf"
 #define PIN_PREFIX "relaybench-"
@@ -69,8 +69,8 @@ struct iter {
 
 static void on_signal(int sig)
 {
-	rb_interrupted = sig;
-	flag_set(rb_stop_producers, 1);
+	rlb_interrupted = sig;
+	flag_set(rlb_stop_producers, 1);
 }
 
 /* Sleep in short steps so Ctrl-C is honoured promptly. */
@@ -79,7 +79,7 @@ static void sleep_s(double secs)
 	u64 end = now_ns() + (u64)(secs * 1e9);
 	struct timespec step = { 0, 10 * 1000 * 1000 };
 
-	while (!rb_interrupted && now_ns() < end)
+	while (!rlb_interrupted && now_ns() < end)
 		nanosleep(&step, NULL);
 }
 
@@ -88,13 +88,13 @@ static void pin_to(int cpu)
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
-	CPU_SET(cpu % rb_ncpus, &set);
+	CPU_SET(cpu % rlb_ncpus, &set);
 	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
 		fprintf(stderr, "warning: cannot pin thread to cpu %d\n",
-			cpu % rb_ncpus);
+			cpu % rlb_ncpus);
 }
 
-void *rb_producer_thread(void *arg)
+void *rlb_producer_thread(void *arg)
 {
 	long idx = (long)arg;
 	u64 period = env.rate ? 1000000000ull / env.rate : 0, next = now_ns();
@@ -106,7 +106,7 @@ void *rb_producer_thread(void *arg)
 		syscall(__NR_getpgid, 0);
 		return NULL;
 	}
-	while (!flag_get(rb_stop_producers)) {
+	while (!flag_get(rlb_stop_producers)) {
 		syscall(__NR_getpgid, 0); /* the trigger */
 		if (!period)
 			continue;
@@ -123,15 +123,15 @@ void *rb_producer_thread(void *arg)
 	return NULL;
 }
 
-void rb_b2b_trigger(void)
+void rlb_b2b_trigger(void)
 {
-	if (env.back2back && !flag_get(rb_stop_producers))
+	if (env.back2back && !flag_get(rlb_stop_producers))
 		syscall(__NR_getpgid, 0);
 }
 
 static void *consumer_trampoline(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 
 	c->tid = (pid_t)syscall(SYS_gettid);
 	if (env.affinity)
@@ -140,25 +140,25 @@ static void *consumer_trampoline(void *arg)
 	return bench->consumer_thread(c);
 }
 
-void rb_consumers_total(struct bench_sample *s)
+void rlb_consumers_total(struct bench_sample *s)
 {
 	int i;
 
 	s->consumed = s->bytes = s->wakeups = 0;
 	for (i = 0; i < env.consumers; i++) {
-		s->consumed += rb_load(&rb_consumers[i].consumed);
-		s->bytes += rb_load(&rb_consumers[i].bytes);
-		s->wakeups += rb_load(&rb_consumers[i].wakeups);
+		s->consumed += rlb_load(&rlb_consumers[i].consumed);
+		s->bytes += rlb_load(&rlb_consumers[i].bytes);
+		s->wakeups += rlb_load(&rlb_consumers[i].wakeups);
 	}
 }
 
-void rb_select_trigger(struct bpf_program *tp, struct bpf_program *raw_tp)
+void rlb_select_trigger(struct bpf_program *tp, struct bpf_program *raw_tp)
 {
 	bpf_program__set_autoload(env.raw_tp ? tp : raw_tp, false);
 }
 
-int rb_attach(struct bpf_program *tp, struct bpf_program *raw_tp,
-	      struct bpf_link **link)
+int rlb_attach(struct bpf_program *tp, struct bpf_program *raw_tp,
+	       struct bpf_link **link)
 {
 	struct bpf_program *prog = env.raw_tp ? raw_tp : tp;
 
@@ -172,10 +172,10 @@ int rb_attach(struct bpf_program *tp, struct bpf_program *raw_tp,
 	return 0;
 }
 
-int rb_read_percpu(int map_fd, struct rb_counters *vals, int n)
+int rlb_read_percpu(int map_fd, struct rlb_counters *vals, int n)
 {
 	int possible = libbpf_num_possible_cpus();
-	struct rb_counters all[possible > 0 ? possible : 1];
+	struct rlb_counters all[possible > 0 ? possible : 1];
 	u32 zero = 0;
 
 	if (possible <= 0 || bpf_map_lookup_elem(map_fd, &zero, all))
@@ -186,10 +186,10 @@ int rb_read_percpu(int map_fd, struct rb_counters *vals, int n)
 	return n;
 }
 
-int rb_read_counters(int map_fd, struct rb_counters *sum, u64 *seq)
+int rlb_read_counters(int map_fd, struct rlb_counters *sum, u64 *seq)
 {
 	int n = libbpf_num_possible_cpus(), cpu;
-	struct rb_counters vals[n > 0 ? n : 1];
+	struct rlb_counters vals[n > 0 ? n : 1];
 	u32 zero = 0;
 
 	memset(sum, 0, sizeof(*sum));
@@ -199,30 +199,30 @@ int rb_read_counters(int map_fd, struct rb_counters *sum, u64 *seq)
 		sum->produced += vals[cpu].produced;
 		sum->dropped += vals[cpu].dropped;
 		sum->triggers += vals[cpu].triggers;
-		if (seq && cpu < RB_MAX_CPUS)
+		if (seq && cpu < RLB_MAX_CPUS)
 			seq[cpu] = vals[cpu].seq;
 	}
 	return 0;
 }
 
 /* Produced/dropped from BPF, consumed and lost from the consumers' views. */
-void rb_account_common(int counters_fd, struct loss_accounting *a)
+void rlb_account_common(int counters_fd, struct loss_accounting *a)
 {
-	u64 bpf_seq[RB_MAX_CPUS] = { 0 };
+	u64 bpf_seq[RLB_MAX_CPUS] = { 0 };
 	struct seqtrack all;
-	struct rb_counters sum;
+	struct rlb_counters sum;
 	struct bench_sample s;
 	u64 parse_errors = 0;
 	int i;
 
 	memset(a, 0, sizeof(*a));
-	rb_read_counters(counters_fd, &sum, bpf_seq);
+	rlb_read_counters(counters_fd, &sum, bpf_seq);
 	seqtrack_reset(&all);
 	for (i = 0; i < env.consumers; i++) {
-		seqtrack_merge(&all, &rb_consumers[i].seq);
-		parse_errors += rb_consumers[i].parse_errors;
+		seqtrack_merge(&all, &rlb_consumers[i].seq);
+		parse_errors += rlb_consumers[i].parse_errors;
 	}
-	rb_consumers_total(&s);
+	rlb_consumers_total(&s);
 	a->produced = sum.produced;
 	a->dropped = sum.dropped;
 	a->consumed = s.consumed;
@@ -232,17 +232,17 @@ void rb_account_common(int counters_fd, struct loss_accounting *a)
 	/* --count-only keeps no seq state: the tail is then "not seen" only if
 	 * the totals disagree, which the equation catches anyway.
 	 */
-	if (!rb_count_only)
+	if (!rlb_count_only)
 		a->lost = all.gaps +
-			  seqtrack_tail_lost(&all, bpf_seq, RB_MAX_CPUS);
+			  seqtrack_tail_lost(&all, bpf_seq, RLB_MAX_CPUS);
 }
 
-void rb_measure_common(struct bench_sample *s)
+void rlb_measure_common(struct bench_sample *s)
 {
-	struct rb_counters sum;
+	struct rlb_counters sum;
 
-	rb_read_counters(rb_counters_fd, &sum, NULL);
-	rb_consumers_total(s);
+	rlb_read_counters(rlb_counters_fd, &sum, NULL);
+	rlb_consumers_total(s);
 	s->produced = sum.produced;
 	s->dropped = sum.dropped;
 }
@@ -274,8 +274,8 @@ static int pin_map(const void *map, const char *path)
 	return bpf_map__pin((struct bpf_map *)map, path);
 }
 
-int rb_pin_common(const char *dir, struct bpf_link *link,
-		  struct bpf_map *counters, struct bpf_map *buf)
+int rlb_pin_common(const char *dir, struct bpf_link *link,
+		   struct bpf_map *counters, struct bpf_map *buf)
 {
 	int err = pin_one(0, dir, "link", pin_link, link);
 
@@ -296,7 +296,7 @@ static int open_pin(const char *dir, const char *name)
 	return fd;
 }
 
-int rb_open_pinned_buf(const char *dir)
+int rlb_open_pinned_buf(const char *dir)
 {
 	return open_pin(dir, "buf");
 }
@@ -310,9 +310,9 @@ static int open_pinned_stats(const char *dir)
 	u32 len = sizeof(info);
 	int link_fd;
 
-	rb_counters_fd = open_pin(dir, "counters");
+	rlb_counters_fd = open_pin(dir, "counters");
 	link_fd = open_pin(dir, "link");
-	if (rb_counters_fd < 0 || link_fd < 0) {
+	if (rlb_counters_fd < 0 || link_fd < 0) {
 		if (link_fd >= 0)
 			close(link_fd);
 		return EXIT_ENV;
@@ -441,7 +441,7 @@ static void latency_snap(struct hist *h)
 	for (i = 0; bench->has_consumer && i < env.consumers; i++)
 		for (b = 0; b < HIST_NBUCKETS; b++)
 			h->buckets[b] +=
-				rb_load(&rb_consumers[i].lat.buckets[b]);
+				rlb_load(&rlb_consumers[i].lat.buckets[b]);
 }
 
 /* p99 of the latencies recorded between two snaps.  The window's max is
@@ -513,7 +513,7 @@ struct result {
 	struct hist lat;
 	struct loss_accounting loss;
 	bool loss_ok;
-	char loss_why[RB_ERRLEN];
+	char loss_why[RLB_ERRLEN];
 	u64 buffer_bytes;
 	u64 torn;
 };
@@ -719,8 +719,8 @@ static void report_text(const struct result *r, const struct bench_meta *m)
 }
 
 struct threads {
-	pthread_t prod[RB_MAX_THREADS];
-	pthread_t cons[RB_MAX_THREADS];
+	pthread_t prod[RLB_MAX_THREADS];
+	pthread_t cons[RLB_MAX_THREADS];
 	int nprod;
 	int ncons;
 };
@@ -731,9 +731,9 @@ static int start_consumers(struct threads *t)
 
 	__atomic_store_n(&consumers_started, 0, __ATOMIC_RELAXED);
 	for (i = 0; i < env.consumers; i++) {
-		consumer_reset(&rb_consumers[i], i);
+		consumer_reset(&rlb_consumers[i], i);
 		if (pthread_create(&t->cons[i], NULL, consumer_trampoline,
-				   &rb_consumers[i]))
+				   &rlb_consumers[i]))
 			return -1;
 		t->ncons++;
 	}
@@ -762,10 +762,10 @@ static void stop_threads(struct threads *t)
 {
 	int i;
 
-	flag_set(rb_stop_producers, 1);
+	flag_set(rlb_stop_producers, 1);
 	for (i = 0; i < t->nprod; i++)
 		pthread_join(t->prod[i], NULL);
-	flag_set(rb_stop_consumers, 1);
+	flag_set(rlb_stop_consumers, 1);
 	for (i = 0; i < t->ncons; i++)
 		pthread_join(t->cons[i], NULL);
 	t->nprod = t->ncons = 0;
@@ -773,14 +773,14 @@ static void stop_threads(struct threads *t)
 
 static struct cons_counters *open_consumer_counters(void)
 {
-	pid_t tids[RB_MAX_THREADS];
+	pid_t tids[RLB_MAX_THREADS];
 	struct cons_counters *cc;
 	int i;
 
 	if (!bench->has_consumer)
 		return NULL;
 	for (i = 0; i < env.consumers; i++)
-		tids[i] = rb_consumers[i].tid;
+		tids[i] = rlb_consumers[i].tid;
 	cc = counters_open(tids, env.consumers);
 	if (!cc)
 		fprintf(stderr,
@@ -791,15 +791,15 @@ static struct cons_counters *open_consumer_counters(void)
 /* Merge what the snapshot readers saw and compare it with what was written. */
 static void collect_snapshot(struct result *r, u64 t_stop)
 {
-	u64 bpf_seq[RB_MAX_CPUS] = { 0 }, ts_min = 0, ts_max = 0,
+	u64 bpf_seq[RLB_MAX_CPUS] = { 0 }, ts_min = 0, ts_max = 0,
 	    tail_dropped = 0;
-	static struct rb_counters per_cpu[RB_MAX_CPUS];
+	static struct rlb_counters per_cpu[RLB_MAX_CPUS];
 	struct seqtrack all;
 	int i, cpu, n, used = 0;
 
 	seqtrack_reset(&all);
 	for (i = 0; i < env.consumers; i++) {
-		const struct rb_consumer *c = &rb_consumers[i];
+		const struct rlb_consumer *c = &rlb_consumers[i];
 
 		seqtrack_merge(&all, &c->seq);
 		all.corrupt += c->parse_errors;
@@ -808,7 +808,7 @@ static void collect_snapshot(struct result *r, u64 t_stop)
 		if (c->ts_max > ts_max)
 			ts_max = c->ts_max;
 	}
-	n = rb_read_percpu(rb_counters_fd, per_cpu, RB_MAX_CPUS);
+	n = rlb_read_percpu(rlb_counters_fd, per_cpu, RLB_MAX_CPUS);
 	for (cpu = 0; cpu < n; cpu++) {
 		bpf_seq[cpu] = per_cpu[cpu].seq;
 		tail_dropped += per_cpu[cpu].tail_dropped;
@@ -828,10 +828,10 @@ static void collect_result(struct result *r)
 	int i;
 
 	hist_reset(&r->lat);
-	for (i = 0; i < env.consumers && (bench->has_consumer || rb_snapshot);
+	for (i = 0; i < env.consumers && (bench->has_consumer || rlb_snapshot);
 	     i++) {
-		hist_merge(&r->lat, &rb_consumers[i].lat);
-		r->torn += rb_consumers[i].torn;
+		hist_merge(&r->lat, &rlb_consumers[i].lat);
+		r->torn += rlb_consumers[i].torn;
 	}
 	bench->account(&r->loss);
 	r->loss_ok = !loss_check(&r->loss, r->loss_why, sizeof(r->loss_why));
@@ -851,7 +851,7 @@ static int read_snapshot(struct threads *t, struct result *r)
 		if (err)
 			return err;
 	}
-	rb_snapshot = true;
+	rlb_snapshot = true;
 	t0 = now_ns();
 	if (start_consumers(t)) {
 		fprintf(stderr, "cannot start readers: %s\n", strerror(errno));
@@ -882,9 +882,9 @@ static int run(struct result *r)
 	if (!snapshot)
 		cc = open_consumer_counters();
 	sleep_s(env.warmup_s);
-	flag_set(rb_measuring, 1);
+	flag_set(rlb_measuring, 1);
 	take_snap(&a, cc);
-	for (i = 0; i < env.iterations && !rb_interrupted; i++) {
+	for (i = 0; i < env.iterations && !rlb_interrupted; i++) {
 		sleep_s(env.duration_s);
 		take_snap(&b, cc);
 		iter_from(&a, &b, &its[n]);
@@ -893,14 +893,14 @@ static int run(struct result *r)
 		n++;
 		a = b;
 	}
-	flag_set(rb_measuring, 0);
+	flag_set(rlb_measuring, 0);
 cleanup:
 	stop_threads(&t);
 	t_stop = now_ns();
 	counters_close(cc);
-	if (!err && snapshot && !rb_interrupted)
+	if (!err && snapshot && !rlb_interrupted)
 		err = read_snapshot(&t, r);
-	if (!err && !rb_interrupted) {
+	if (!err && !rlb_interrupted) {
 		summarize_iters(its, n, r);
 		collect_result(r);
 		if (snapshot)
@@ -933,7 +933,7 @@ static void policies_json(struct json *j, const char *key,
 		{ "none", "none" },
 		{ "busy", "busy" },
 	};
-	char err[RB_ERRLEN], *argv[5];
+	char err[RLB_ERRLEN], *argv[5];
 	size_t i;
 	int argc;
 
@@ -1024,7 +1024,7 @@ static int check_environment(void)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (level == LIBBPF_DEBUG || getenv("RB_QUIET_LIBBPF"))
+	if (level == LIBBPF_DEBUG || getenv("RLB_QUIET_LIBBPF"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -1045,7 +1045,7 @@ static int finish(int ret)
 	sigemptyset(&dfl.sa_mask);
 	sigaction(SIGINT, &dfl, NULL);
 	sigaction(SIGTERM, &dfl, NULL);
-	sig = rb_interrupted;
+	sig = rlb_interrupted;
 	if (!sig)
 		return ret;
 	fprintf(stderr, "interrupted\n");
@@ -1065,7 +1065,7 @@ static void install_signals(void)
 
 static int prepare(int argc, char **argv)
 {
-	char err[RB_ERRLEN];
+	char err[RLB_ERRLEN];
 	int ret;
 
 	ret = bench_parse_args(argc, argv, err, sizeof(err));
@@ -1108,10 +1108,10 @@ static int prepare(int argc, char **argv)
 			bench->name, scenario_name(env.scenario));
 		return EXIT_USAGE;
 	}
-	rb_count_only = env.count_only;
-	rb_lat_mask = env.lat_every - 1;
-	rb_ncpus = libbpf_num_possible_cpus();
-	rb_main_pid = getpid();
+	rlb_count_only = env.count_only;
+	rlb_lat_mask = env.lat_every - 1;
+	rlb_ncpus = libbpf_num_possible_cpus();
+	rlb_main_pid = getpid();
 	return check_environment();
 }
 
@@ -1137,7 +1137,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"warning: bpf_enable_stats failed, no producer ns/event\n");
 	ret = run(&r);
-	if (ret || rb_interrupted)
+	if (ret || rlb_interrupted)
 		goto cleanup;
 	if (env.json)
 		report_json(&r, &meta);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* bench.h: the relaybench harness -- options, bench table, shared helpers. */
-#ifndef RB_BENCH_H
-#define RB_BENCH_H
+#ifndef RLB_BENCH_H
+#define RLB_BENCH_H
 
 #include <argp.h>
 #include <signal.h>
@@ -18,13 +18,13 @@ typedef uint32_t u32;
 
 #define EXIT_USAGE 2 /* bad input */
 #define EXIT_ENV 1 /* environment cannot run the bench */
-#define RB_MAX_CPUS 256
-#define RB_MAX_THREADS 64
-#define RB_ERRLEN 256
+#define RLB_MAX_CPUS 256
+#define RLB_MAX_THREADS 64
+#define RLB_ERRLEN 256
 
 /* ---- options (options.c) ---- */
 /* What a run does; the same scenario runs every mechanism the same way. */
-enum rb_scenario {
+enum rlb_scenario {
 	SCEN_STREAM, /* producers and live consumers (the default) */
 	SCEN_HIGH_RATE, /* as stream; the name tags high-rate sweep points */
 	SCEN_LATENCY, /* as stream; the name tags rate-limited latency points */
@@ -34,7 +34,7 @@ enum rb_scenario {
 };
 
 /* Notification policy (--policy), one vocabulary for every mechanism. */
-enum rb_policy {
+enum rlb_policy {
 	POLICY_NATIVE, /* not given: each mechanism's own knobs decide */
 	POLICY_EVERY, /* wake the reader for every record it waits for */
 	POLICY_BATCH, /* wake it once per policy.batch_bytes written on a CPU */
@@ -57,7 +57,7 @@ struct bench_env {
 	bool kernel_record; /* 8-byte records as the kernel bench (--compat) */
 	u32 lat_every; /* latency of records with seq % lat_every == 0 */
 	bool overwrite; /* relay, ringbuf: overwrite flag; perfbuf: backward */
-	int scenario; /* enum rb_scenario */
+	int scenario; /* enum rlb_scenario */
 	u64 rate; /* triggers/s per producer, 0 = as fast as possible */
 	u32 poll_ms; /* consumers' poll timeout (relay-cat: period) */
 	bool external; /* trace every process; no producer threads */
@@ -69,12 +69,12 @@ struct bench_env {
 	bool back2back; /* consumers trigger the next batch (--compat b2b) */
 	bool cons_first; /* with -a: consumers on CPUs 0.., producers after */
 	struct {
-		int kind; /* enum rb_policy */
+		int kind; /* enum rlb_policy */
 		u64 batch_bytes; /* POLICY_BATCH */
 	} policy;
 	struct {
 		u64 size;
-		int notify; /* enum rb_notify */
+		int notify; /* enum ringbuf_notify */
 		u32 sample;
 	} ringbuf;
 	struct {
@@ -103,7 +103,7 @@ void bench_env_defaults(struct bench_env *e);
 int parse_u64(const char *s, u64 min, u64 max, u64 *out);
 int parse_seconds(const char *s, double *out);
 const char *scenario_name(int scenario);
-/* Ring buffer notification policies (enum rb_notify) by name: "?" for an
+/* Ring buffer notification policies (enum ringbuf_notify) by name: "?" for an
  * unknown mode, -1 for an unknown name.
  */
 const char *notify_name(int mode);
@@ -116,7 +116,7 @@ void policy_label(const struct bench_env *e, const char *mech, char *buf,
 /* The policy as given ("batch:65536"), or "native" without --policy. */
 void policy_name(const struct bench_env *e, char *buf, size_t len);
 /* How long a consumer may sleep in poll(): 0 under --policy busy. */
-static inline int rb_poll_timeout(const struct bench_env *e)
+static inline int rlb_poll_timeout(const struct bench_env *e)
 {
 	return e->policy.kind == POLICY_BUSY ? 0 : (int)e->poll_ms;
 }
@@ -161,15 +161,15 @@ int summarize(const double *vals, int n, struct summary *out);
 
 /* ---- per-consumer record accounting (consumer.c) ---- */
 struct seqtrack {
-	u64 first[RB_MAX_CPUS]; /* first seq seen per producing CPU */
-	u64 last[RB_MAX_CPUS]; /* last seq seen per producing CPU */
+	u64 first[RLB_MAX_CPUS]; /* first seq seen per producing CPU */
+	u64 last[RLB_MAX_CPUS]; /* last seq seen per producing CPU */
 	u64 gaps; /* records missing between seen seqs (and before the first) */
 	u64 breaks; /* discontinuities after a CPU's first record */
 	u64 reordered; /* seq <= last: duplicate or out of order */
 	u64 corrupt; /* records whose header does not make sense */
 };
 
-struct rb_consumer {
+struct rlb_consumer {
 	int idx;
 	pid_t tid;
 	struct seqtrack seq;
@@ -195,20 +195,20 @@ struct rb_consumer {
 #define flag_set(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 /* Switched by the harness: latency is only sampled while measuring. */
-extern int rb_measuring;
-extern bool rb_count_only;
-extern u64 rb_lat_mask;
-extern bool rb_snapshot; /* consumers also keep ts_min/ts_max */
+extern int rlb_measuring;
+extern bool rlb_count_only;
+extern u64 rlb_lat_mask;
+extern bool rlb_snapshot; /* consumers also keep ts_min/ts_max */
 
 void seqtrack_reset(struct seqtrack *t);
 void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq);
 void seqtrack_merge(struct seqtrack *dst, const struct seqtrack *src);
 u64 seqtrack_tail_lost(const struct seqtrack *t, const u64 *bpf_seq, int ncpus);
-void consumer_reset(struct rb_consumer *c, int idx);
+void consumer_reset(struct rlb_consumer *c, int idx);
 /* Account one record as a real consumer would: check its header and seq,
  * sample latency.  Returns false if the record is corrupt.
  */
-bool consume_record(struct rb_consumer *c, const void *data, u64 size);
+bool consume_record(struct rlb_consumer *c, const void *data, u64 size);
 
 struct loss_accounting {
 	u64 produced;
@@ -279,7 +279,7 @@ int relay_read_subbuf(const void *subbuf, size_t subbuf_size, u32 from,
 
 /* Incremental parser of the read() byte stream of one CPU file. */
 struct relay_stream {
-	unsigned char carry[RB_REC_MAX + 64];
+	unsigned char carry[RLB_REC_MAX + 64];
 	size_t carry_len;
 	u64 subbufs;
 	u64 records;
@@ -340,7 +340,7 @@ struct bench_meta {
 };
 
 void meta_collect(struct bench_meta *m);
-bool rb_relay_probe(void); /* bench_relay.c */
+bool rlb_relay_probe(void); /* bench_relay.c */
 void meta_json(struct json *j, const struct bench_meta *m);
 void params_json(struct json *j, const struct bench_env *e);
 
@@ -373,7 +373,7 @@ struct bench {
 	int (*validate)(void); /* EXIT_USAGE with message on bad combo */
 	int (*setup)(void); /* 0, or EXIT_ENV with a message */
 	void *(*producer_thread)(void *arg);
-	void *(*consumer_thread)(void *arg); /* arg: struct rb_consumer * */
+	void *(*consumer_thread)(void *arg); /* arg: struct rlb_consumer * */
 	void (*measure)(struct bench_sample *s);
 	/* After producers stop and consumers drained: final accounting. */
 	void (*account)(struct loss_accounting *a);
@@ -396,39 +396,39 @@ extern const struct bench bench_ringbuf_libbpf, bench_ringbuf_busy,
 	bench_relay_mmap, bench_relay_read, bench_relay_cat, bench_percpu;
 
 /* ---- harness services used by the bench_*.c files (bench.c) ---- */
-extern int rb_stop_producers; /* producers exit */
-extern int rb_stop_consumers; /* consumers drain and exit */
-extern volatile sig_atomic_t rb_interrupted;
-extern struct rb_consumer rb_consumers[RB_MAX_THREADS];
-extern int rb_ncpus;
-extern int rb_counters_fd; /* the producer's rb_counters map */
-extern pid_t rb_main_pid; /* the process whose getpgid() calls count */
+extern int rlb_stop_producers; /* producers exit */
+extern int rlb_stop_consumers; /* consumers drain and exit */
+extern volatile sig_atomic_t rlb_interrupted;
+extern struct rlb_consumer rlb_consumers[RLB_MAX_THREADS];
+extern int rlb_ncpus;
+extern int rlb_counters_fd; /* the producer's rlb_counters map */
+extern pid_t rlb_main_pid; /* the process whose getpgid() calls count */
 
-void *rb_producer_thread(void *arg); /* shared getpgid() loop */
+void *rlb_producer_thread(void *arg); /* shared getpgid() loop */
 /* --compat b2b: a consumer fires the next batch itself once it has drained
  * the last one (until producers are told to stop).
  */
-void rb_b2b_trigger(void);
-void rb_consumers_total(struct bench_sample *s);
+void rlb_b2b_trigger(void);
+void rlb_consumers_total(struct bench_sample *s);
 /* Attach the selected trigger program, enable run-time stats bookkeeping. */
 struct bpf_program;
 struct bpf_link;
 struct bpf_object;
-int rb_attach(struct bpf_program *tp, struct bpf_program *raw_tp,
-	      struct bpf_link **link);
-void rb_select_trigger(struct bpf_program *tp, struct bpf_program *raw_tp);
-/* Sum the percpu rb_counters map; per-CPU seq into seq (may be NULL). */
-int rb_read_counters(int map_fd, struct rb_counters *sum, u64 *seq);
-/* Copy the per-CPU rb_counters of up to n CPUs; returns how many, or -1. */
-int rb_read_percpu(int map_fd, struct rb_counters *vals, int n);
-void rb_account_common(int counters_fd, struct loss_accounting *a);
-void rb_measure_common(struct bench_sample *s);
+int rlb_attach(struct bpf_program *tp, struct bpf_program *raw_tp,
+	       struct bpf_link **link);
+void rlb_select_trigger(struct bpf_program *tp, struct bpf_program *raw_tp);
+/* Sum the percpu rlb_counters map; per-CPU seq into seq (may be NULL). */
+int rlb_read_counters(int map_fd, struct rlb_counters *sum, u64 *seq);
+/* Copy the per-CPU rlb_counters of up to n CPUs; returns how many, or -1. */
+int rlb_read_percpu(int map_fd, struct rlb_counters *vals, int n);
+void rlb_account_common(int counters_fd, struct loss_accounting *a);
+void rlb_measure_common(struct bench_sample *s);
 struct bpf_map;
-/* Pin link, rb_counters and the buffer map under dir (no-reader loader). */
-int rb_pin_common(const char *dir, struct bpf_link *link,
-		  struct bpf_map *counters, struct bpf_map *buf);
+/* Pin link, rlb_counters and the buffer map under dir (no-reader loader). */
+int rlb_pin_common(const char *dir, struct bpf_link *link,
+		   struct bpf_map *counters, struct bpf_map *buf);
 /* Open dir/buf; -1 with a message if it is missing. */
-int rb_open_pinned_buf(const char *dir);
+int rlb_open_pinned_buf(const char *dir);
 
 /* The clock of bpf_ktime_get_ns(), which stamps records: latency is the
  * difference of the two.
@@ -441,20 +441,20 @@ static inline u64 now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static inline void rb_store(u64 *p, u64 v)
+static inline void rlb_store(u64 *p, u64 v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 
-static inline u64 rb_load(const u64 *p)
+static inline u64 rlb_load(const u64 *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
 /* Every producer skeleton has the same rodata knobs (progs/producer.h). */
-#define RB_SET_KNOBS(skel)                                                     \
+#define RLB_SET_KNOBS(skel)                                                    \
 	do {                                                                   \
-		(skel)->rodata->target_tgid = env.external ? 0 : rb_main_pid;  \
+		(skel)->rodata->target_tgid = env.external ? 0 : rlb_main_pid; \
 		(skel)->rodata->rec_size = env.rec_size;                       \
 		(skel)->rodata->batch = env.batch;                             \
 		(skel)->rodata->notify_mode = env.ringbuf.notify;              \
@@ -464,4 +464,4 @@ static inline u64 rb_load(const u64 *p)
 		(skel)->rodata->kernel_record = env.kernel_record;             \
 	} while (0)
 
-#endif /* RB_BENCH_H */
+#endif /* RLB_BENCH_H */

@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
-#include "rb_perfbuf.skel.h"
+#include "rlb_perfbuf.skel.h"
 
 struct perf_sample_raw {
 	struct perf_event_header header;
@@ -31,12 +31,12 @@ struct perf_ring {
 };
 
 static struct {
-	struct rb_perfbuf *skel;
+	struct rlb_perfbuf *skel;
 	struct bpf_link *link;
 	struct perf_buffer *pb;
-	struct perf_ring rings[RB_MAX_CPUS];
+	struct perf_ring rings[RLB_MAX_CPUS];
 	int nrings;
-	int epfd[RB_MAX_THREADS];
+	int epfd[RLB_MAX_THREADS];
 	u64 page;
 	u64 kernel_lost; /* PERF_RECORD_LOST totals, for information */
 } ctx;
@@ -77,7 +77,7 @@ static void perf_attr(struct perf_event_attr *attr)
 }
 
 /* One perf record: a sample carries our record, LOST counts kernel drops. */
-static void handle_event(struct rb_consumer *c,
+static void handle_event(struct rlb_consumer *c,
 			 const struct perf_event_header *e)
 {
 	const struct perf_sample_raw *s = (const void *)e;
@@ -106,20 +106,20 @@ static enum bpf_perf_event_ret on_event(void *c, int cpu,
 static int load_producer(void)
 {
 	ctx.page = sysconf(_SC_PAGESIZE);
-	ctx.skel = rb_perfbuf__open();
+	ctx.skel = rlb_perfbuf__open();
 	if (!ctx.skel) {
 		fprintf(stderr, "cannot open perfbuf skeleton: %s\n",
 			strerror(errno));
 		return EXIT_ENV;
 	}
-	RB_SET_KNOBS(ctx.skel);
-	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
-	if (rb_perfbuf__load(ctx.skel)) {
+	RLB_SET_KNOBS(ctx.skel);
+	rlb_select_trigger(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp);
+	if (rlb_perfbuf__load(ctx.skel)) {
 		fprintf(stderr, "cannot load perfbuf producer: %s\n",
 			strerror(errno));
 		return EXIT_ENV;
 	}
-	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
+	rlb_counters_fd = bpf_map__fd(ctx.skel->maps.rlb_counters);
 	return 0;
 }
 
@@ -131,31 +131,31 @@ static int libbpf_setup(void)
 	if (err)
 		return err;
 	perf_attr(&attr);
-	ctx.pb = perf_buffer__new_raw(bpf_map__fd(ctx.skel->maps.rb_perfbuf),
+	ctx.pb = perf_buffer__new_raw(bpf_map__fd(ctx.skel->maps.rlb_perfbuf),
 				      env.perfbuf.pages, &attr, on_event,
-				      &rb_consumers[0], NULL);
+				      &rlb_consumers[0], NULL);
 	if (!ctx.pb) {
 		fprintf(stderr, "cannot create perf_buffer: %s\n",
 			strerror(errno));
 		return EXIT_ENV;
 	}
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
-			 &ctx.link);
+	return rlb_attach(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp,
+			  &ctx.link);
 }
 
 static void *libbpf_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 	int n;
 
-	while (!flag_get(rb_stop_consumers)) {
-		n = perf_buffer__poll(ctx.pb, rb_poll_timeout(&env));
+	while (!flag_get(rlb_stop_consumers)) {
+		n = perf_buffer__poll(ctx.pb, rlb_poll_timeout(&env));
 		if (n > 0)
-			rb_store(&c->wakeups,
-				 c->wakeups + n); /* rings that woke us */
+			rlb_store(&c->wakeups,
+				  c->wakeups + n); /* rings that woke us */
 		else if (n == 0) /* no wakeup came: poll, as the policy says */
 			perf_buffer__consume(ctx.pb);
-		rb_b2b_trigger();
+		rlb_b2b_trigger();
 	}
 	if (ctx.pb) /* no-reader: nothing survived the loader */
 		perf_buffer__consume(ctx.pb);
@@ -203,25 +203,25 @@ static int custom_setup(void)
 
 	if (err)
 		return err;
-	for (i = 0; i < RB_MAX_THREADS; i++)
+	for (i = 0; i < RLB_MAX_THREADS; i++)
 		ctx.epfd[i] = -1;
 	for (i = 0; i < env.consumers; i++) {
 		ctx.epfd[i] = epoll_create1(EPOLL_CLOEXEC);
 		if (ctx.epfd[i] < 0)
 			goto fail;
 	}
-	map_fd = bpf_map__fd(ctx.skel->maps.rb_perfbuf);
+	map_fd = bpf_map__fd(ctx.skel->maps.rlb_perfbuf);
 	ctx.nrings = libbpf_num_possible_cpus();
-	if (ctx.nrings > RB_MAX_CPUS)
-		ctx.nrings = RB_MAX_CPUS;
+	if (ctx.nrings > RLB_MAX_CPUS)
+		ctx.nrings = RLB_MAX_CPUS;
 	for (cpu = 0; cpu < ctx.nrings; cpu++)
 		ctx.rings[cpu].fd = -1;
 	/* CPU c is read by consumer c % consumers: each ring has one reader. */
 	for (cpu = 0; cpu < ctx.nrings; cpu++)
 		if (open_ring(cpu, map_fd, ctx.epfd[cpu % env.consumers]))
 			goto fail;
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
-			 &ctx.link);
+	return rlb_attach(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp,
+			  &ctx.link);
 fail:
 	fprintf(stderr, "cannot set up perf rings: %s\n", strerror(errno));
 	return EXIT_ENV;
@@ -230,9 +230,9 @@ fail:
 /* Read one ring from data_tail to data_head.  A record that wraps around the
  * end is copied out: the only copy, and unavoidable without a double map.
  */
-static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
+static void ring_drain(struct rlb_consumer *c, struct perf_ring *r)
 {
-	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
+	static __thread u64 wrapbuf[(RLB_REC_MAX + 64) / 8];
 	struct perf_event_mmap_page *meta = r->base;
 	u64 size = env.perfbuf.pages * ctx.page, head, tail;
 	const char *data = (const char *)r->base + ctx.page;
@@ -261,10 +261,10 @@ static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
  * the end of the ring.  Its size is read again here: the walk that found
  * pos checked an earlier read of shared memory, which bounds nothing now.
  */
-static void handle_at(struct rb_consumer *c, const char *data, u64 size,
+static void handle_at(struct rlb_consumer *c, const char *data, u64 size,
 		      u64 pos)
 {
-	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
+	static __thread u64 wrapbuf[(RLB_REC_MAX + 64) / 8];
 	const struct perf_event_header *e;
 
 	e = perf_record_at(data, size, pos, wrapbuf, sizeof(wrapbuf));
@@ -285,7 +285,7 @@ static void handle_at(struct rb_consumer *c, const char *data, u64 size,
  * below head, which in a full ring is over its oldest bytes: keep clear of
  * two records there (one in flight, one nested in it).
  */
-static void backward_drain(struct rb_consumer *c, struct perf_ring *r,
+static void backward_drain(struct rlb_consumer *c, struct perf_ring *r,
 			   bool live)
 {
 	struct perf_event_mmap_page *meta = r->base;
@@ -309,7 +309,7 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r,
 			(const void *)(data + (head + off) % size);
 
 		/* The oldest record may have lost its start to the newest. */
-		if (e->size < sizeof(*e) || e->size > RB_REC_MAX + 64 ||
+		if (e->size < sizeof(*e) || e->size > RLB_REC_MAX + 64 ||
 		    off + e->size > avail)
 			break;
 		r->offs[n++] = off;
@@ -322,7 +322,7 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r,
 }
 
 /* live: producers may still be writing (false for the drain after they stop) */
-static void drain_mine(struct rb_consumer *c, bool live)
+static void drain_mine(struct rlb_consumer *c, bool live)
 {
 	int cpu;
 
@@ -335,16 +335,16 @@ static void drain_mine(struct rb_consumer *c, bool live)
 
 static void *custom_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
-	struct epoll_event evs[RB_MAX_CPUS];
+	struct rlb_consumer *c = arg;
+	struct epoll_event evs[RLB_MAX_CPUS];
 	int n, i;
 
-	while (!flag_get(rb_stop_consumers)) {
-		rb_b2b_trigger();
-		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS,
-			       rb_poll_timeout(&env));
+	while (!flag_get(rlb_stop_consumers)) {
+		rlb_b2b_trigger();
+		n = epoll_wait(ctx.epfd[c->idx], evs, RLB_MAX_CPUS,
+			       rlb_poll_timeout(&env));
 		if (n > 0)
-			rb_store(&c->wakeups, c->wakeups + n);
+			rlb_store(&c->wakeups, c->wakeups + n);
 		/* A backward ring never fills, so a wakeup says nothing a timer
 		 * does not: its epoll set is empty and it is read every --poll-ms.
 		 */
@@ -360,7 +360,7 @@ static void *custom_consumer(void *arg)
 
 static void perfbuf_account(struct loss_accounting *a)
 {
-	rb_account_common(rb_counters_fd, a);
+	rlb_account_common(rlb_counters_fd, a);
 	/* Consumers drained after the producers stopped: nothing is left. */
 	a->in_buffer = 0;
 }
@@ -383,8 +383,8 @@ static u64 perfbuf_capacity(int ncpus)
 
 static int perfbuf_pin(const char *dir)
 {
-	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters,
-			     ctx.skel->maps.rb_perfbuf);
+	return rlb_pin_common(dir, ctx.link, ctx.skel->maps.rlb_counters,
+			      ctx.skel->maps.rlb_perfbuf);
 }
 
 /* The perf events belonged to the loader's files: when it exited, the kernel
@@ -392,7 +392,7 @@ static int perfbuf_pin(const char *dir)
  */
 static int perfbuf_recover(const char *dir)
 {
-	int fd = rb_open_pinned_buf(dir);
+	int fd = rlb_open_pinned_buf(dir);
 
 	if (fd < 0)
 		return EXIT_ENV;
@@ -421,11 +421,11 @@ static void perfbuf_teardown(void)
 		ctx.rings[i].offs = NULL;
 	}
 	ctx.nrings = 0;
-	for (i = 0; i < RB_MAX_THREADS; i++)
+	for (i = 0; i < RLB_MAX_THREADS; i++)
 		if (ctx.epfd[i] > 0)
 			close(ctx.epfd[i]);
 	memset(ctx.epfd, 0, sizeof(ctx.epfd));
-	rb_perfbuf__destroy(ctx.skel);
+	rlb_perfbuf__destroy(ctx.skel);
 	ctx.skel = NULL;
 }
 
@@ -439,9 +439,9 @@ static void perfbuf_teardown(void)
 		.argp = &bench_perfbuf_argp,                                \
 		.validate = perfbuf_validate,                               \
 		.setup = _setup,                                            \
-		.producer_thread = rb_producer_thread,                      \
+		.producer_thread = rlb_producer_thread,                     \
 		.consumer_thread = _consumer,                               \
-		.measure = rb_measure_common,                               \
+		.measure = rlb_measure_common,                              \
 		.account = perfbuf_account,                                 \
 		.buffer_bytes = perfbuf_bytes,                              \
 		.capacity = perfbuf_capacity,                               \

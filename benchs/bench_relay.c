@@ -20,10 +20,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
-#include "rb_relay.skel.h"
+#include "rlb_relay.skel.h"
 
 #define DEBUGFS "/sys/kernel/debug"
-#define RELAY_MAP_NAME "rb_relay" /* the map in progs/rb_relay.bpf.c */
+#define RELAY_MAP_NAME "rlb_relay" /* the map in progs/rlb_relay.bpf.c */
 
 struct relay_cpu {
 	int fd;
@@ -36,7 +36,7 @@ struct relay_cpu {
 };
 
 static struct {
-	struct rb_relay *skel;
+	struct rlb_relay *skel;
 	struct bpf_link *link;
 	struct relay_cpu *cpus;
 	int ncpus;
@@ -47,10 +47,10 @@ static struct {
 /* A direct create: libbpf's generic probe uses key_size 4, which the relay
  * map rejects even when it exists.
  */
-bool rb_relay_probe(void)
+bool rlb_relay_probe(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_extra = 2);
-	int fd = bpf_map_create(BPF_MAP_TYPE_RELAY, "rb_probe", 0, 16, 4096,
+	int fd = bpf_map_create(BPF_MAP_TYPE_RELAY, "rlb_probe", 0, 16, 4096,
 				&opts);
 
 	if (fd < 0)
@@ -104,25 +104,25 @@ static int load_producer(void)
 {
 	struct bpf_map *map;
 
-	ctx.skel = rb_relay__open();
+	ctx.skel = rlb_relay__open();
 	if (!ctx.skel) {
 		fprintf(stderr, "cannot open relay skeleton: %s\n",
 			strerror(errno));
 		return EXIT_ENV;
 	}
-	map = ctx.skel->maps.rb_relay;
-	rb_counters_fd = -1;
-	RB_SET_KNOBS(ctx.skel);
+	map = ctx.skel->maps.rlb_relay;
+	rlb_counters_fd = -1;
+	RLB_SET_KNOBS(ctx.skel);
 	bpf_map__set_max_entries(map, env.relay.subbuf_size);
 	bpf_map__set_map_extra(map, env.relay.n_subbufs);
 	bpf_map__set_map_flags(map, env.overwrite ? BPF_F_OVERWRITE : 0);
-	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
-	if (rb_relay__load(ctx.skel)) {
+	rlb_select_trigger(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp);
+	if (rlb_relay__load(ctx.skel)) {
 		fprintf(stderr, "cannot load relay producer: %s\n",
 			strerror(errno));
 		return EXIT_ENV;
 	}
-	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
+	rlb_counters_fd = bpf_map__fd(ctx.skel->maps.rlb_counters);
 	return 0;
 }
 
@@ -135,7 +135,7 @@ static int init_cpu_paths(void)
 		snprintf(ctx.dir, sizeof(ctx.dir), "%s", env.relay.dir);
 	else
 		snprintf(ctx.dir, sizeof(ctx.dir), "rb_relay_%d",
-			 (int)rb_main_pid);
+			 (int)rlb_main_pid);
 	ctx.ncpus = libbpf_num_possible_cpus();
 	ctx.cpus = calloc(ctx.ncpus, sizeof(*ctx.cpus));
 	if (!ctx.cpus)
@@ -148,8 +148,8 @@ static int init_cpu_paths(void)
 		relay_stream_init(&rc->stream);
 		snprintf(rc->path, sizeof(rc->path), "%s/%s/%s%d", DEBUGFS,
 			 ctx.dir, RELAY_MAP_NAME, i);
-		snprintf(rc->out, sizeof(rc->out), "/tmp/rb_relay_%d_cpu%d.out",
-			 getpid(), i);
+		snprintf(rc->out, sizeof(rc->out),
+			 "/tmp/rlb_relay_%d_cpu%d.out", getpid(), i);
 	}
 	return 0;
 }
@@ -162,7 +162,7 @@ static int create_files(void)
 	if (init_cpu_paths())
 		return EXIT_ENV;
 	memcpy(name, ctx.dir, strlen(ctx.dir));
-	if (bpf_map_update_elem(bpf_map__fd(ctx.skel->maps.rb_relay), NULL,
+	if (bpf_map_update_elem(bpf_map__fd(ctx.skel->maps.rlb_relay), NULL,
 				name, 0)) {
 		fprintf(stderr, "cannot create relay files %s/%s: %s\n",
 			DEBUGFS, ctx.dir, strerror(errno));
@@ -215,7 +215,7 @@ static int relay_setup(void)
 	int err;
 
 	ctx.mode = mode_of(env.bench_name);
-	if (!rb_relay_probe()) {
+	if (!rlb_relay_probe()) {
 		fprintf(stderr,
 			"kernel has no relay map (BPF_MAP_TYPE_RELAY)\n");
 		return EXIT_ENV;
@@ -230,14 +230,14 @@ static int relay_setup(void)
 		err = open_cpus();
 	if (err)
 		return err;
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
-			 &ctx.link);
+	return rlb_attach(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp,
+			  &ctx.link);
 }
 
 static int relay_pin(const char *dir)
 {
-	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters,
-			     ctx.skel->maps.rb_relay);
+	return rlb_pin_common(dir, ctx.link, ctx.skel->maps.rlb_counters,
+			      ctx.skel->maps.rlb_relay);
 }
 
 /* The map lives on through its pin; its files are where the loader made them. */
@@ -264,28 +264,28 @@ static void sleep_poll_period(void)
  * Back-to-back (--compat b2b), the consumer fires the next batch itself
  * and reads it at once: the trigger returns once the batch is written.
  */
-static void wait_files(struct rb_consumer *c)
+static void wait_files(struct rlb_consumer *c)
 {
-	struct pollfd pfds[RB_MAX_CPUS];
+	struct pollfd pfds[RLB_MAX_CPUS];
 	int n = 0, i;
 
 	if (env.back2back) {
-		rb_b2b_trigger();
+		rlb_b2b_trigger();
 		return;
 	}
 	if (env.policy.kind == POLICY_NONE) {
 		sleep_poll_period();
 		return;
 	}
-	for (i = c->idx; i < ctx.ncpus && n < RB_MAX_CPUS; i += env.consumers)
+	for (i = c->idx; i < ctx.ncpus && n < RLB_MAX_CPUS; i += env.consumers)
 		pfds[n++] = (struct pollfd){ .fd = ctx.cpus[i].fd,
 					     .events = POLLIN };
-	if (poll(pfds, n, rb_poll_timeout(&env)) > 0)
-		rb_store(&c->wakeups, c->wakeups + 1);
+	if (poll(pfds, n, rlb_poll_timeout(&env)) > 0)
+		rlb_store(&c->wakeups, c->wakeups + 1);
 }
 
 /* ---- relay-mmap: walk sub-buffers in seq order with the header protocol ---- */
-static void note_status(struct rb_consumer *c, int st)
+static void note_status(struct rlb_consumer *c, int st)
 {
 	if (st == RELAY_TORN)
 		c->torn++;
@@ -294,7 +294,7 @@ static void note_status(struct rb_consumer *c, int st)
 }
 
 /* A reader that arrives late starts at the oldest sub-buffer still there. */
-static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
+static void seek_oldest(struct rlb_consumer *c, struct relay_cpu *rc)
 {
 	size_t sz = env.relay.subbuf_size;
 	struct relay_subbuf_view v;
@@ -319,7 +319,7 @@ static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
  * Only sub-buffer want is parsed: any other seq (not written yet, or a
  * later lap) comes back in v->seq with no record handed over.
  */
-static int read_stable(struct rb_consumer *c, const char *live, u32 from,
+static int read_stable(struct rlb_consumer *c, const char *live, u32 from,
 		       u64 want, struct relay_subbuf_view *v)
 {
 	static __thread char *copy;
@@ -361,7 +361,7 @@ static int read_stable(struct rb_consumer *c, const char *live, u32 from,
 	return relay_read_subbuf(copy, sz, from, v, on_payload, c);
 }
 
-static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
+static void mmap_cpu(struct rlb_consumer *c, struct relay_cpu *rc)
 {
 	size_t sz = env.relay.subbuf_size;
 	struct relay_subbuf_view v, next;
@@ -408,7 +408,7 @@ static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
  * poll() sleeps until the next one completes and a no-overwrite writer may
  * reuse them (the uapi header's reader protocol).
  */
-static void mmap_cpu_consume(struct rb_consumer *c, struct relay_cpu *rc)
+static void mmap_cpu_consume(struct rlb_consumer *c, struct relay_cpu *rc)
 {
 	u64 before = rc->want_seq, done;
 
@@ -424,8 +424,9 @@ static void mmap_cpu_consume(struct rb_consumer *c, struct relay_cpu *rc)
 }
 
 /* Hands fn every CPU file this consumer owns: consumers split them round-robin. */
-static void visit_own_cpus(struct rb_consumer *c,
-			   void (*fn)(struct rb_consumer *, struct relay_cpu *))
+static void visit_own_cpus(struct rlb_consumer *c,
+			   void (*fn)(struct rlb_consumer *,
+				      struct relay_cpu *))
 {
 	int i;
 
@@ -435,11 +436,11 @@ static void visit_own_cpus(struct rb_consumer *c,
 
 static void *mmap_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 
-	if (rb_snapshot)
+	if (rlb_snapshot)
 		visit_own_cpus(c, seek_oldest);
-	while (!flag_get(rb_stop_consumers)) {
+	while (!flag_get(rlb_stop_consumers)) {
 		wait_files(c);
 		visit_own_cpus(c, mmap_cpu_consume);
 	}
@@ -448,7 +449,7 @@ static void *mmap_consumer(void *arg)
 }
 
 /* ---- relay-read: read() stream ---- */
-static void feed(struct rb_consumer *c, struct relay_cpu *rc, const void *buf,
+static void feed(struct rlb_consumer *c, struct relay_cpu *rc, const void *buf,
 		 size_t n)
 {
 	if (relay_stream_feed(&rc->stream, buf, n, on_payload, c) < 0 &&
@@ -456,7 +457,7 @@ static void feed(struct rb_consumer *c, struct relay_cpu *rc, const void *buf,
 		c->parse_errors++;
 }
 
-static void read_cpu(struct rb_consumer *c, struct relay_cpu *rc)
+static void read_cpu(struct rlb_consumer *c, struct relay_cpu *rc)
 {
 	static __thread char buf[256 * 1024];
 	bool was_broken = rc->stream.broken;
@@ -470,9 +471,9 @@ static void read_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 
 static void *read_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 
-	while (!flag_get(rb_stop_consumers)) {
+	while (!flag_get(rlb_stop_consumers)) {
 		wait_files(c);
 		visit_own_cpus(c, read_cpu);
 	}
@@ -497,7 +498,7 @@ static int run_cat(struct relay_cpu *rc)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static void cat_cpu(struct rb_consumer *c, struct relay_cpu *rc)
+static void cat_cpu(struct rlb_consumer *c, struct relay_cpu *rc)
 {
 	static __thread char buf[256 * 1024];
 	bool was_broken = rc->stream.broken;
@@ -520,9 +521,9 @@ static void cat_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 
 static void *cat_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 
-	while (!flag_get(rb_stop_consumers)) {
+	while (!flag_get(rlb_stop_consumers)) {
 		sleep_poll_period();
 		visit_own_cpus(c, cat_cpu);
 	}
@@ -558,7 +559,7 @@ static void relay_account(struct loss_accounting *a)
 {
 	long long kdropped;
 
-	rb_account_common(rb_counters_fd, a);
+	rlb_account_common(rlb_counters_fd, a);
 	kdropped = stats_dropped();
 	/* The kernel's count is the reference; disagreement is a kernel or
 	 * producer bug worth shouting about.
@@ -611,32 +612,32 @@ static void relay_teardown(void)
 	free(ctx.cpus);
 	ctx.cpus = NULL;
 	/* Freeing the map removes its debugfs directory. */
-	rb_relay__destroy(ctx.skel);
+	rlb_relay__destroy(ctx.skel);
 	ctx.skel = NULL;
-	rb_counters_fd = -1;
+	rlb_counters_fd = -1;
 }
 
-#define RELAY_BENCH(_name, _reader, _desc, _consumer)  \
-	{                                              \
-		.name = _name,                         \
-		.mechanism = "relay",                  \
-		.reader = _reader,                     \
-		.desc = _desc,                         \
-		.overwrite = true,                     \
-		.patched_kernel = true,                \
-		.argp = &bench_relay_argp,             \
-		.validate = relay_validate,            \
-		.setup = relay_setup,                  \
-		.producer_thread = rb_producer_thread, \
-		.consumer_thread = _consumer,          \
-		.measure = rb_measure_common,          \
-		.account = relay_account,              \
-		.buffer_bytes = relay_bytes,           \
-		.capacity = relay_capacity,            \
-		.pin = relay_pin,                      \
-		.recover = relay_recover,              \
-		.teardown = relay_teardown,            \
-		.has_consumer = true,                  \
+#define RELAY_BENCH(_name, _reader, _desc, _consumer)   \
+	{                                               \
+		.name = _name,                          \
+		.mechanism = "relay",                   \
+		.reader = _reader,                      \
+		.desc = _desc,                          \
+		.overwrite = true,                      \
+		.patched_kernel = true,                 \
+		.argp = &bench_relay_argp,              \
+		.validate = relay_validate,             \
+		.setup = relay_setup,                   \
+		.producer_thread = rlb_producer_thread, \
+		.consumer_thread = _consumer,           \
+		.measure = rlb_measure_common,          \
+		.account = relay_account,               \
+		.buffer_bytes = relay_bytes,            \
+		.capacity = relay_capacity,             \
+		.pin = relay_pin,                       \
+		.recover = relay_recover,               \
+		.teardown = relay_teardown,             \
+		.has_consumer = true,                   \
 	}
 
 const struct bench bench_relay_mmap = RELAY_BENCH(

@@ -11,16 +11,16 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
-#include "rb_ringbuf.skel.h"
+#include "rlb_ringbuf.skel.h"
 
 /* Overwrite mode (kernel/patches, as Linux 6.19): the kernel publishes the
  * start of the oldest record not yet overwritten in the producer page, after
  * producer_pos and the kernel's own pending_pos.
  */
-#define RB_OVERWRITE_POS_OFF 16
+#define RINGBUF_OVERWRITE_POS_OFF 16
 
 static struct {
-	struct rb_ringbuf *skel;
+	struct rlb_ringbuf *skel;
 	struct bpf_link *link;
 	struct ring_buffer *rb; /* libbpf variants */
 	/* custom reader */
@@ -57,8 +57,8 @@ static int on_record(void *c, void *data, size_t size)
 static bool overwrite_supported(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_RB_OVERWRITE);
-	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "rb_ow_probe", 0, 0, 4096,
-				&opts);
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ringbuf_ow_probe", 0, 0,
+				4096, &opts);
 
 	if (fd < 0)
 		return false;
@@ -73,36 +73,36 @@ static int load_producer(void)
 			"kernel ring buffer has no overwrite mode (BPF_F_RB_OVERWRITE)\n");
 		return EXIT_ENV;
 	}
-	ctx.skel = rb_ringbuf__open();
+	ctx.skel = rlb_ringbuf__open();
 	if (!ctx.skel) {
 		fprintf(stderr, "cannot open ringbuf skeleton: %s\n",
 			strerror(errno));
 		return EXIT_ENV;
 	}
-	RB_SET_KNOBS(ctx.skel);
-	bpf_map__set_max_entries(ctx.skel->maps.rb_ringbuf, env.ringbuf.size);
+	RLB_SET_KNOBS(ctx.skel);
+	bpf_map__set_max_entries(ctx.skel->maps.rlb_ringbuf, env.ringbuf.size);
 	if (env.overwrite)
-		bpf_map__set_map_flags(ctx.skel->maps.rb_ringbuf,
+		bpf_map__set_map_flags(ctx.skel->maps.rlb_ringbuf,
 				       BPF_F_RB_OVERWRITE);
-	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
-	if (rb_ringbuf__load(ctx.skel)) {
+	rlb_select_trigger(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp);
+	if (rlb_ringbuf__load(ctx.skel)) {
 		fprintf(stderr, "cannot load ringbuf producer: %s\n",
 			strerror(errno));
 		return EXIT_ENV;
 	}
-	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
+	rlb_counters_fd = bpf_map__fd(ctx.skel->maps.rlb_counters);
 	return 0;
 }
 
 static int attach_producer(void)
 {
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
-			 &ctx.link);
+	return rlb_attach(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp,
+			  &ctx.link);
 }
 
 static int libbpf_open(int map_fd)
 {
-	ctx.rb = ring_buffer__new(map_fd, on_record, &rb_consumers[0], NULL);
+	ctx.rb = ring_buffer__new(map_fd, on_record, &rlb_consumers[0], NULL);
 	if (!ctx.rb) {
 		fprintf(stderr, "cannot create ring_buffer: %s\n",
 			strerror(errno));
@@ -117,22 +117,22 @@ static int libbpf_setup(void)
 
 	/* The no-reader loader leaves the ring to its pin alone. */
 	if (!err && env.scenario != SCEN_NO_READER)
-		err = libbpf_open(bpf_map__fd(ctx.skel->maps.rb_ringbuf));
+		err = libbpf_open(bpf_map__fd(ctx.skel->maps.rlb_ringbuf));
 	return err ? err : attach_producer();
 }
 
 static void *libbpf_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 	int n;
 
-	while (!flag_get(rb_stop_consumers)) {
-		n = ring_buffer__poll(ctx.rb, rb_poll_timeout(&env));
+	while (!flag_get(rlb_stop_consumers)) {
+		n = ring_buffer__poll(ctx.rb, rlb_poll_timeout(&env));
 		if (n > 0)
-			rb_store(&c->wakeups, c->wakeups + 1);
+			rlb_store(&c->wakeups, c->wakeups + 1);
 		else if (n == 0) /* no wakeup came: poll, as the policy says */
 			ring_buffer__consume(ctx.rb);
-		rb_b2b_trigger();
+		rlb_b2b_trigger();
 	}
 	ring_buffer__consume(ctx.rb); /* drain */
 	return NULL;
@@ -140,7 +140,7 @@ static void *libbpf_consumer(void *arg)
 
 static void *busy_consumer(void *arg)
 {
-	while (!flag_get(rb_stop_consumers))
+	while (!flag_get(rlb_stop_consumers))
 		ring_buffer__consume(ctx.rb);
 	ring_buffer__consume(ctx.rb);
 	return NULL;
@@ -172,7 +172,7 @@ static int custom_setup(void)
 	int err = load_producer();
 
 	if (!err && env.scenario != SCEN_NO_READER)
-		err = custom_open(bpf_map__fd(ctx.skel->maps.rb_ringbuf));
+		err = custom_open(bpf_map__fd(ctx.skel->maps.rlb_ringbuf));
 	return err ? err : attach_producer();
 }
 
@@ -180,8 +180,9 @@ static u64 overwrite_pos(void)
 {
 	const char *prod_page = ctx.prod_area;
 
-	return __atomic_load_n((const u64 *)(prod_page + RB_OVERWRITE_POS_OFF),
-			       __ATOMIC_ACQUIRE);
+	return __atomic_load_n(
+		(const u64 *)(prod_page + RINGBUF_OVERWRITE_POS_OFF),
+		__ATOMIC_ACQUIRE);
 }
 
 /* In overwrite mode a record can be overwritten while we read it: copy it
@@ -189,10 +190,10 @@ static u64 overwrite_pos(void)
  * (kernel/README.md, "Reading a snapshot").  False if it was overwritten:
  * its length may be garbage too, so the walk must resume at overwrite_pos.
  */
-static bool consume_overwritable(struct rb_consumer *c, u64 pos,
+static bool consume_overwritable(struct rlb_consumer *c, u64 pos,
 				 const void *rec, u32 size)
 {
-	static __thread u64 copy[(RB_REC_MAX + 8) / 8];
+	static __thread u64 copy[(RLB_REC_MAX + 8) / 8];
 	bool fits = size <= sizeof(copy);
 
 	if (fits)
@@ -211,7 +212,7 @@ static bool consume_overwritable(struct rb_consumer *c, u64 pos,
 }
 
 /* Consume everything committed; stop at a record still being written. */
-static void custom_drain(struct rb_consumer *c)
+static void custom_drain(struct rlb_consumer *c)
 {
 	u64 *cons_pos = ctx.cons_page;
 	const u64 *prod_pos = ctx.prod_area;
@@ -249,13 +250,13 @@ static void custom_drain(struct rb_consumer *c)
 
 static void *custom_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 	struct epoll_event ev;
 
-	while (!flag_get(rb_stop_consumers)) {
-		rb_b2b_trigger();
-		if (epoll_wait(ctx.epfd, &ev, 1, rb_poll_timeout(&env)) > 0)
-			rb_store(&c->wakeups, c->wakeups + 1);
+	while (!flag_get(rlb_stop_consumers)) {
+		rlb_b2b_trigger();
+		if (epoll_wait(ctx.epfd, &ev, 1, rlb_poll_timeout(&env)) > 0)
+			rlb_store(&c->wakeups, c->wakeups + 1);
 		custom_drain(c);
 	}
 	custom_drain(c);
@@ -284,7 +285,7 @@ static u64 ringbuf_left(void)
 
 static void ringbuf_account(struct loss_accounting *a)
 {
-	rb_account_common(rb_counters_fd, a);
+	rlb_account_common(rlb_counters_fd, a);
 	a->in_buffer = ringbuf_left();
 	/* Records still in the ring were never seen, so the tail counted them
 	 * as lost; move them to in-buffer.
@@ -306,14 +307,14 @@ static u64 ringbuf_capacity(int ncpus)
 
 static int ringbuf_pin(const char *dir)
 {
-	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters,
-			     ctx.skel->maps.rb_ringbuf);
+	return rlb_pin_common(dir, ctx.link, ctx.skel->maps.rlb_counters,
+			      ctx.skel->maps.rlb_ringbuf);
 }
 
 /* Open the pinned ring the way the variant reads it. */
 static int ringbuf_recover(const char *dir)
 {
-	ctx.pinned_fd = rb_open_pinned_buf(dir);
+	ctx.pinned_fd = rlb_open_pinned_buf(dir);
 	if (ctx.pinned_fd < 0)
 		return EXIT_ENV;
 	if (!strcmp(env.bench_name, "ringbuf-custom"))
@@ -338,7 +339,7 @@ static void ringbuf_teardown(void)
 	if (ctx.pinned_fd >= 0)
 		close(ctx.pinned_fd);
 	ctx.pinned_fd = -1;
-	rb_ringbuf__destroy(ctx.skel);
+	rlb_ringbuf__destroy(ctx.skel);
 	ctx.skel = NULL;
 }
 
@@ -352,9 +353,9 @@ static void ringbuf_teardown(void)
 		.argp = &bench_ringbuf_argp,                                \
 		.validate = ringbuf_validate,                               \
 		.setup = _setup,                                            \
-		.producer_thread = rb_producer_thread,                      \
+		.producer_thread = rlb_producer_thread,                     \
 		.consumer_thread = _consumer,                               \
-		.measure = rb_measure_common,                               \
+		.measure = rlb_measure_common,                              \
 		.account = ringbuf_account,                                 \
 		.buffer_bytes = ringbuf_bytes,                              \
 		.capacity = ringbuf_capacity,                               \

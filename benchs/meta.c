@@ -115,7 +115,7 @@ void meta_collect(struct bench_meta *m)
 	read_cpu_model(m);
 	m->hypervisor |= sys_vendor_is_qemu();
 	m->nproc = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	m->relay_map = rb_relay_probe();
+	m->relay_map = rlb_relay_probe();
 	/* Our VM = a guest running our patched kernel; a hypervisor flag alone
 	 * is not enough (the build host itself may be a cloud VM).
 	 */
@@ -167,7 +167,7 @@ void params_json(struct json *j, const struct bench_env *e)
 	json_str(j, "placement", placement(e));
 	json_u64(j, "record_size", e->rec_size);
 	json_u64(j, "payload_size",
-		 e->kernel_record ? 0 : e->rec_size - RB_HDR_SIZE);
+		 e->kernel_record ? 0 : e->rec_size - RLB_HDR_SIZE);
 	json_bool(j, "kernel_record", e->kernel_record);
 	json_u64(j, "batch", e->batch);
 	json_u64(j, "producer_work", e->producer_work);

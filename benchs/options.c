@@ -121,9 +121,12 @@ static const struct argp_option ringbuf_opts[] = {
  * read it, so a new policy cannot be named in one place and not another.
  */
 static const char *const notify_names[] = {
-	[RB_NOTIFY_DEFAULT] = "default", [RB_NOTIFY_NONE] = "none",
-	[RB_NOTIFY_FORCE] = "force",	 [RB_NOTIFY_SAMPLED] = "sampled",
-	[RB_NOTIFY_AVAIL] = "avail",	 [RB_NOTIFY_BYTES] = "bytes",
+	[RINGBUF_NOTIFY_DEFAULT] = "default",
+	[RINGBUF_NOTIFY_NONE] = "none",
+	[RINGBUF_NOTIFY_FORCE] = "force",
+	[RINGBUF_NOTIFY_SAMPLED] = "sampled",
+	[RINGBUF_NOTIFY_AVAIL] = "avail",
+	[RINGBUF_NOTIFY_BYTES] = "bytes",
 };
 #define N_NOTIFY ((int)ARRAY_SIZE(notify_names))
 
@@ -167,7 +170,7 @@ void policy_label(const struct bench_env *e, const char *mech, char *buf,
 	if (e->policy.kind != POLICY_NATIVE)
 		policy_name(e, buf, len);
 	else if (!strcmp(mech, "ringbuf") &&
-		 (n == RB_NOTIFY_SAMPLED || n == RB_NOTIFY_AVAIL))
+		 (n == RINGBUF_NOTIFY_SAMPLED || n == RINGBUF_NOTIFY_AVAIL))
 		snprintf(buf, len, "%s/%u", notify_name(n), e->ringbuf.sample);
 	else if (!strcmp(mech, "ringbuf"))
 		snprintf(buf, len, "%s", notify_name(n));
@@ -365,9 +368,10 @@ static int policy_apply(void)
 			return fail(
 				"ringbuf-busy is the busy policy: '%s%s' needs ringbuf-libbpf or ringbuf-custom",
 				name, NULL);
-		env.ringbuf.notify = kind == POLICY_EVERY ? RB_NOTIFY_DEFAULT :
-				     kind == POLICY_BATCH ? RB_NOTIFY_BYTES :
-							    RB_NOTIFY_NONE;
+		env.ringbuf.notify =
+			kind == POLICY_EVERY ? RINGBUF_NOTIFY_DEFAULT :
+			kind == POLICY_BATCH ? RINGBUF_NOTIFY_BYTES :
+					       RINGBUF_NOTIFY_NONE;
 		if (kind == POLICY_BATCH && batch >= env.ringbuf.size)
 			return fail(
 				"--policy %s: the batch must be smaller than the ring (--rb-size)%s",
@@ -504,14 +508,14 @@ static int compat_apply(void)
 	env.affinity = true;
 	env.cons_first = true;
 	if (!given('s'))
-		env.rec_size = RB_REC_MIN;
+		env.rec_size = RLB_REC_MIN;
 	if (!given('b'))
 		env.batch = COMPAT_BATCH;
 	if (!given(OPT_RB_SIZE))
 		env.ringbuf.size = 512 * 1024;
 	if (!given(OPT_RB_NOTIFY))
-		env.ringbuf.notify = sampled ? RB_NOTIFY_AVAIL :
-					       RB_NOTIFY_DEFAULT;
+		env.ringbuf.notify = sampled ? RINGBUF_NOTIFY_AVAIL :
+					       RINGBUF_NOTIFY_DEFAULT;
 	if (!given(OPT_RB_SAMPLE))
 		env.ringbuf.sample = COMPAT_SAMPLE;
 	if (!given(OPT_PB_PAGES))
@@ -525,7 +529,7 @@ static int compat_apply(void)
 			"--kernel-record writes 8-byte records: -s does not apply%s%s",
 			NULL, NULL);
 	if (env.kernel_record) {
-		env.rec_size = RB_KERNEL_REC_SIZE;
+		env.rec_size = RLB_KERNEL_REC_SIZE;
 		env.count_only = true;
 	}
 	if (is_mechanism("relay") && !given(OPT_RELAY_SUBBUF))
@@ -633,10 +637,10 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case 'i':
 		return opt_int("iterations", arg, 1, 1000, &env.iterations);
 	case 'p':
-		return opt_int("producers", arg, 1, RB_MAX_THREADS,
+		return opt_int("producers", arg, 1, RLB_MAX_THREADS,
 			       &env.producers);
 	case 'c':
-		return opt_int("consumers", arg, 1, RB_MAX_THREADS,
+		return opt_int("consumers", arg, 1, RLB_MAX_THREADS,
 			       &env.consumers);
 	case 'a':
 		env.affinity = true;
@@ -647,15 +651,15 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		if (parse_u64(arg, 0, UINT32_MAX, &v))
 			return fail("invalid value for --%s: '%s'", "size",
 				    arg);
-		if (v < RB_PAYLOAD_MIN || v > RB_PAYLOAD_MAX)
+		if (v < RLB_PAYLOAD_MIN || v > RLB_PAYLOAD_MAX)
 			return fail(
 				"payload size out of range: '%s%s' (16..4096 bytes)",
 				arg, NULL);
-		env.rec_size = RB_HDR_SIZE + (u32)v;
+		env.rec_size = RLB_HDR_SIZE + (u32)v;
 		return 0;
 	}
 	case 'b':
-		return opt_u32("batch", arg, 1, RB_BATCH_MAX, &env.batch);
+		return opt_u32("batch", arg, 1, RLB_BATCH_MAX, &env.batch);
 	case OPT_RATE:
 		return opt_u64("rate", arg, 0, 1000000000ull, &env.rate);
 	case OPT_RAW_TP:

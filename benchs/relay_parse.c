@@ -138,7 +138,7 @@ static long long unit_size(const unsigned char *p)
 		return rh.len == SUBBUF_HDR ? (long long)SUBBUF_HDR :
 					      RELAY_BAD_HEADER;
 	if (rh.type == BPF_RELAY_HDR_RECORD)
-		return rh.len <= RB_REC_MAX ?
+		return rh.len <= RLB_REC_MAX ?
 			       (long long)ALIGN8(REC_HDR + (u64)rh.len) :
 			       RELAY_BAD_RECORD;
 	if (rh.type == 0 && rh.len == 0)

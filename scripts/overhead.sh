@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/overhead.sh: what tracing costs the traced application.  hyperfine
-# times a fixed syscall-heavy workload (build/rb_workload: N getpgid calls)
+# times a fixed syscall-heavy workload (build/rlb_workload: N getpgid calls)
 # with no tracer, then with each mechanism's producer attached to every
 # process (`bench --external`), once with its reader running and once with
 # nobody reading (the overwrite scenario: no consumer until the end).
@@ -36,9 +36,9 @@ done
 [ -n "$out" ] || usage
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 bench=$ROOT/build/bench
-workload=$ROOT/build/rb_workload
+workload=$ROOT/build/rlb_workload
 if [ ! -x "$bench" ] || [ ! -x "$workload" ]; then
-	die "build/bench or build/rb_workload missing: run make"
+	die "build/bench or build/rlb_workload missing: run make"
 fi
 command -v hyperfine >/dev/null || die "hyperfine missing: run scripts/deps.sh"
 : >"$out" 2>/dev/null || die "cannot write $out"

@@ -25,7 +25,7 @@ hr_run() {
 	local b=$1 bytes=$2 pol=$3
 	shift 3
 	# shellcheck disable=SC2046,SC2086 # variants and options are word lists
-	rb_run $b "$@" $(buffer_args "$b" "$bytes") $(policy_args "$b" "$bytes" "$pol")
+	rlb_run $b "$@" $(buffer_args "$b" "$bytes") $(policy_args "$b" "$bytes" "$pol")
 }
 
 scenario_high_rate() {

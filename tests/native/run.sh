@@ -286,7 +286,7 @@ check "no pins left after no-reader runs" [ "$(pins_left)" -eq 0 ]
 "$BENCH" percpu --external -w 0.5 -d 1 -i 1 --json >"$TMP/ext.json" 2>/dev/null &
 pid=$!
 sleep 0.3
-"$BUILD/rb_workload" 20000
+"$BUILD/rlb_workload" 20000
 wait "$pid"
 check "--external counts another process's triggers" jq -e '
 	.params.external and .loss.produced >= 20000' "$TMP/ext.json"

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include "bench.h"
 
-static char err[RB_ERRLEN];
+static char err[RLB_ERRLEN];
 
 #define PARSE(...) ({							\
 	char *argv[] = { "bench", __VA_ARGS__, NULL };			\
@@ -41,11 +41,11 @@ static void test_valid(void **state)
 	assert_int_equal(env.producers, 2);
 	assert_true(env.affinity && env.json && env.raw_tp);
 	assert_int_equal(env.iterations, 5);
-	assert_int_equal(env.rec_size, RB_HDR_SIZE + 4096);
+	assert_int_equal(env.rec_size, RLB_HDR_SIZE + 4096);
 	assert_int_equal(env.batch, 16);
 	assert_int_equal(env.rate, 1000);
 	assert_int_equal(env.lat_every, 1);	/* rate-limited: every record timed */
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_SAMPLED);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_SAMPLED);
 	assert_int_equal(env.ringbuf.sample, 8);
 	assert_int_equal(env.perfbuf.wakeup, 4);
 	assert_int_equal(env.relay.subbuf_size, 8192);
@@ -63,7 +63,7 @@ static void test_valid(void **state)
 	assert_int_equal(PARSE("--producer-work-every", "16", "percpu"), 0);
 	assert_int_equal(env.producer_work_every, 16);
 	assert_int_equal(PARSE("--rb-notify", "avail", "ringbuf-libbpf"), 0);
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_AVAIL);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_AVAIL);
 }
 
 /* What every --compat mode shares: the kernel bench's fixed settings. */
@@ -75,7 +75,7 @@ static void assert_compat_common(void)
 	assert_int_equal(env.producers, 1);
 	assert_int_equal(env.consumers, 1);
 	assert_true(env.affinity && env.cons_first);
-	assert_int_equal(env.rec_size, RB_REC_MIN);
+	assert_int_equal(env.rec_size, RLB_REC_MIN);
 	assert_int_equal(env.batch, 500);
 	assert_int_equal(env.ringbuf.size, 512 * 1024);
 	assert_int_equal(env.perfbuf.pages, 128);
@@ -86,27 +86,27 @@ static void test_compat_modes(void **state)
 	assert_int_equal(PARSE("--compat", "parallel", "ringbuf-libbpf"), 0);
 	assert_string_equal(env.compat, "parallel");
 	assert_compat_common();
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_DEFAULT);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_DEFAULT);
 	assert_int_equal(env.perfbuf.wakeup, 1);
 	assert_false(env.back2back);
 
 	assert_int_equal(PARSE("perfbuf-custom", "--compat=sampled"), 0);
 	assert_string_equal(env.compat, "sampled");
 	assert_compat_common();
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_AVAIL);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_AVAIL);
 	assert_int_equal(env.ringbuf.sample, 500);
 	assert_int_equal(env.perfbuf.wakeup, 500);
 	assert_false(env.back2back);
 
 	assert_int_equal(PARSE("--compat", "b2b", "ringbuf-custom"), 0);
 	assert_compat_common();
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_DEFAULT);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_DEFAULT);
 	assert_int_equal(env.perfbuf.wakeup, 1);
 	assert_true(env.back2back);
 
 	assert_int_equal(PARSE("--compat", "b2b-sampled", "perfbuf-libbpf"), 0);
 	assert_compat_common();
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_AVAIL);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_AVAIL);
 	assert_int_equal(env.perfbuf.wakeup, 500);
 	assert_true(env.back2back);
 }
@@ -128,7 +128,7 @@ static void test_compat_relay(void **state)
 	assert_int_equal(env.relay.subbuf_size, 24576);
 	assert_int_equal(env.relay.n_subbufs, 21);
 	assert_true(env.relay.subbuf_size - sizeof(struct bpf_relay_subbuf_hdr) >=
-		    500 * (sizeof(struct bpf_relay_rec_hdr) + RB_REC_MIN));
+		    500 * (sizeof(struct bpf_relay_rec_hdr) + RLB_REC_MIN));
 
 	/* the kernel bench's 8-byte record: 500 x 16 bytes fit in 2 pages */
 	assert_int_equal(PARSE("--kernel-record", "--compat", "b2b-sampled", "relay-mmap"), 0);
@@ -156,13 +156,13 @@ static void test_compat_overrides(void **state)
 	assert_float_equal(env.warmup_s, 0.2, 0);
 	assert_float_equal(env.duration_s, 0.5, 0);
 	assert_int_equal(env.iterations, 2);
-	assert_int_equal(env.rec_size, RB_HDR_SIZE + 64);
+	assert_int_equal(env.rec_size, RLB_HDR_SIZE + 64);
 	assert_int_equal(env.batch, 7);
 	assert_int_equal(env.ringbuf.sample, 9);
 	assert_int_equal(env.perfbuf.wakeup, 3);
 	assert_int_equal(env.ringbuf.size, 65536);
 	/* untouched knobs still follow the mode */
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_AVAIL);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_AVAIL);
 	assert_int_equal(env.perfbuf.pages, 128);
 	assert_true(env.affinity && env.cons_first);
 	/* a second parse starts from scratch: nothing is remembered */
@@ -268,7 +268,7 @@ static void test_notify_names(void **state)
 		assert_string_equal(notify_name(env.ringbuf.notify), name);
 		assert_int_equal(strncmp(label_of("ringbuf"), name, strlen(name)), 0);
 	}
-	assert_int_equal(mode, RB_NOTIFY_BYTES + 1);	/* the table covers the enum */
+	assert_int_equal(mode, RINGBUF_NOTIFY_BYTES + 1);	/* the table covers the enum */
 	assert_string_equal(notify_name(-1), "?");
 	assert_int_equal(notify_mode("?"), -1);
 	assert_int_equal(notify_mode("Avail"), -1);
@@ -293,20 +293,20 @@ static void test_policy(void **state)
 	assert_string_equal(label_of("ringbuf"), "default");
 
 	assert_int_equal(PARSE("--policy", "every", "ringbuf-custom"), 0);
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_DEFAULT);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_DEFAULT);
 	assert_string_equal(label_of("ringbuf"), "every");
 	assert_int_equal(PARSE("--policy", "batch:64KiB", "ringbuf-libbpf"), 0);
 	assert_int_equal(env.policy.kind, POLICY_BATCH);
 	assert_int_equal(env.policy.batch_bytes, 65536);
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_BYTES);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_BYTES);
 	assert_int_equal(env.ringbuf.sample, 65536);
 	assert_string_equal(label_of("ringbuf"), "batch:65536");
 	assert_int_equal(PARSE("--policy", "none", "ringbuf-libbpf"), 0);
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_NONE);
-	assert_int_equal(rb_poll_timeout(&env), 50);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_NONE);
+	assert_int_equal(rlb_poll_timeout(&env), 50);
 	assert_int_equal(PARSE("--policy", "busy", "ringbuf-busy"), 0);
-	assert_int_equal(env.ringbuf.notify, RB_NOTIFY_NONE);
-	assert_int_equal(rb_poll_timeout(&env), 0);
+	assert_int_equal(env.ringbuf.notify, RINGBUF_NOTIFY_NONE);
+	assert_int_equal(rlb_poll_timeout(&env), 0);
 
 	assert_int_equal(PARSE("--policy", "every", "perfbuf-libbpf"), 0);
 	assert_true(env.perfbuf.wakeup == 1 && env.perfbuf.watermark == 0);
