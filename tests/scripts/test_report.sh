@@ -63,7 +63,7 @@ check "without relay (natively) the RFC modes get no section and no headline row
 rfc_dir=$TMP/rfc
 mkdir -p "$rfc_dir"
 cp "$run_dir/meta.json" "$rfc_dir/"
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	jq -c 'select(.scenario == "rfc-modes")' "$run_dir/results.jsonl"
 	jq -c 'select(.scenario == "rfc-modes") | .bench = "relay-mmap" | .mechanism = "relay"
 		| .throughput.events_per_s.median *= 2' "$run_dir/results.jsonl"
