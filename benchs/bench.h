@@ -11,16 +11,14 @@
 #include <sys/types.h>
 #include <time.h>
 #include <linux/bpf.h>
-#include "relaybench.h"
-
-typedef uint64_t u64;
-typedef uint32_t u32;
-
-#define EXIT_USAGE 2 /* bad input */
-#define EXIT_ENV 1 /* environment cannot run the bench */
-#define RLB_MAX_CPUS 256
-#define RLB_MAX_THREADS 64
-#define RLB_ERRLEN 256
+#include "consumer.h"
+#include "counters.h"
+#include "hist.h"
+#include "json.h"
+#include "perf_parse.h"
+#include "relay_parse.h"
+#include "rlb.h"
+#include "stats.h"
 
 /* ---- options (options.c) ---- */
 /* What a run does; the same scenario runs every mechanism the same way. */
@@ -127,204 +125,6 @@ static inline bool scenario_is_snapshot(int scenario)
 	return scenario == SCEN_OVERWRITE || scenario == SCEN_NO_READER;
 }
 
-/* ---- log-linear latency histogram (hist.c) ---- */
-#define HIST_SUB_BITS 5
-#define HIST_SUB (1u << HIST_SUB_BITS)
-#define HIST_NBUCKETS (59 * HIST_SUB + HIST_SUB) /* covers all of u64 */
-
-struct hist {
-	u64 buckets[HIST_NBUCKETS];
-	u64 count;
-	u64 min;
-	u64 max;
-};
-
-void hist_reset(struct hist *h);
-u32 hist_bucket(u64 v);
-u64 hist_bucket_low(u32 idx);
-u64 hist_bucket_high(u32 idx);
-void hist_add(struct hist *h, u64 v);
-void hist_merge(struct hist *dst, const struct hist *src);
-u64 hist_percentile(const struct hist *h, double pct);
-
-/* ---- summary statistics (stats.c) ---- */
-struct summary {
-	double median;
-	double stddev; /* sample standard deviation, 0 for n < 2 */
-	double min;
-	double max;
-	double mean;
-	int n;
-};
-
-int summarize(const double *vals, int n, struct summary *out);
-
-/* ---- per-consumer record accounting (consumer.c) ---- */
-struct seqtrack {
-	u64 first[RLB_MAX_CPUS]; /* first seq seen per producing CPU */
-	u64 last[RLB_MAX_CPUS]; /* last seq seen per producing CPU */
-	u64 gaps; /* records missing between seen seqs (and before the first) */
-	u64 breaks; /* discontinuities after a CPU's first record */
-	u64 reordered; /* seq <= last: duplicate or out of order */
-	u64 corrupt; /* records whose header does not make sense */
-};
-
-struct rlb_consumer {
-	int idx;
-	pid_t tid;
-	struct seqtrack seq;
-	struct hist lat;
-	u64 consumed; /* records; written by the consumer only */
-	u64 bytes;
-	u64 wakeups; /* returns from a blocking wait with data */
-	u64 torn; /* relay: sub-buffer overwritten while read */
-	u64 parse_errors; /* relay, perf: framing errors */
-	u64 ts_min, ts_max; /* snapshot: oldest and newest record stamps */
-};
-
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#endif
-
-/*
- * Flags one thread (or the signal handler) sets and others poll: relaxed
- * atomics, user space's READ_ONCE/WRITE_ONCE.  volatile would not make the
- * access atomic nor tell the compiler another thread writes it.
- */
-#define flag_get(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-#define flag_set(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
-
-/* Switched by the harness: latency is only sampled while measuring. */
-extern int rlb_measuring;
-extern bool rlb_count_only;
-extern u64 rlb_lat_mask;
-extern bool rlb_snapshot; /* consumers also keep ts_min/ts_max */
-
-void seqtrack_reset(struct seqtrack *t);
-void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq);
-void seqtrack_merge(struct seqtrack *dst, const struct seqtrack *src);
-u64 seqtrack_tail_lost(const struct seqtrack *t, const u64 *bpf_seq, int ncpus);
-void consumer_reset(struct rlb_consumer *c, int idx);
-/* Account one record as a real consumer would: check its header and seq,
- * sample latency.  Returns false if the record is corrupt.
- */
-bool consume_record(struct rlb_consumer *c, const void *data, u64 size);
-
-struct loss_accounting {
-	u64 produced;
-	u64 consumed;
-	u64 dropped;
-	u64 lost; /* seq gaps + records written but never seen */
-	u64 in_buffer;
-	u64 corrupt;
-	bool overwrite; /* lost records are legal only in overwrite mode */
-};
-
-/* What a snapshot read (overwrite, no-reader) recovered; seqs are per CPU,
- * oldest/newest over all CPUs, ages relative to when producers stopped.
- */
-struct snapshot_summary {
-	u64 recovered;
-	u64 capacity; /* records that fit in the buffers written to */
-	double retention; /* recovered / capacity */
-	bool newest_present; /* every CPU's newest record was recovered */
-	u64 newest_dropped; /* newest records refused by a full buffer */
-	u64 oldest_seq;
-	u64 newest_seq;
-	u64 last_seq; /* the newest seq the producers wrote */
-	u64 oldest_age_ns;
-	u64 newest_age_ns;
-	u64 torn; /* torn or corrupt records seen */
-	u64 duplicates; /* records seen twice or out of order */
-	u64 seq_breaks; /* discontinuities inside a CPU's recovered run */
-};
-
-void snapshot_summarize(const struct seqtrack *seen, u64 ts_min, u64 ts_max,
-			u64 t_stop, const u64 *bpf_seq, int ncpus, u64 capacity,
-			u64 recovered, u64 torn, struct snapshot_summary *out);
-
-/* 0 if produced == consumed + dropped + lost + in_buffer (and no loss or
- * corruption outside overwrite mode); -1 with the reason in why otherwise.
- */
-int loss_check(const struct loss_accounting *a, char *why, size_t len);
-
-/* ---- relay framing (relay_parse.c); structs per kernel/README.md ---- */
-
-enum relay_status {
-	RELAY_OK = 0,
-	RELAY_EMPTY = 1, /* seq == 0: never written */
-	RELAY_TORN = -1, /* overwritten while we read it */
-	RELAY_BAD_HEADER = -2,
-	RELAY_BAD_RECORD = -3,
-	RELAY_TRUNCATED = -4,
-};
-
-typedef bool (*relay_rec_fn)(void *ctx, const void *payload, u32 len);
-
-struct relay_subbuf_view {
-	u64 seq;
-	u32 committed;
-	u32 cpu;
-	u64 dropped;
-	u32 end; /* committed offset (after the header) we stopped at */
-	u64 records; /* records handed to fn in this call */
-};
-
-/* Seqlock-style read of one mmap'ed sub-buffer: records in
- * [from, committed) are handed to fn, then seq is re-checked.
- */
-int relay_read_subbuf(const void *subbuf, size_t subbuf_size, u32 from,
-		      struct relay_subbuf_view *view, relay_rec_fn fn,
-		      void *ctx);
-
-/* Incremental parser of the read() byte stream of one CPU file. */
-struct relay_stream {
-	unsigned char carry[RLB_REC_MAX + 64];
-	size_t carry_len;
-	u64 subbufs;
-	u64 records;
-	u64 pad_bytes;
-	u64 subbuf_gaps; /* sub-buffers skipped (overwritten) */
-	u64 last_subbuf_seq;
-	u64 dropped; /* latest kernel dropped count seen in a header */
-	bool broken; /* a framing error happened: stop trusting it */
-};
-
-void relay_stream_init(struct relay_stream *s);
-int relay_stream_feed(struct relay_stream *s, const void *data, size_t len,
-		      relay_rec_fn fn, void *ctx);
-const char *relay_status_str(int st);
-
-/* ---- perf ring framing (perf_parse.c) ---- */
-struct perf_event_header;
-/* The record at pos in a perf ring of size bytes, copied whole into buf
- * if it wraps around the end.  NULL if its size cannot be a record's:
- * smaller than its header or larger than buf or the ring; a caller
- * counts that as a framing error.
- */
-const struct perf_event_header *
-perf_record_at(const void *data, u64 size, u64 pos, void *buf, size_t buflen);
-
-/* ---- JSON writer (json.c) ---- */
-struct json {
-	char *buf;
-	size_t len;
-	size_t cap;
-	bool need_comma;
-};
-
-void json_init(struct json *j);
-void json_free(struct json *j);
-void json_begin(struct json *j, const char *key); /* key NULL at top */
-void json_end(struct json *j);
-void json_begin_array(struct json *j, const char *key);
-void json_end_array(struct json *j);
-void json_str(struct json *j, const char *key, const char *val);
-void json_u64(struct json *j, const char *key, u64 val);
-void json_dbl(struct json *j, const char *key, double val);
-void json_dbl_digits(struct json *j, const char *key, double val, int digits);
-void json_bool(struct json *j, const char *key, bool val);
-
 /* ---- metadata (meta.c) ---- */
 struct bench_meta {
 	char kernel[128];
@@ -343,14 +143,6 @@ void meta_collect(struct bench_meta *m);
 bool rlb_relay_probe(void); /* bench_relay.c */
 void meta_json(struct json *j, const struct bench_meta *m);
 void params_json(struct json *j, const struct bench_env *e);
-
-/* ---- consumer CPU counters via libperf (counters.c) ---- */
-struct cons_counters;
-struct cons_counters *counters_open(const pid_t *tids, int n);
-int counters_read(struct cons_counters *c, u64 *task_clock_ns,
-		  u64 *ctx_switches);
-void counters_close(struct cons_counters *c);
-int sys_cpu_read(u64 *busy, u64 *total);
 
 /* ---- the bench table (bench.c) ---- */
 /* What a bench reports at a point in time; the harness takes differences. */
@@ -429,27 +221,6 @@ int rlb_pin_common(const char *dir, struct bpf_link *link,
 		   struct bpf_map *counters, struct bpf_map *buf);
 /* Open dir/buf; -1 with a message if it is missing. */
 int rlb_open_pinned_buf(const char *dir);
-
-/* The clock of bpf_ktime_get_ns(), which stamps records: latency is the
- * difference of the two.
- */
-static inline u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static inline void rlb_store(u64 *p, u64 v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELAXED);
-}
-
-static inline u64 rlb_load(const u64 *p)
-{
-	return __atomic_load_n(p, __ATOMIC_RELAXED);
-}
 
 /* Every producer skeleton has the same rodata knobs (progs/producer.h). */
 #define RLB_SET_KNOBS(skel)                                                    \

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "bench.h"
+#include "consumer.h"
 
 int rlb_measuring;
 bool rlb_count_only;

@@ -5,7 +5,7 @@
  * most 1/HIST_SUB (about 3 %) wide relative to its values.
  */
 #include <string.h>
-#include "bench.h"
+#include "hist.h"
 
 void hist_reset(struct hist *h)
 {

@@ -5,7 +5,7 @@
  * and every step makes forward progress: no input can crash or loop.
  */
 #include <string.h>
-#include "bench.h"
+#include "relay_parse.h"
 
 #define ALIGN8(x) (((x) + 7) & ~(u64)7)
 #define SUBBUF_HDR sizeof(struct bpf_relay_subbuf_hdr)
