@@ -7,19 +7,21 @@
  * In the snapshot scenarios the build slot is what survives: one record per
  * CPU, always the newest -- a flight recorder of depth one.
  */
+#include <stddef.h>
+#include "plugin.h"
+#ifndef RLB_OPTIONS_ONLY
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <stdlib.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bench.h"
-#include "rlb_percpu.skel.h"
+#include "pin.h"
+#include "loader.h"
+#include "run.h"
 
 static struct {
-	struct rlb_percpu *skel;
-	struct bpf_link *link;
 	int slot_fd; /* rlb_scratch: the per-CPU slots */
 	int floor_fd; /* rlb_floor: where each record is copied */
 	bool pinned; /* slot_fd came from a pin: ours to close */
@@ -78,7 +80,7 @@ static u64 floor_check(void)
 	__u8 *vals;
 	u32 slot;
 
-	if (n <= 0 || rlb_read_counters(rlb_counters_fd, &sum, seq))
+	if (n <= 0 || rlb_read_counters(&sum, seq))
 		return 1;
 	vals = calloc(n, stride);
 	if (!vals)
@@ -99,36 +101,36 @@ static u64 floor_check(void)
 	return bad;
 }
 
+/* The floor's slots hold a record rounded up to 8 bytes. */
+static int percpu_prepare(void)
+{
+	struct bpf_map *floor = rlb_producer_map("rlb_floor");
+
+	if (!floor ||
+	    bpf_map__set_value_size(floor, (env.rec_size + 7) & ~7u)) {
+		fprintf(stderr, "cannot size the floor: %s\n", strerror(errno));
+		return EXIT_ENV;
+	}
+	return 0;
+}
+
 static int percpu_setup(void)
 {
-	ctx.skel = rlb_percpu__open();
-	if (!ctx.skel) {
-		fprintf(stderr, "cannot open percpu skeleton: %s\n",
-			strerror(errno));
-		return EXIT_ENV;
-	}
-	RLB_SET_KNOBS(ctx.skel);
-	rlb_select_trigger(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp);
-	if (bpf_map__set_value_size(ctx.skel->maps.rlb_floor,
-				    (env.rec_size + 7) & ~7u) ||
-	    rlb_percpu__load(ctx.skel)) {
-		fprintf(stderr, "cannot load percpu producer: %s\n",
-			strerror(errno));
-		return EXIT_ENV;
-	}
-	rlb_counters_fd = bpf_map__fd(ctx.skel->maps.rlb_counters);
-	ctx.slot_fd = bpf_map__fd(ctx.skel->maps.rlb_scratch);
-	ctx.floor_fd = bpf_map__fd(ctx.skel->maps.rlb_floor);
+	int err = rlb_producer_load(percpu_prepare);
+
+	if (err)
+		return err;
+	ctx.slot_fd = bpf_map__fd(rlb_producer_map("rlb_scratch"));
+	ctx.floor_fd = bpf_map__fd(rlb_producer_map("rlb_floor"));
 	if (fill_payloads(ctx.slot_fd)) {
 		fprintf(stderr, "cannot fill the percpu build slots: %s\n",
 			strerror(errno));
 		return EXIT_ENV;
 	}
-	return rlb_attach(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp,
-			  &ctx.link);
+	return rlb_producer_attach();
 }
 
-static void percpu_measure(struct bench_sample *s)
+static void percpu_measure(struct rlb_sample *s)
 {
 	struct rlb_counters sum;
 
@@ -136,7 +138,7 @@ static void percpu_measure(struct bench_sample *s)
 		rlb_measure_common(s);
 		return;
 	}
-	rlb_read_counters(rlb_counters_fd, &sum, NULL);
+	rlb_read_counters(&sum, NULL);
 	memset(s, 0, sizeof(*s));
 	s->produced = sum.produced;
 	s->dropped = sum.dropped;
@@ -146,10 +148,10 @@ static void percpu_measure(struct bench_sample *s)
 
 static void percpu_account(struct loss_accounting *a)
 {
-	struct bench_sample s;
+	struct rlb_sample s;
 
 	if (scenario_is_snapshot(env.scenario)) {
-		rlb_account_common(rlb_counters_fd, a);
+		rlb_account_common(a);
 		a->overwrite = true; /* each record replaces the last */
 		return;
 	}
@@ -198,12 +200,6 @@ static void *percpu_reader(void *arg)
 	return NULL;
 }
 
-static int percpu_pin(const char *dir)
-{
-	return rlb_pin_common(dir, ctx.link, ctx.skel->maps.rlb_counters,
-			      ctx.skel->maps.rlb_scratch);
-}
-
 static int percpu_recover(const char *dir)
 {
 	ctx.slot_fd = rlb_open_pinned_buf(dir);
@@ -213,31 +209,40 @@ static int percpu_recover(const char *dir)
 
 static void percpu_teardown(void)
 {
-	bpf_link__destroy(ctx.link);
-	ctx.link = NULL;
 	if (ctx.pinned)
 		close(ctx.slot_fd);
 	ctx.slot_fd = -1;
 	ctx.floor_fd = -1;
 	ctx.pinned = false;
-	rlb_percpu__destroy(ctx.skel);
-	ctx.skel = NULL;
 }
 
-const struct bench bench_percpu = {
-	.name = "percpu",
-	.mechanism = "percpu",
-	.reader = "none",
-	.desc = "floor: record built and copied into per-CPU slots, no sync, no consumer",
-	.setup = percpu_setup,
-	.producer_thread = rlb_producer_thread,
-	.consumer_thread = percpu_reader, /* snapshot scenarios only */
+static const struct rlb_run percpu_run = {
 	.measure = percpu_measure,
 	.account = percpu_account,
 	.buffer_bytes = percpu_bytes,
 	.capacity = percpu_capacity,
-	.pin = percpu_pin,
+	.buf_map = "rlb_scratch",
 	.recover = percpu_recover,
 	.teardown = percpu_teardown,
-	.has_consumer = false,
+};
+#endif /* RLB_OPTIONS_ONLY */
+
+static const struct rlb_variant percpu_variants[] = {
+	{
+		.name = "percpu",
+		.reader = "none",
+		.desc = "floor: record built and copied into per-CPU slots, no sync, no consumer",
+		/* snapshot scenarios only: the record left in each slot */
+		.consumer = RLB_RUN(percpu_reader),
+		.setup = RLB_RUN(percpu_setup),
+	},
+	{},
+};
+
+/* No options, no reader to wake: its only policy is none. */
+const struct rlb_mech rlb_mech_percpu = {
+	.name = "percpu",
+	.title = "percpu floor",
+	.variants = percpu_variants,
+	.run = RLB_RUN(&percpu_run),
 };

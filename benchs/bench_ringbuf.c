@@ -1,17 +1,184 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bench_ringbuf.c: BPF ring buffer consumers -- libbpf with epoll, libbpf
- * busy-polling, and our own mmap reader.
+/*
+ * bench_ringbuf.c: the BPF ring buffer (BPF_MAP_TYPE_RINGBUF), read by
+ * libbpf with epoll, by libbpf busy-polling, and by our own mmap reader.
  */
-#include <errno.h>
+#include <argp.h>
 #include <stdio.h>
 #include <string.h>
+#include "json.h"
+#include "plugin.h"
+#ifndef RLB_OPTIONS_ONLY
+#include <errno.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bench.h"
-#include "rlb_ringbuf.skel.h"
+#include "pin.h"
+#include "loader.h"
+#include "run.h"
+#endif
+
+static struct {
+	u64 size;
+	int notify; /* enum ringbuf_notify */
+	u32 sample;
+} ringbuf;
+
+/* ---- options ---- */
+enum { OPT_RB_SIZE = 1000, OPT_RB_NOTIFY, OPT_RB_SAMPLE };
+
+static const struct argp_option ringbuf_opts[] = {
+	{ "rb-size", OPT_RB_SIZE, "BYTES", 0,
+	  "ring buffer size, power of 2 pages (default 1 MiB)" },
+	{ "rb-notify", OPT_RB_NOTIFY, "POLICY", 0,
+	  "default|none|force|sampled|avail|bytes" },
+	{ "rb-sample", OPT_RB_SAMPLE, "N", 0,
+	  "sampled: force a wakeup every N records; avail: once N are unread; bytes: once N bytes were written on a CPU (default 64)" },
+	{},
+};
+
+/* The only table of policy names: parsing, params and the policy label all
+ * read it, so a new policy cannot be named in one place and not another.
+ */
+static const char *const notify_names[] = {
+	[RINGBUF_NOTIFY_DEFAULT] = "default",
+	[RINGBUF_NOTIFY_NONE] = "none",
+	[RINGBUF_NOTIFY_FORCE] = "force",
+	[RINGBUF_NOTIFY_SAMPLED] = "sampled",
+	[RINGBUF_NOTIFY_AVAIL] = "avail",
+	[RINGBUF_NOTIFY_BYTES] = "bytes",
+};
+
+static const char *notify_name(int mode)
+{
+	if (mode < 0 || mode >= (int)ARRAY_SIZE(notify_names))
+		return "?";
+	return notify_names[mode];
+}
+
+static int notify_mode(const char *name)
+{
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(notify_names); i++)
+		if (!strcmp(name, notify_names[i]))
+			return i;
+	return -1;
+}
+
+static error_t ringbuf_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case OPT_RB_SIZE:
+		if (opt_u64("rb-size", arg, 4096, 1ull << 30, &ringbuf.size))
+			return EINVAL;
+		if (ringbuf.size & (ringbuf.size - 1))
+			return rlb_fail(
+				"invalid value for --rb-size: '%s' (not a power of 2)",
+				arg);
+		return 0;
+	case OPT_RB_NOTIFY:
+		ringbuf.notify = notify_mode(arg);
+		if (ringbuf.notify < 0)
+			return rlb_fail("invalid value for --rb-notify: '%s'",
+					arg);
+		return 0;
+	case OPT_RB_SAMPLE:
+		return opt_u32("rb-sample", arg, 1, 1u << 30, &ringbuf.sample);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp ringbuf_argp = { .options = ringbuf_opts,
+					  .parser = ringbuf_parse };
+
+static bool given(int key)
+{
+	return rlb_given(&ringbuf_argp, key);
+}
+
+static void ringbuf_defaults(void)
+{
+	ringbuf.size = 1 << 20;
+	ringbuf.notify = RINGBUF_NOTIFY_DEFAULT;
+	ringbuf.sample = 64;
+}
+
+/* The kernel bench's ring buffer: 512 KiB; sampled forces a wakeup once
+ * 500 records are unread, else none.
+ */
+static int ringbuf_compat(bool sampled, bool own)
+{
+	if (!given(OPT_RB_SIZE))
+		ringbuf.size = 512 * 1024;
+	if (!given(OPT_RB_NOTIFY))
+		ringbuf.notify = sampled ? RINGBUF_NOTIFY_AVAIL :
+					   RINGBUF_NOTIFY_DEFAULT;
+	if (!given(OPT_RB_SAMPLE))
+		ringbuf.sample = RLB_COMPAT_SAMPLE;
+	return 0;
+}
+
+static int ringbuf_policy(const struct rlb_variant *v)
+{
+	u64 batch = env.policy.batch_bytes;
+	int kind = env.policy.kind;
+	char name[48];
+
+	policy_name(name, sizeof(name));
+	if (given(OPT_RB_NOTIFY) || given(OPT_RB_SAMPLE))
+		return rlb_fail(
+			"--policy replaces --rb-notify and --rb-sample");
+	if (!strcmp(v->name, "ringbuf-busy") && kind != POLICY_BUSY)
+		return rlb_fail(
+			"ringbuf-busy is the busy policy: '%s' needs ringbuf-libbpf or ringbuf-custom",
+			name);
+	ringbuf.notify = kind == POLICY_EVERY ? RINGBUF_NOTIFY_DEFAULT :
+			 kind == POLICY_BATCH ? RINGBUF_NOTIFY_BYTES :
+						RINGBUF_NOTIFY_NONE;
+	if (kind == POLICY_BATCH && batch >= ringbuf.size)
+		return rlb_fail(
+			"--policy %s: the batch must be smaller than the ring (--rb-size)",
+			name);
+	if (kind == POLICY_BATCH)
+		ringbuf.sample = (u32)batch;
+	return 0;
+}
+
+static int ringbuf_check(const struct rlb_variant *v)
+{
+	if (env.consumers != 1)
+		return rlb_fail("ringbuf benches support exactly one consumer");
+	/* libbpf's ring_buffer knows nothing of the overwrite position. */
+	if (env.overwrite && strcmp(v->name, "ringbuf-custom"))
+		return rlb_fail(
+			"overwrite mode needs ringbuf-custom (libbpf cannot read it)");
+	return 0;
+}
+
+/* A policy that counts records carries its count ("avail/64"). */
+static void ringbuf_label(char *buf, size_t len)
+{
+	if (ringbuf.notify == RINGBUF_NOTIFY_SAMPLED ||
+	    ringbuf.notify == RINGBUF_NOTIFY_AVAIL)
+		snprintf(buf, len, "%s/%u", notify_name(ringbuf.notify),
+			 ringbuf.sample);
+	else
+		snprintf(buf, len, "%s", notify_name(ringbuf.notify));
+}
+
+static void ringbuf_params(struct json *j)
+{
+	json_u64(j, "rb_size", ringbuf.size);
+	json_str(j, "rb_notify", notify_name(ringbuf.notify));
+	json_u64(j, "rb_sample", ringbuf.sample);
+}
+
+#ifndef RLB_OPTIONS_ONLY
+/* ---- run time ---- */
 
 /* Overwrite mode (kernel/patches, as Linux 6.19): the kernel publishes the
  * start of the oldest record not yet overwritten in the producer page, after
@@ -20,8 +187,6 @@
 #define RINGBUF_OVERWRITE_POS_OFF 16
 
 static struct {
-	struct rlb_ringbuf *skel;
-	struct bpf_link *link;
 	struct ring_buffer *rb; /* libbpf variants */
 	/* custom reader */
 	void *cons_page;
@@ -30,22 +195,6 @@ static struct {
 	u64 page;
 	int pinned_fd; /* no-reader: the ring, opened from its pin */
 } ctx = { .epfd = -1, .pinned_fd = -1 };
-
-static int ringbuf_validate(void)
-{
-	if (env.consumers != 1) {
-		fprintf(stderr,
-			"ringbuf benches support exactly one consumer\n");
-		return EXIT_USAGE;
-	}
-	/* libbpf's ring_buffer knows nothing of the overwrite position. */
-	if (env.overwrite && strcmp(env.bench_name, "ringbuf-custom")) {
-		fprintf(stderr,
-			"overwrite mode needs ringbuf-custom (libbpf cannot read it)\n");
-		return EXIT_USAGE;
-	}
-	return 0;
-}
 
 static int on_record(void *c, void *data, size_t size)
 {
@@ -66,38 +215,33 @@ static bool overwrite_supported(void)
 	return true;
 }
 
-static int load_producer(void)
+/* The ring's size and mode; the producer's wakeup knobs. */
+static int ringbuf_prepare(void)
 {
+	struct bpf_map *ring = rlb_producer_map("rlb_ringbuf");
+
 	if (env.overwrite && !overwrite_supported()) {
 		fprintf(stderr,
 			"kernel ring buffer has no overwrite mode (BPF_F_RB_OVERWRITE)\n");
 		return EXIT_ENV;
 	}
-	ctx.skel = rlb_ringbuf__open();
-	if (!ctx.skel) {
-		fprintf(stderr, "cannot open ringbuf skeleton: %s\n",
-			strerror(errno));
+	if (!ring)
+		return EXIT_ENV;
+	if (bpf_map__set_max_entries(ring, ringbuf.size) ||
+	    (env.overwrite &&
+	     bpf_map__set_map_flags(ring, BPF_F_RB_OVERWRITE))) {
+		fprintf(stderr, "cannot size the ring: %s\n", strerror(errno));
 		return EXIT_ENV;
 	}
-	RLB_SET_KNOBS(ctx.skel);
-	bpf_map__set_max_entries(ctx.skel->maps.rlb_ringbuf, env.ringbuf.size);
-	if (env.overwrite)
-		bpf_map__set_map_flags(ctx.skel->maps.rlb_ringbuf,
-				       BPF_F_RB_OVERWRITE);
-	rlb_select_trigger(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp);
-	if (rlb_ringbuf__load(ctx.skel)) {
-		fprintf(stderr, "cannot load ringbuf producer: %s\n",
-			strerror(errno));
+	if (rlb_producer_knob("notify_mode", ringbuf.notify) ||
+	    rlb_producer_knob("notify_every", ringbuf.sample))
 		return EXIT_ENV;
-	}
-	rlb_counters_fd = bpf_map__fd(ctx.skel->maps.rlb_counters);
 	return 0;
 }
 
-static int attach_producer(void)
+static int ring_fd(void)
 {
-	return rlb_attach(ctx.skel->progs.rlb_tp, ctx.skel->progs.rlb_raw_tp,
-			  &ctx.link);
+	return bpf_map__fd(rlb_producer_map("rlb_ringbuf"));
 }
 
 static int libbpf_open(int map_fd)
@@ -113,12 +257,12 @@ static int libbpf_open(int map_fd)
 
 static int libbpf_setup(void)
 {
-	int err = load_producer();
+	int err = rlb_producer_load(ringbuf_prepare);
 
 	/* The no-reader loader leaves the ring to its pin alone. */
 	if (!err && env.scenario != SCEN_NO_READER)
-		err = libbpf_open(bpf_map__fd(ctx.skel->maps.rlb_ringbuf));
-	return err ? err : attach_producer();
+		err = libbpf_open(ring_fd());
+	return err ? err : rlb_producer_attach();
 }
 
 static void *libbpf_consumer(void *arg)
@@ -155,7 +299,7 @@ static int custom_open(int fd)
 	ctx.cons_page =
 		mmap(NULL, ctx.page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	/* Data is mapped twice back to back, so no record ever wraps. */
-	ctx.prod_area = mmap(NULL, ctx.page + 2 * env.ringbuf.size, PROT_READ,
+	ctx.prod_area = mmap(NULL, ctx.page + 2 * ringbuf.size, PROT_READ,
 			     MAP_SHARED, fd, ctx.page);
 	ctx.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ctx.cons_page == MAP_FAILED || ctx.prod_area == MAP_FAILED ||
@@ -169,11 +313,11 @@ static int custom_open(int fd)
 
 static int custom_setup(void)
 {
-	int err = load_producer();
+	int err = rlb_producer_load(ringbuf_prepare);
 
 	if (!err && env.scenario != SCEN_NO_READER)
-		err = custom_open(bpf_map__fd(ctx.skel->maps.rlb_ringbuf));
-	return err ? err : attach_producer();
+		err = custom_open(ring_fd());
+	return err ? err : rlb_producer_attach();
 }
 
 static u64 overwrite_pos(void)
@@ -217,7 +361,7 @@ static void custom_drain(struct rlb_consumer *c)
 	u64 *cons_pos = ctx.cons_page;
 	const u64 *prod_pos = ctx.prod_area;
 	const char *data = (const char *)ctx.prod_area + ctx.page;
-	u64 mask = env.ringbuf.size - 1, cons = *cons_pos, prod;
+	u64 mask = ringbuf.size - 1, cons = *cons_pos, prod;
 
 	prod = __atomic_load_n(prod_pos, __ATOMIC_ACQUIRE);
 	while (cons < prod) {
@@ -285,7 +429,7 @@ static u64 ringbuf_left(void)
 
 static void ringbuf_account(struct loss_accounting *a)
 {
-	rlb_account_common(rlb_counters_fd, a);
+	rlb_account_common(a);
 	a->in_buffer = ringbuf_left();
 	/* Records still in the ring were never seen, so the tail counted them
 	 * as lost; move them to in-buffer.
@@ -295,20 +439,13 @@ static void ringbuf_account(struct loss_accounting *a)
 
 static u64 ringbuf_bytes(void)
 {
-	return env.ringbuf.size;
+	return ringbuf.size;
 }
 
 /* One shared ring: 8-byte header per record, 8-byte aligned. */
 static u64 ringbuf_capacity(int ncpus)
 {
-	return env.ringbuf.size /
-	       ((env.rec_size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull);
-}
-
-static int ringbuf_pin(const char *dir)
-{
-	return rlb_pin_common(dir, ctx.link, ctx.skel->maps.rlb_counters,
-			      ctx.skel->maps.rlb_ringbuf);
+	return ringbuf.size / ((env.rec_size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull);
 }
 
 /* Open the pinned ring the way the variant reads it. */
@@ -324,14 +461,12 @@ static int ringbuf_recover(const char *dir)
 
 static void ringbuf_teardown(void)
 {
-	bpf_link__destroy(ctx.link);
-	ctx.link = NULL;
 	ring_buffer__free(ctx.rb);
 	ctx.rb = NULL;
 	if (ctx.cons_page && ctx.cons_page != MAP_FAILED)
 		munmap(ctx.cons_page, ctx.page);
 	if (ctx.prod_area && ctx.prod_area != MAP_FAILED)
-		munmap(ctx.prod_area, ctx.page + 2 * env.ringbuf.size);
+		munmap(ctx.prod_area, ctx.page + 2 * ringbuf.size);
 	ctx.cons_page = ctx.prod_area = NULL;
 	if (ctx.epfd >= 0)
 		close(ctx.epfd);
@@ -339,40 +474,59 @@ static void ringbuf_teardown(void)
 	if (ctx.pinned_fd >= 0)
 		close(ctx.pinned_fd);
 	ctx.pinned_fd = -1;
-	rlb_ringbuf__destroy(ctx.skel);
-	ctx.skel = NULL;
 }
 
-#define RINGBUF_BENCH(_name, _reader, _overwrite, _desc, _setup, _consumer) \
-	{                                                                   \
-		.name = _name,                                              \
-		.mechanism = "ringbuf",                                     \
-		.reader = _reader,                                          \
-		.desc = _desc,                                              \
-		.overwrite = _overwrite,                                    \
-		.argp = &bench_ringbuf_argp,                                \
-		.validate = ringbuf_validate,                               \
-		.setup = _setup,                                            \
-		.producer_thread = rlb_producer_thread,                     \
-		.consumer_thread = _consumer,                               \
-		.measure = rlb_measure_common,                              \
-		.account = ringbuf_account,                                 \
-		.buffer_bytes = ringbuf_bytes,                              \
-		.capacity = ringbuf_capacity,                               \
-		.pin = ringbuf_pin,                                         \
-		.recover = ringbuf_recover,                                 \
-		.teardown = ringbuf_teardown,                               \
-		.has_consumer = true,                                       \
-	}
+static const struct rlb_run ringbuf_run = {
+	.account = ringbuf_account,
+	.buffer_bytes = ringbuf_bytes,
+	.capacity = ringbuf_capacity,
+	.buf_map = "rlb_ringbuf",
+	.recover = ringbuf_recover,
+	.teardown = ringbuf_teardown,
+};
+#endif /* RLB_OPTIONS_ONLY */
 
-const struct bench bench_ringbuf_libbpf =
-	RINGBUF_BENCH("ringbuf-libbpf", "libbpf", false,
-		      "ring buffer, libbpf ring_buffer__poll (epoll)",
-		      libbpf_setup, libbpf_consumer);
-const struct bench bench_ringbuf_busy =
-	RINGBUF_BENCH("ringbuf-busy", "busy", false,
-		      "ring buffer, libbpf ring_buffer__consume busy-poll",
-		      libbpf_setup, busy_consumer);
-const struct bench bench_ringbuf_custom = RINGBUF_BENCH(
-	"ringbuf-custom", "custom", true,
-	"ring buffer, own mmap reader (epoll)", custom_setup, custom_consumer);
+static const struct rlb_variant ringbuf_variants[] = {
+	{
+		.name = "ringbuf-libbpf",
+		.reader = "libbpf",
+		.desc = "ring buffer, libbpf ring_buffer__poll (epoll)",
+		.compat = true,
+		.live_consumer = true,
+		.setup = RLB_RUN(libbpf_setup),
+		.consumer = RLB_RUN(libbpf_consumer),
+	},
+	{
+		.name = "ringbuf-busy",
+		.reader = "busy",
+		.desc = "ring buffer, libbpf ring_buffer__consume busy-poll",
+		.live_consumer = true,
+		.setup = RLB_RUN(libbpf_setup),
+		.consumer = RLB_RUN(busy_consumer),
+	},
+	{
+		.name = "ringbuf-custom",
+		.reader = "custom",
+		.desc = "ring buffer, own mmap reader (epoll)",
+		.overwrite = true,
+		.compat = true,
+		.live_consumer = true,
+		.setup = RLB_RUN(custom_setup),
+		.consumer = RLB_RUN(custom_consumer),
+	},
+	{},
+};
+
+const struct rlb_mech rlb_mech_ringbuf = {
+	.name = "ringbuf",
+	.title = "ring buffer",
+	.variants = ringbuf_variants,
+	.argp = &ringbuf_argp,
+	.defaults = ringbuf_defaults,
+	.compat = ringbuf_compat,
+	.policy = ringbuf_policy,
+	.check = ringbuf_check,
+	.label = ringbuf_label,
+	.params = ringbuf_params,
+	.run = RLB_RUN(&ringbuf_run),
+};

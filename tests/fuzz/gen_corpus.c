@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bench.h"
+#include "relay_parse.h"
 
 static unsigned char out[16384];
 static size_t out_len;

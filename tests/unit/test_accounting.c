@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "bench.h"
+#include "consumer.h"
 
 static struct rlb_consumer c;
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "bench.h"
+#include "relay_parse.h"
 
 #define SUBBUF 4096
 
