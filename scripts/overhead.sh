@@ -95,13 +95,20 @@ detach() {
 	tracer=""
 }
 
+# each bench's mechanism, and whether a reader runs beside its producers
+variants=$("$bench" --list --json) || die "cannot list the bench's variants"
+variant() { jq -r --arg b "$1" '.[] | select(.name == $b) | "\(.mechanism) \(.live_consumer)"' <<<"$variants"; }
+for b in $benchs; do
+	[ -n "$(variant "$b")" ] || lib_bad "unknown bench '$b' (try $bench --list)"
+done
+
 echo "overhead: $runs runs of $calls getpgid calls per configuration" >&2
 measure none none none
 for b in $benchs; do
-	mech=${b%%-*}
+	read -r mech live <<<"$(variant "$b")"
 	extra=()
 	[ "$mech" != relay ] || extra=(--overwrite)	# mmap streams in overwrite mode
-	if [ "$mech" != percpu ]; then
+	if [ "$live" = true ]; then
 		echo "overhead: $b with its reader" >&2
 		attach "$b" "${extra[@]}"
 		measure "$b" "$mech" yes
