@@ -48,11 +48,7 @@ static error_t perfbuf_parse(int key, char *arg, struct argp_state *state)
 	case OPT_PB_PAGES:
 		if (opt_u32("pb-pages", arg, 1, 1u << 18, &perfbuf.pages))
 			return EINVAL;
-		if (perfbuf.pages & (perfbuf.pages - 1))
-			return rlb_fail(
-				"invalid value for --pb-pages: '%s' (not a power of 2)",
-				arg);
-		return 0;
+		return opt_pow2("pb-pages", arg, perfbuf.pages);
 	case OPT_PB_WAKEUP:
 		return opt_u32("pb-wakeup", arg, 1, 1u << 30, &perfbuf.wakeup);
 	default:

@@ -58,29 +58,16 @@ static const char *notify_name(int mode)
 	return notify_names[mode];
 }
 
-static int notify_mode(const char *name)
-{
-	int i;
-
-	for (i = 0; i < (int)ARRAY_SIZE(notify_names); i++)
-		if (!strcmp(name, notify_names[i]))
-			return i;
-	return -1;
-}
-
 static error_t ringbuf_parse(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case OPT_RB_SIZE:
 		if (opt_u64("rb-size", arg, 4096, 1ull << 30, &ringbuf.size))
 			return EINVAL;
-		if (ringbuf.size & (ringbuf.size - 1))
-			return rlb_fail(
-				"invalid value for --rb-size: '%s' (not a power of 2)",
-				arg);
-		return 0;
+		return opt_pow2("rb-size", arg, ringbuf.size);
 	case OPT_RB_NOTIFY:
-		ringbuf.notify = notify_mode(arg);
+		ringbuf.notify = rlb_name_index(notify_names,
+						ARRAY_SIZE(notify_names), arg);
 		if (ringbuf.notify < 0)
 			return rlb_fail("invalid value for --rb-notify: '%s'",
 					arg);
@@ -255,16 +242,6 @@ static int libbpf_open(int map_fd)
 	return 0;
 }
 
-static int libbpf_setup(void)
-{
-	int err = rlb_producer_load(ringbuf_prepare);
-
-	/* The no-reader loader leaves the ring to its pin alone. */
-	if (!err && env.scenario != SCEN_NO_READER)
-		err = libbpf_open(ring_fd());
-	return err ? err : rlb_producer_attach();
-}
-
 static void *libbpf_consumer(void *arg)
 {
 	struct rlb_consumer *c = arg;
@@ -311,12 +288,20 @@ static int custom_open(int fd)
 	return 0;
 }
 
-static int custom_setup(void)
+/* The ring, opened the way the bench's variant reads it. */
+static int reader_open(int fd)
+{
+	return strcmp(env.variant->reader, "custom") ? libbpf_open(fd) :
+						       custom_open(fd);
+}
+
+static int ringbuf_setup(void)
 {
 	int err = rlb_producer_load(ringbuf_prepare);
 
+	/* The no-reader loader leaves the ring to its pin alone. */
 	if (!err && env.scenario != SCEN_NO_READER)
-		err = custom_open(ring_fd());
+		err = reader_open(ring_fd());
 	return err ? err : rlb_producer_attach();
 }
 
@@ -454,9 +439,7 @@ static int ringbuf_recover(const char *dir)
 	ctx.pinned_fd = rlb_open_pinned_buf(dir);
 	if (ctx.pinned_fd < 0)
 		return EXIT_ENV;
-	if (!strcmp(env.bench_name, "ringbuf-custom"))
-		return custom_open(ctx.pinned_fd);
-	return libbpf_open(ctx.pinned_fd);
+	return reader_open(ctx.pinned_fd);
 }
 
 static void ringbuf_teardown(void)
@@ -493,7 +476,7 @@ static const struct rlb_variant ringbuf_variants[] = {
 		.desc = "ring buffer, libbpf ring_buffer__poll (epoll)",
 		.compat = true,
 		.live_consumer = true,
-		.setup = RLB_RUN(libbpf_setup),
+		.setup = RLB_RUN(ringbuf_setup),
 		.consumer = RLB_RUN(libbpf_consumer),
 	},
 	{
@@ -501,7 +484,7 @@ static const struct rlb_variant ringbuf_variants[] = {
 		.reader = "busy",
 		.desc = "ring buffer, libbpf ring_buffer__consume busy-poll",
 		.live_consumer = true,
-		.setup = RLB_RUN(libbpf_setup),
+		.setup = RLB_RUN(ringbuf_setup),
 		.consumer = RLB_RUN(busy_consumer),
 	},
 	{
@@ -511,7 +494,7 @@ static const struct rlb_variant ringbuf_variants[] = {
 		.overwrite = true,
 		.compat = true,
 		.live_consumer = true,
-		.setup = RLB_RUN(custom_setup),
+		.setup = RLB_RUN(ringbuf_setup),
 		.consumer = RLB_RUN(custom_consumer),
 	},
 	{},

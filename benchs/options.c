@@ -143,6 +143,25 @@ int opt_u32(const char *name, const char *arg, u64 min, u64 max, u32 *out)
 	return 0;
 }
 
+int opt_pow2(const char *name, const char *arg, u64 v)
+{
+	if (v & (v - 1))
+		return rlb_fail(
+			"invalid value for --%s: '%s' (not a power of 2)", name,
+			arg);
+	return 0;
+}
+
+int rlb_name_index(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], name))
+			return (int)i;
+	return -1;
+}
+
 static int opt_int(const char *name, const char *arg, u64 min, u64 max,
 		   int *out)
 {
@@ -232,15 +251,16 @@ static int policy_parse(const char *arg)
 		const char *suffix;
 		u64 mult;
 	} units[] = { { "", 1 }, { "KiB", 1024 }, { "MiB", 1024 * 1024 } };
+	int kind = rlb_name_index(policy_names, ARRAY_SIZE(policy_names), arg);
 	char num[32];
 	size_t i, n;
 	u64 v;
 
-	for (i = POLICY_EVERY; i < ARRAY_SIZE(policy_names); i++)
-		if (i != POLICY_BATCH && !strcmp(arg, policy_names[i])) {
-			env.policy.kind = (int)i;
-			return 0;
-		}
+	/* native is the absence of --policy; batch needs its bytes */
+	if (kind != -1 && kind != POLICY_NATIVE && kind != POLICY_BATCH) {
+		env.policy.kind = kind;
+		return 0;
+	}
 	if (strncmp(arg, "batch:", 6))
 		return rlb_fail(
 			"invalid value for --policy: '%s' (every, batch:BYTES, none, busy)",
@@ -301,16 +321,14 @@ static const char *const compat_modes[] = { "parallel", "sampled", "b2b",
 
 static int compat_mode(const char *arg)
 {
-	size_t i;
+	int i = rlb_name_index(compat_modes, ARRAY_SIZE(compat_modes), arg);
 
-	for (i = 0; i < ARRAY_SIZE(compat_modes); i++)
-		if (!strcmp(arg, compat_modes[i])) {
-			env.compat = compat_modes[i];
-			return 0;
-		}
-	return rlb_fail(
-		"invalid value for --compat: '%s' (parallel|sampled|b2b|b2b-sampled)",
-		arg);
+	if (i < 0)
+		return rlb_fail(
+			"invalid value for --compat: '%s' (parallel|sampled|b2b|b2b-sampled)",
+			arg);
+	env.compat = compat_modes[i];
+	return 0;
 }
 
 static int compat_apply(void)
@@ -534,16 +552,13 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_POLL_MS:
 		return opt_u32("poll-ms", arg, 1, 60000, &env.poll_ms);
-	case OPT_SCENARIO: {
-		int i;
-
-		for (i = 0; i < (int)ARRAY_SIZE(scenario_names); i++)
-			if (!strcmp(arg, scenario_names[i])) {
-				env.scenario = i;
-				return 0;
-			}
-		return rlb_fail("invalid value for --scenario: '%s'", arg);
-	}
+	case OPT_SCENARIO:
+		env.scenario = rlb_name_index(scenario_names,
+					      ARRAY_SIZE(scenario_names), arg);
+		if (env.scenario < 0)
+			return rlb_fail("invalid value for --scenario: '%s'",
+					arg);
+		return 0;
 	case OPT_COUNT_ONLY:
 		env.count_only = true;
 		return 0;
@@ -559,11 +574,7 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case OPT_LAT_EVERY:
 		if (opt_u32("lat-every", arg, 1, 4096, &env.lat_every))
 			return EINVAL;
-		if (env.lat_every & (env.lat_every - 1))
-			return rlb_fail(
-				"invalid value for --lat-every: '%s' (not a power of 2)",
-				arg);
-		return 0;
+		return opt_pow2("lat-every", arg, env.lat_every);
 	case OPT_JSON:
 		env.json = true;
 		return 0;

@@ -119,5 +119,9 @@ bool rlb_given(const struct argp *argp, int key);
 /* Number options: a value of min..max, or rlb_fail() naming --name. */
 int opt_u64(const char *name, const char *arg, u64 min, u64 max, u64 *out);
 int opt_u32(const char *name, const char *arg, u64 min, u64 max, u32 *out);
+/* v, the value of arg, is a power of two, or rlb_fail() naming --name. */
+int opt_pow2(const char *name, const char *arg, u64 v);
+/* The index of name in a table of n names (NULL entries skipped), or -1. */
+int rlb_name_index(const char *const *names, size_t n, const char *name);
 
 #endif /* RLB_PLUGIN_H */
