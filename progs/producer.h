@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * producer.h: the producer logic shared by every rb_*.bpf.c.  Each object
- * defines RLB_OUTPUT(rec, size, seq) -- the only line that differs between
- * mechanisms -- and then includes this file.
+ * producer.h: the producer logic shared by every rlb_*.bpf.c.  Each object
+ * includes this file, then defines its map and rlb_output() -- the only
+ * code that differs between mechanisms.
  */
 #ifndef RLB_PRODUCER_H
 #define RLB_PRODUCER_H
