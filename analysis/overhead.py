@@ -1,5 +1,5 @@
 """analysis.overhead: what tracing costs the traced application, from
-overhead.jsonl (scripts/overhead.sh: hyperfine timing `rb_workload CALLS`,
+overhead.jsonl (scripts/overhead.sh: hyperfine timing `rlb_workload CALLS`,
 CALLS getpgid() calls, untraced and with each mechanism's producer
 attached to every process).
 

@@ -209,7 +209,7 @@ def overhead_table(lines, results, rounds):
                 "measured (`scripts/run_all.sh` without `--only`/`--mechanisms` measures it)."]
     rows = overhead.reconcile(lines, results, rounds)
     out = ["", "### Traced-application overhead", "",
-           "hyperfine timed `rb_workload` (getpgid() calls) untraced and with each producer "
+           "hyperfine timed `rlb_workload` (getpgid() calls) untraced and with each producer "
            "attached to every process. Medians of the runs with bootstrap 95 % intervals; per "
            "call: (traced - untraced) / calls. Beside it the bench's own producer cost of the "
            "same bench (BPF program run time per record): the difference is what a traced call "

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bench_perfbuf.c: perf buffer consumers -- libbpf perf_buffer, and our own
- * reader of the per-CPU perf rings.
+/*
+ * bench_perfbuf.c: the perf buffer (BPF_MAP_TYPE_PERF_EVENT_ARRAY), read by
+ * libbpf's perf_buffer and by our own reader of the per-CPU perf rings.
  */
-#include <errno.h>
+#include <argp.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include "json.h"
+#include "plugin.h"
+#ifndef RLB_OPTIONS_ONLY
+#include <errno.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -14,9 +19,125 @@
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bench.h"
-#include "rb_perfbuf.skel.h"
+#include "perf_parse.h"
+#include "pin.h"
+#include "loader.h"
+#include "run.h"
+#endif
 
+static struct {
+	u32 pages; /* data pages per CPU, power of two */
+	u32 wakeup; /* wakeup_events */
+	u64 watermark; /* wakeup_watermark in bytes; 0: use wakeup */
+} perfbuf;
+
+/* ---- options ---- */
+enum { OPT_PB_PAGES = 1100, OPT_PB_WAKEUP };
+
+static const struct argp_option perfbuf_opts[] = {
+	{ "pb-pages", OPT_PB_PAGES, "N", 0,
+	  "data pages per CPU, power of 2 (default 128)" },
+	{ "pb-wakeup", OPT_PB_WAKEUP, "N", 0,
+	  "wake the consumer every N records (default 1)" },
+	{},
+};
+
+static error_t perfbuf_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case OPT_PB_PAGES:
+		if (opt_u32("pb-pages", arg, 1, 1u << 18, &perfbuf.pages))
+			return EINVAL;
+		return opt_pow2("pb-pages", arg, perfbuf.pages);
+	case OPT_PB_WAKEUP:
+		return opt_u32("pb-wakeup", arg, 1, 1u << 30, &perfbuf.wakeup);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp perfbuf_argp = { .options = perfbuf_opts,
+					  .parser = perfbuf_parse };
+
+static bool given(int key)
+{
+	return rlb_given(&perfbuf_argp, key);
+}
+
+static void perfbuf_defaults(void)
+{
+	perfbuf.pages = 128;
+	perfbuf.wakeup = 1;
+	perfbuf.watermark = 0;
+}
+
+/* The kernel bench's perf buffer: 128 pages per CPU; sampled wakes every
+ * 500 records.
+ */
+static int perfbuf_compat(bool sampled, bool own)
+{
+	if (!given(OPT_PB_PAGES))
+		perfbuf.pages = 128;
+	if (!given(OPT_PB_WAKEUP))
+		perfbuf.wakeup = sampled ? RLB_COMPAT_SAMPLE : 1;
+	return 0;
+}
+
+static int perfbuf_policy(const struct rlb_variant *v)
+{
+	u64 batch = env.policy.batch_bytes, ring = (u64)perfbuf.pages * 4096;
+	int kind = env.policy.kind;
+	char name[48];
+
+	policy_name(name, sizeof(name));
+	if (given(OPT_PB_WAKEUP))
+		return rlb_fail("--policy replaces --pb-wakeup");
+	/* a backward ring is paused and read on a timer, never woken */
+	if (env.overwrite && kind != POLICY_NONE && kind != POLICY_BUSY)
+		return rlb_fail(
+			"a backward perf ring (--overwrite) is read on a timer: its policies are none and busy, not '%s'",
+			name);
+	perfbuf.wakeup = kind == POLICY_EVERY ? 1 : 0;
+	/* none/busy: a wakeup only if a whole ring is waiting */
+	perfbuf.watermark = kind == POLICY_BATCH ? batch :
+			    kind == POLICY_EVERY ? 0 :
+						   ring;
+	if (kind == POLICY_BATCH && batch >= ring)
+		return rlb_fail(
+			"--policy %s: the batch must be smaller than a CPU's ring (--pb-pages)",
+			name);
+	return 0;
+}
+
+static int perfbuf_check(const struct rlb_variant *v)
+{
+	/* libbpf's perf_buffer reads forward rings only. */
+	if (env.overwrite && strcmp(v->name, "perfbuf-custom"))
+		return rlb_fail(
+			"perf buffer overwrite (write_backward) needs perfbuf-custom");
+	if (env.consumers != 1 && !strcmp(v->name, "perfbuf-libbpf"))
+		return rlb_fail("perfbuf-libbpf supports exactly one consumer");
+	return 0;
+}
+
+static void perfbuf_label(char *buf, size_t len)
+{
+	if (perfbuf.watermark)
+		snprintf(buf, len, "watermark/%llu",
+			 (unsigned long long)perfbuf.watermark);
+	else
+		snprintf(buf, len, "wakeup/%u", perfbuf.wakeup);
+}
+
+static void perfbuf_params(struct json *j)
+{
+	json_u64(j, "pb_pages", perfbuf.pages);
+	json_u64(j, "pb_wakeup", perfbuf.wakeup);
+	json_u64(j, "pb_watermark", perfbuf.watermark);
+}
+
+#ifndef RLB_OPTIONS_ONLY
+/* ---- run time ---- */
 struct perf_sample_raw {
 	struct perf_event_header header;
 	u32 size;
@@ -31,31 +152,13 @@ struct perf_ring {
 };
 
 static struct {
-	struct rb_perfbuf *skel;
-	struct bpf_link *link;
 	struct perf_buffer *pb;
-	struct perf_ring rings[RB_MAX_CPUS];
+	struct perf_ring rings[RLB_MAX_CPUS];
 	int nrings;
-	int epfd[RB_MAX_THREADS];
+	int epfd[RLB_MAX_THREADS];
 	u64 page;
 	u64 kernel_lost; /* PERF_RECORD_LOST totals, for information */
 } ctx;
-
-static int perfbuf_validate(void)
-{
-	/* libbpf's perf_buffer reads forward rings only. */
-	if (env.overwrite && strcmp(env.bench_name, "perfbuf-custom")) {
-		fprintf(stderr,
-			"perf buffer overwrite (write_backward) needs perfbuf-custom\n");
-		return EXIT_USAGE;
-	}
-	if (env.consumers != 1 && !strcmp(env.bench_name, "perfbuf-libbpf")) {
-		fprintf(stderr,
-			"perfbuf-libbpf supports exactly one consumer\n");
-		return EXIT_USAGE;
-	}
-	return 0;
-}
 
 static void perf_attr(struct perf_event_attr *attr)
 {
@@ -66,18 +169,18 @@ static void perf_attr(struct perf_event_attr *attr)
 	attr->sample_type = PERF_SAMPLE_RAW;
 	attr->sample_period = 1;
 	/* notification policy: every N records, or once N bytes are waiting */
-	if (env.perfbuf.watermark) {
+	if (perfbuf.watermark) {
 		attr->watermark = 1;
-		attr->wakeup_watermark = env.perfbuf.watermark;
+		attr->wakeup_watermark = perfbuf.watermark;
 	} else {
-		attr->wakeup_events = env.perfbuf.wakeup;
+		attr->wakeup_events = perfbuf.wakeup;
 	}
 	/* With a read-only mapping this is perf's overwrite mode. */
 	attr->write_backward = env.overwrite;
 }
 
 /* One perf record: a sample carries our record, LOST counts kernel drops. */
-static void handle_event(struct rb_consumer *c,
+static void handle_event(struct rlb_consumer *c,
 			 const struct perf_event_header *e)
 {
 	const struct perf_sample_raw *s = (const void *)e;
@@ -103,59 +206,43 @@ static enum bpf_perf_event_ret on_event(void *c, int cpu,
 	return LIBBPF_PERF_EVENT_CONT;
 }
 
-static int load_producer(void)
+static int buf_fd(void)
 {
-	ctx.page = sysconf(_SC_PAGESIZE);
-	ctx.skel = rb_perfbuf__open();
-	if (!ctx.skel) {
-		fprintf(stderr, "cannot open perfbuf skeleton: %s\n",
-			strerror(errno));
-		return EXIT_ENV;
-	}
-	RB_SET_KNOBS(ctx.skel);
-	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
-	if (rb_perfbuf__load(ctx.skel)) {
-		fprintf(stderr, "cannot load perfbuf producer: %s\n",
-			strerror(errno));
-		return EXIT_ENV;
-	}
-	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
-	return 0;
+	return bpf_map__fd(rlb_producer_map("rlb_perfbuf"));
 }
 
 static int libbpf_setup(void)
 {
 	struct perf_event_attr attr;
-	int err = load_producer();
+	int err = rlb_producer_load(NULL);
 
 	if (err)
 		return err;
 	perf_attr(&attr);
-	ctx.pb = perf_buffer__new_raw(bpf_map__fd(ctx.skel->maps.rb_perfbuf),
-				      env.perfbuf.pages, &attr, on_event,
-				      &rb_consumers[0], NULL);
+	ctx.page = sysconf(_SC_PAGESIZE);
+	ctx.pb = perf_buffer__new_raw(buf_fd(), perfbuf.pages, &attr, on_event,
+				      &rlb_consumers[0], NULL);
 	if (!ctx.pb) {
 		fprintf(stderr, "cannot create perf_buffer: %s\n",
 			strerror(errno));
 		return EXIT_ENV;
 	}
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
-			 &ctx.link);
+	return rlb_producer_attach();
 }
 
 static void *libbpf_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 	int n;
 
-	while (!flag_get(rb_stop_consumers)) {
-		n = perf_buffer__poll(ctx.pb, rb_poll_timeout(&env));
+	while (!flag_get(rlb_stop_consumers)) {
+		n = perf_buffer__poll(ctx.pb, rlb_poll_timeout(&env));
 		if (n > 0)
-			rb_store(&c->wakeups,
-				 c->wakeups + n); /* rings that woke us */
+			rlb_store(&c->wakeups,
+				  c->wakeups + n); /* rings that woke us */
 		else if (n == 0) /* no wakeup came: poll, as the policy says */
 			perf_buffer__consume(ctx.pb);
-		rb_b2b_trigger();
+		rlb_b2b_trigger();
 	}
 	if (ctx.pb) /* no-reader: nothing survived the loader */
 		perf_buffer__consume(ctx.pb);
@@ -174,7 +261,7 @@ static int open_ring(int cpu, int map_fd, int epfd)
 			PERF_FLAG_FD_CLOEXEC);
 	if (r->fd < 0)
 		return -1;
-	r->base = mmap(NULL, (env.perfbuf.pages + 1) * ctx.page,
+	r->base = mmap(NULL, (perfbuf.pages + 1) * ctx.page,
 		       env.overwrite ? PROT_READ : PROT_READ | PROT_WRITE,
 		       MAP_SHARED, r->fd, 0);
 	if (r->base == MAP_FAILED) {
@@ -188,7 +275,7 @@ static int open_ring(int cpu, int map_fd, int epfd)
 	 * Its passes note at most one record per header-sized step.
 	 */
 	if (env.overwrite) {
-		r->offs = malloc((env.perfbuf.pages * ctx.page /
+		r->offs = malloc((perfbuf.pages * ctx.page /
 					  sizeof(struct perf_event_header) +
 				  1) *
 				 sizeof(*r->offs));
@@ -199,29 +286,29 @@ static int open_ring(int cpu, int map_fd, int epfd)
 
 static int custom_setup(void)
 {
-	int err = load_producer(), cpu, i, map_fd;
+	int err = rlb_producer_load(NULL), cpu, i, map_fd;
 
 	if (err)
 		return err;
-	for (i = 0; i < RB_MAX_THREADS; i++)
+	ctx.page = sysconf(_SC_PAGESIZE);
+	for (i = 0; i < RLB_MAX_THREADS; i++)
 		ctx.epfd[i] = -1;
 	for (i = 0; i < env.consumers; i++) {
 		ctx.epfd[i] = epoll_create1(EPOLL_CLOEXEC);
 		if (ctx.epfd[i] < 0)
 			goto fail;
 	}
-	map_fd = bpf_map__fd(ctx.skel->maps.rb_perfbuf);
+	map_fd = buf_fd();
 	ctx.nrings = libbpf_num_possible_cpus();
-	if (ctx.nrings > RB_MAX_CPUS)
-		ctx.nrings = RB_MAX_CPUS;
+	if (ctx.nrings > RLB_MAX_CPUS)
+		ctx.nrings = RLB_MAX_CPUS;
 	for (cpu = 0; cpu < ctx.nrings; cpu++)
 		ctx.rings[cpu].fd = -1;
 	/* CPU c is read by consumer c % consumers: each ring has one reader. */
 	for (cpu = 0; cpu < ctx.nrings; cpu++)
 		if (open_ring(cpu, map_fd, ctx.epfd[cpu % env.consumers]))
 			goto fail;
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
-			 &ctx.link);
+	return rlb_producer_attach();
 fail:
 	fprintf(stderr, "cannot set up perf rings: %s\n", strerror(errno));
 	return EXIT_ENV;
@@ -230,11 +317,11 @@ fail:
 /* Read one ring from data_tail to data_head.  A record that wraps around the
  * end is copied out: the only copy, and unavoidable without a double map.
  */
-static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
+static void ring_drain(struct rlb_consumer *c, struct perf_ring *r)
 {
-	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
+	static __thread u64 wrapbuf[(RLB_REC_MAX + 64) / 8];
 	struct perf_event_mmap_page *meta = r->base;
-	u64 size = env.perfbuf.pages * ctx.page, head, tail;
+	u64 size = perfbuf.pages * ctx.page, head, tail;
 	const char *data = (const char *)r->base + ctx.page;
 
 	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
@@ -261,10 +348,10 @@ static void ring_drain(struct rb_consumer *c, struct perf_ring *r)
  * the end of the ring.  Its size is read again here: the walk that found
  * pos checked an earlier read of shared memory, which bounds nothing now.
  */
-static void handle_at(struct rb_consumer *c, const char *data, u64 size,
+static void handle_at(struct rlb_consumer *c, const char *data, u64 size,
 		      u64 pos)
 {
-	static __thread u64 wrapbuf[(RB_REC_MAX + 64) / 8];
+	static __thread u64 wrapbuf[(RLB_REC_MAX + 64) / 8];
 	const struct perf_event_header *e;
 
 	e = perf_record_at(data, size, pos, wrapbuf, sizeof(wrapbuf));
@@ -285,11 +372,11 @@ static void handle_at(struct rb_consumer *c, const char *data, u64 size,
  * below head, which in a full ring is over its oldest bytes: keep clear of
  * two records there (one in flight, one nested in it).
  */
-static void backward_drain(struct rb_consumer *c, struct perf_ring *r,
+static void backward_drain(struct rlb_consumer *c, struct perf_ring *r,
 			   bool live)
 {
 	struct perf_event_mmap_page *meta = r->base;
-	u64 size = env.perfbuf.pages * ctx.page, head, avail, off = 0;
+	u64 size = perfbuf.pages * ctx.page, head, avail, off = 0;
 	u64 margin = 2 * (sizeof(struct perf_event_header) +
 			  ((4 + env.rec_size + 7) & ~7ull));
 	const char *data = (const char *)r->base + ctx.page;
@@ -309,7 +396,7 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r,
 			(const void *)(data + (head + off) % size);
 
 		/* The oldest record may have lost its start to the newest. */
-		if (e->size < sizeof(*e) || e->size > RB_REC_MAX + 64 ||
+		if (e->size < sizeof(*e) || e->size > RLB_REC_MAX + 64 ||
 		    off + e->size > avail)
 			break;
 		r->offs[n++] = off;
@@ -322,7 +409,7 @@ static void backward_drain(struct rb_consumer *c, struct perf_ring *r,
 }
 
 /* live: producers may still be writing (false for the drain after they stop) */
-static void drain_mine(struct rb_consumer *c, bool live)
+static void drain_mine(struct rlb_consumer *c, bool live)
 {
 	int cpu;
 
@@ -335,16 +422,16 @@ static void drain_mine(struct rb_consumer *c, bool live)
 
 static void *custom_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
-	struct epoll_event evs[RB_MAX_CPUS];
+	struct rlb_consumer *c = arg;
+	struct epoll_event evs[RLB_MAX_CPUS];
 	int n, i;
 
-	while (!flag_get(rb_stop_consumers)) {
-		rb_b2b_trigger();
-		n = epoll_wait(ctx.epfd[c->idx], evs, RB_MAX_CPUS,
-			       rb_poll_timeout(&env));
+	while (!flag_get(rlb_stop_consumers)) {
+		rlb_b2b_trigger();
+		n = epoll_wait(ctx.epfd[c->idx], evs, RLB_MAX_CPUS,
+			       rlb_poll_timeout(&env));
 		if (n > 0)
-			rb_store(&c->wakeups, c->wakeups + n);
+			rlb_store(&c->wakeups, c->wakeups + n);
 		/* A backward ring never fills, so a wakeup says nothing a timer
 		 * does not: its epoll set is empty and it is read every --poll-ms.
 		 */
@@ -360,14 +447,14 @@ static void *custom_consumer(void *arg)
 
 static void perfbuf_account(struct loss_accounting *a)
 {
-	rb_account_common(rb_counters_fd, a);
+	rlb_account_common(a);
 	/* Consumers drained after the producers stopped: nothing is left. */
 	a->in_buffer = 0;
 }
 
 static u64 perfbuf_bytes(void)
 {
-	return (u64)libbpf_num_possible_cpus() * (env.perfbuf.pages + 1) *
+	return (u64)libbpf_num_possible_cpus() * (perfbuf.pages + 1) *
 	       sysconf(_SC_PAGESIZE);
 }
 
@@ -377,14 +464,7 @@ static u64 perfbuf_capacity(int ncpus)
 	u64 slot = sizeof(struct perf_event_header) +
 		   ((4 + env.rec_size + 7) & ~7ull);
 
-	return (u64)ncpus *
-	       (env.perfbuf.pages * (u64)sysconf(_SC_PAGESIZE) / slot);
-}
-
-static int perfbuf_pin(const char *dir)
-{
-	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters,
-			     ctx.skel->maps.rb_perfbuf);
+	return (u64)ncpus * (perfbuf.pages * (u64)sysconf(_SC_PAGESIZE) / slot);
 }
 
 /* The perf events belonged to the loader's files: when it exited, the kernel
@@ -392,7 +472,7 @@ static int perfbuf_pin(const char *dir)
  */
 static int perfbuf_recover(const char *dir)
 {
-	int fd = rb_open_pinned_buf(dir);
+	int fd = rlb_open_pinned_buf(dir);
 
 	if (fd < 0)
 		return EXIT_ENV;
@@ -407,55 +487,67 @@ static void perfbuf_teardown(void)
 {
 	int i;
 
-	bpf_link__destroy(ctx.link);
-	ctx.link = NULL;
 	perf_buffer__free(ctx.pb);
 	ctx.pb = NULL;
 	for (i = 0; i < ctx.nrings; i++) {
 		if (ctx.rings[i].base)
 			munmap(ctx.rings[i].base,
-			       (env.perfbuf.pages + 1) * ctx.page);
+			       (perfbuf.pages + 1) * ctx.page);
 		if (ctx.rings[i].fd >= 0)
 			close(ctx.rings[i].fd);
 		free(ctx.rings[i].offs);
 		ctx.rings[i].offs = NULL;
 	}
 	ctx.nrings = 0;
-	for (i = 0; i < RB_MAX_THREADS; i++)
+	for (i = 0; i < RLB_MAX_THREADS; i++)
 		if (ctx.epfd[i] > 0)
 			close(ctx.epfd[i]);
 	memset(ctx.epfd, 0, sizeof(ctx.epfd));
-	rb_perfbuf__destroy(ctx.skel);
-	ctx.skel = NULL;
 }
 
-#define PERFBUF_BENCH(_name, _reader, _overwrite, _desc, _setup, _consumer) \
-	{                                                                   \
-		.name = _name,                                              \
-		.mechanism = "perfbuf",                                     \
-		.reader = _reader,                                          \
-		.desc = _desc,                                              \
-		.overwrite = _overwrite,                                    \
-		.argp = &bench_perfbuf_argp,                                \
-		.validate = perfbuf_validate,                               \
-		.setup = _setup,                                            \
-		.producer_thread = rb_producer_thread,                      \
-		.consumer_thread = _consumer,                               \
-		.measure = rb_measure_common,                               \
-		.account = perfbuf_account,                                 \
-		.buffer_bytes = perfbuf_bytes,                              \
-		.capacity = perfbuf_capacity,                               \
-		.pin = perfbuf_pin,                                         \
-		.recover = perfbuf_recover,                                 \
-		.teardown = perfbuf_teardown,                               \
-		.has_consumer = true,                                       \
-	}
+static const struct rlb_run perfbuf_run = {
+	.account = perfbuf_account,
+	.buffer_bytes = perfbuf_bytes,
+	.capacity = perfbuf_capacity,
+	.buf_map = "rlb_perfbuf",
+	.recover = perfbuf_recover,
+	.teardown = perfbuf_teardown,
+};
+#endif /* RLB_OPTIONS_ONLY */
 
-const struct bench bench_perfbuf_libbpf =
-	PERFBUF_BENCH("perfbuf-libbpf", "libbpf", false,
-		      "perf buffer, libbpf perf_buffer__poll (epoll)",
-		      libbpf_setup, libbpf_consumer);
-const struct bench bench_perfbuf_custom = PERFBUF_BENCH(
-	"perfbuf-custom", "custom", true,
-	"perf buffer, own reader of the per-CPU perf rings (epoll)",
-	custom_setup, custom_consumer);
+static const struct rlb_variant perfbuf_variants[] = {
+	{
+		.name = "perfbuf-libbpf",
+		.reader = "libbpf",
+		.desc = "perf buffer, libbpf perf_buffer__poll (epoll)",
+		.compat = true,
+		.live_consumer = true,
+		.setup = RLB_RUN(libbpf_setup),
+		.consumer = RLB_RUN(libbpf_consumer),
+	},
+	{
+		.name = "perfbuf-custom",
+		.reader = "custom",
+		.desc = "perf buffer, own reader of the per-CPU perf rings (epoll)",
+		.overwrite = true,
+		.compat = true,
+		.live_consumer = true,
+		.setup = RLB_RUN(custom_setup),
+		.consumer = RLB_RUN(custom_consumer),
+	},
+	{},
+};
+
+const struct rlb_mech rlb_mech_perfbuf = {
+	.name = "perfbuf",
+	.title = "perf buffer",
+	.variants = perfbuf_variants,
+	.argp = &perfbuf_argp,
+	.defaults = perfbuf_defaults,
+	.compat = perfbuf_compat,
+	.policy = perfbuf_policy,
+	.check = perfbuf_check,
+	.label = perfbuf_label,
+	.params = perfbuf_params,
+	.run = RLB_RUN(&perfbuf_run),
+};

@@ -1,29 +1,185 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench_relay.c: BPF_MAP_TYPE_RELAY consumers -- mmap with the sub-buffer
- * header protocol, read() stream, and `cat FILE > out` per CPU.  Runs only on
- * the patched kernel (in the VM); elsewhere setup fails with EXIT_ENV.
+ * bench_relay.c: BPF_MAP_TYPE_RELAY (the patch series), read by mmap with
+ * the sub-buffer header protocol, by a read() stream, and by `cat FILE >
+ * out` per CPU.  Runs only on the patched kernel (in the VM); elsewhere
+ * setup fails with EXIT_ENV.
  */
+#include <argp.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include "json.h"
+#include "plugin.h"
+#ifndef RLB_OPTIONS_ONLY
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bench.h"
-#include "rb_relay.skel.h"
+#include "pin.h"
+#include "loader.h"
+#include "relay_parse.h"
+#include "run.h"
+#endif
 
+static struct {
+	u32 subbuf_size;
+	u32 n_subbufs;
+	char dir[64];
+} relay;
+
+/* ---- options ---- */
+enum { OPT_RELAY_SUBBUF = 1200, OPT_RELAY_NSUBBUFS, OPT_RELAY_DIR };
+
+static const struct argp_option relay_opts[] = {
+	{ "relay-subbuf", OPT_RELAY_SUBBUF, "BYTES", 0,
+	  "sub-buffer size, page multiple (default 64 KiB)" },
+	{ "relay-nsubbufs", OPT_RELAY_NSUBBUFS, "N", 0,
+	  "sub-buffers per CPU, 2..1024 (default 8)" },
+	{ "relay-dir", OPT_RELAY_DIR, "NAME", 0,
+	  "debugfs directory name (default rb_relay_<pid>)" },
+	{},
+};
+
+static error_t relay_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case OPT_RELAY_SUBBUF:
+		if (opt_u32("relay-subbuf", arg, 4096, 64u << 20,
+			    &relay.subbuf_size))
+			return EINVAL;
+		if (relay.subbuf_size % 4096)
+			return rlb_fail(
+				"invalid value for --relay-subbuf: '%s' (not a page multiple)",
+				arg);
+		return 0;
+	case OPT_RELAY_NSUBBUFS:
+		return opt_u32("relay-nsubbufs", arg, 2, 1024,
+			       &relay.n_subbufs);
+	case OPT_RELAY_DIR:
+		if (!*arg || strlen(arg) >= sizeof(relay.dir) ||
+		    strchr(arg, '/') || !strcmp(arg, ".") || !strcmp(arg, ".."))
+			return rlb_fail("invalid value for --relay-dir: '%s'",
+					arg);
+		snprintf(relay.dir, sizeof(relay.dir), "%s", arg);
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp relay_argp = { .options = relay_opts,
+					.parser = relay_parse };
+
+static bool given(int key)
+{
+	return rlb_given(&relay_argp, key);
+}
+
+static void relay_defaults(void)
+{
+	relay.subbuf_size = 64 * 1024;
+	relay.n_subbufs = 8;
+	relay.dir[0] = '\0';
+}
+
+/*
+ * --compat: the kernel bench has no relay; the RFC's claims about it are in
+ * that bench's modes, so relay-read and relay-mmap take them too, with 512
+ * KiB per CPU as the perf buffer.  Relay wakes its reader once per
+ * sub-buffer and never per record, so: parallel keeps the 64 KiB
+ * sub-buffer (8 of them); sampled sizes the sub-buffer to hold 500
+ * records, as the others wake every 500; back-to-back, the consumer fired
+ * the batch itself and reads what it wrote without waiting for a wakeup
+ * (the others are woken at once, their wakeup already pending).
+ */
+#define COMPAT_RELAY_BYTES (512u * 1024)
+
+/* The page-multiple sub-buffer that holds RLB_COMPAT_SAMPLE records of
+ * env.rec_size bytes with their headers.
+ */
+static u32 compat_subbuf(void)
+{
+	u64 slot = (sizeof(struct bpf_relay_rec_hdr) + env.rec_size +
+		    BPF_RELAY_ALIGN - 1) &
+		   ~(u64)(BPF_RELAY_ALIGN - 1);
+	u64 bytes =
+		sizeof(struct bpf_relay_subbuf_hdr) + RLB_COMPAT_SAMPLE * slot;
+
+	return (u32)((bytes + 4095) & ~4095ull);
+}
+
+static int relay_compat(bool sampled, bool own)
+{
+	if (!own)
+		return 0;
+	if (!given(OPT_RELAY_SUBBUF))
+		relay.subbuf_size = sampled ? compat_subbuf() : 64 * 1024;
+	if (!given(OPT_RELAY_NSUBBUFS))
+		relay.n_subbufs = COMPAT_RELAY_BYTES / relay.subbuf_size;
+	return 0;
+}
+
+/* Relay wakes its reader at sub-buffer switches: batch is the sub-buffer. */
+static int relay_policy(const struct rlb_variant *v)
+{
+	u64 batch = env.policy.batch_bytes;
+	int kind = env.policy.kind;
+	char name[48];
+
+	policy_name(name, sizeof(name));
+	if (kind == POLICY_EVERY)
+		return rlb_fail(
+			"relay wakes its reader per sub-buffer, not per record: use --policy batch:<sub-buffer bytes>");
+	if (!strcmp(v->name, "relay-cat") && kind != POLICY_NONE)
+		return rlb_fail(
+			"relay-cat reads on a timer: its only policy is none, not '%s'",
+			name);
+	if (kind != POLICY_BATCH)
+		return 0;
+	if (batch % 4096 || batch > (64u << 20))
+		return rlb_fail(
+			"--policy %s: relay's batch is its sub-buffer, a page multiple up to 64 MiB",
+			name);
+	if (given(OPT_RELAY_SUBBUF) && batch != relay.subbuf_size)
+		return rlb_fail(
+			"--policy %s contradicts --relay-subbuf (relay's batch is its sub-buffer)",
+			name);
+	relay.subbuf_size = (u32)batch;
+	return 0;
+}
+
+static int relay_check(const struct rlb_variant *v)
+{
+	if (env.consumers > 1 && !strcmp(v->name, "relay-mmap"))
+		return rlb_fail("relay-mmap supports exactly one consumer");
+	return 0;
+}
+
+/* Woken at sub-buffer switches only, else read every --poll-ms. */
+static void relay_label(char *buf, size_t len)
+{
+	snprintf(buf, len, "subbuf-switch+poll/%ums", env.poll_ms);
+}
+
+static void relay_params(struct json *j)
+{
+	json_u64(j, "relay_subbuf", relay.subbuf_size);
+	json_u64(j, "relay_nsubbufs", relay.n_subbufs);
+}
+
+#ifndef RLB_OPTIONS_ONLY
+/* ---- run time ---- */
 #define DEBUGFS "/sys/kernel/debug"
-#define RELAY_MAP_NAME "rb_relay" /* the map in progs/rb_relay.bpf.c */
+#define RELAY_MAP_NAME "rlb_relay" /* the map in progs/rlb_relay.bpf.c */
 
 struct relay_cpu {
 	int fd;
@@ -36,8 +192,6 @@ struct relay_cpu {
 };
 
 static struct {
-	struct rb_relay *skel;
-	struct bpf_link *link;
 	struct relay_cpu *cpus;
 	int ncpus;
 	char dir[64];
@@ -47,25 +201,16 @@ static struct {
 /* A direct create: libbpf's generic probe uses key_size 4, which the relay
  * map rejects even when it exists.
  */
-bool rb_relay_probe(void)
+static bool relay_probe(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_extra = 2);
-	int fd = bpf_map_create(BPF_MAP_TYPE_RELAY, "rb_probe", 0, 16, 4096,
+	int fd = bpf_map_create(BPF_MAP_TYPE_RELAY, "rlb_probe", 0, 16, 4096,
 				&opts);
 
 	if (fd < 0)
 		return false;
 	close(fd);
 	return true;
-}
-
-static int relay_validate(void)
-{
-	if (env.consumers > 1 && !strcmp(env.bench_name, "relay-mmap")) {
-		fprintf(stderr, "relay-mmap supports exactly one consumer\n");
-		return EXIT_USAGE;
-	}
-	return 0;
 }
 
 static bool on_payload(void *c, const void *payload, u32 len)
@@ -100,29 +245,14 @@ static int mount_debugfs(void)
 	return 0;
 }
 
-static int load_producer(void)
+static int relay_prepare(void)
 {
-	struct bpf_map *map;
+	struct bpf_map *map = rlb_producer_map(RELAY_MAP_NAME);
 
-	ctx.skel = rb_relay__open();
-	if (!ctx.skel) {
-		fprintf(stderr, "cannot open relay skeleton: %s\n",
-			strerror(errno));
+	if (!map || bpf_map__set_max_entries(map, relay.subbuf_size) ||
+	    bpf_map__set_map_extra(map, relay.n_subbufs) ||
+	    bpf_map__set_map_flags(map, env.overwrite ? BPF_F_OVERWRITE : 0))
 		return EXIT_ENV;
-	}
-	map = ctx.skel->maps.rb_relay;
-	rb_counters_fd = -1;
-	RB_SET_KNOBS(ctx.skel);
-	bpf_map__set_max_entries(map, env.relay.subbuf_size);
-	bpf_map__set_map_extra(map, env.relay.n_subbufs);
-	bpf_map__set_map_flags(map, env.overwrite ? BPF_F_OVERWRITE : 0);
-	rb_select_trigger(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp);
-	if (rb_relay__load(ctx.skel)) {
-		fprintf(stderr, "cannot load relay producer: %s\n",
-			strerror(errno));
-		return EXIT_ENV;
-	}
-	rb_counters_fd = bpf_map__fd(ctx.skel->maps.rb_counters);
 	return 0;
 }
 
@@ -131,11 +261,11 @@ static int init_cpu_paths(void)
 {
 	int i;
 
-	if (env.relay.dir[0])
-		snprintf(ctx.dir, sizeof(ctx.dir), "%s", env.relay.dir);
+	if (relay.dir[0])
+		snprintf(ctx.dir, sizeof(ctx.dir), "%s", relay.dir);
 	else
 		snprintf(ctx.dir, sizeof(ctx.dir), "rb_relay_%d",
-			 (int)rb_main_pid);
+			 (int)rlb_main_pid);
 	ctx.ncpus = libbpf_num_possible_cpus();
 	ctx.cpus = calloc(ctx.ncpus, sizeof(*ctx.cpus));
 	if (!ctx.cpus)
@@ -148,8 +278,8 @@ static int init_cpu_paths(void)
 		relay_stream_init(&rc->stream);
 		snprintf(rc->path, sizeof(rc->path), "%s/%s/%s%d", DEBUGFS,
 			 ctx.dir, RELAY_MAP_NAME, i);
-		snprintf(rc->out, sizeof(rc->out), "/tmp/rb_relay_%d_cpu%d.out",
-			 getpid(), i);
+		snprintf(rc->out, sizeof(rc->out),
+			 "/tmp/rlb_relay_%d_cpu%d.out", getpid(), i);
 	}
 	return 0;
 }
@@ -162,8 +292,8 @@ static int create_files(void)
 	if (init_cpu_paths())
 		return EXIT_ENV;
 	memcpy(name, ctx.dir, strlen(ctx.dir));
-	if (bpf_map_update_elem(bpf_map__fd(ctx.skel->maps.rb_relay), NULL,
-				name, 0)) {
+	if (bpf_map_update_elem(bpf_map__fd(rlb_producer_map(RELAY_MAP_NAME)),
+				NULL, name, 0)) {
 		fprintf(stderr, "cannot create relay files %s/%s: %s\n",
 			DEBUGFS, ctx.dir, strerror(errno));
 		return EXIT_ENV;
@@ -173,7 +303,7 @@ static int create_files(void)
 
 static int open_cpu(struct relay_cpu *rc)
 {
-	size_t len = (size_t)env.relay.subbuf_size * env.relay.n_subbufs;
+	size_t len = (size_t)relay.subbuf_size * relay.n_subbufs;
 
 	/* The mmap reader writes what it consumed: it needs a writable fd. */
 	rc->fd = open(rc->path, (ctx.mode == 0 ? O_RDWR : O_RDONLY) |
@@ -215,29 +345,20 @@ static int relay_setup(void)
 	int err;
 
 	ctx.mode = mode_of(env.bench_name);
-	if (!rb_relay_probe()) {
+	if (!relay_probe()) {
 		fprintf(stderr,
 			"kernel has no relay map (BPF_MAP_TYPE_RELAY)\n");
 		return EXIT_ENV;
 	}
 	err = mount_debugfs();
 	if (!err)
-		err = load_producer();
+		err = rlb_producer_load(relay_prepare);
 	if (!err)
 		err = create_files();
 	/* The no-reader loader opens nothing: the files must outlive it alone. */
 	if (!err && env.scenario != SCEN_NO_READER)
 		err = open_cpus();
-	if (err)
-		return err;
-	return rb_attach(ctx.skel->progs.rb_tp, ctx.skel->progs.rb_raw_tp,
-			 &ctx.link);
-}
-
-static int relay_pin(const char *dir)
-{
-	return rb_pin_common(dir, ctx.link, ctx.skel->maps.rb_counters,
-			     ctx.skel->maps.rb_relay);
+	return err ? err : rlb_producer_attach();
 }
 
 /* The map lives on through its pin; its files are where the loader made them. */
@@ -264,28 +385,28 @@ static void sleep_poll_period(void)
  * Back-to-back (--compat b2b), the consumer fires the next batch itself
  * and reads it at once: the trigger returns once the batch is written.
  */
-static void wait_files(struct rb_consumer *c)
+static void wait_files(struct rlb_consumer *c)
 {
-	struct pollfd pfds[RB_MAX_CPUS];
+	struct pollfd pfds[RLB_MAX_CPUS];
 	int n = 0, i;
 
 	if (env.back2back) {
-		rb_b2b_trigger();
+		rlb_b2b_trigger();
 		return;
 	}
 	if (env.policy.kind == POLICY_NONE) {
 		sleep_poll_period();
 		return;
 	}
-	for (i = c->idx; i < ctx.ncpus && n < RB_MAX_CPUS; i += env.consumers)
+	for (i = c->idx; i < ctx.ncpus && n < RLB_MAX_CPUS; i += env.consumers)
 		pfds[n++] = (struct pollfd){ .fd = ctx.cpus[i].fd,
 					     .events = POLLIN };
-	if (poll(pfds, n, rb_poll_timeout(&env)) > 0)
-		rb_store(&c->wakeups, c->wakeups + 1);
+	if (poll(pfds, n, rlb_poll_timeout(&env)) > 0)
+		rlb_store(&c->wakeups, c->wakeups + 1);
 }
 
 /* ---- relay-mmap: walk sub-buffers in seq order with the header protocol ---- */
-static void note_status(struct rb_consumer *c, int st)
+static void note_status(struct rlb_consumer *c, int st)
 {
 	if (st == RELAY_TORN)
 		c->torn++;
@@ -294,14 +415,14 @@ static void note_status(struct rb_consumer *c, int st)
 }
 
 /* A reader that arrives late starts at the oldest sub-buffer still there. */
-static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
+static void seek_oldest(struct rlb_consumer *c, struct relay_cpu *rc)
 {
-	size_t sz = env.relay.subbuf_size;
+	size_t sz = relay.subbuf_size;
 	struct relay_subbuf_view v;
 	u64 oldest = 0;
 	u32 i;
 
-	for (i = 0; i < env.relay.n_subbufs; i++) {
+	for (i = 0; i < relay.n_subbufs; i++) {
 		relay_read_subbuf((char *)rc->map + i * sz, sz, 0, &v, NULL,
 				  NULL);
 		if (v.seq && (!oldest || v.seq < oldest))
@@ -319,13 +440,13 @@ static void seek_oldest(struct rb_consumer *c, struct relay_cpu *rc)
  * Only sub-buffer want is parsed: any other seq (not written yet, or a
  * later lap) comes back in v->seq with no record handed over.
  */
-static int read_stable(struct rb_consumer *c, const char *live, u32 from,
+static int read_stable(struct rlb_consumer *c, const char *live, u32 from,
 		       u64 want, struct relay_subbuf_view *v)
 {
 	static __thread char *copy;
 	static __thread size_t copy_size;
 	const struct bpf_relay_subbuf_hdr *hdr = (const void *)live;
-	size_t sz = env.relay.subbuf_size;
+	size_t sz = relay.subbuf_size;
 	u64 seq;
 	u32 committed;
 
@@ -361,11 +482,11 @@ static int read_stable(struct rb_consumer *c, const char *live, u32 from,
 	return relay_read_subbuf(copy, sz, from, v, on_payload, c);
 }
 
-static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
+static void mmap_cpu(struct rlb_consumer *c, struct relay_cpu *rc)
 {
-	size_t sz = env.relay.subbuf_size;
+	size_t sz = relay.subbuf_size;
 	struct relay_subbuf_view v, next;
-	u32 n = env.relay.n_subbufs, idx;
+	u32 n = relay.n_subbufs, idx;
 	int st, guard;
 
 	for (guard = 0; guard < (int)n + 1; guard++) { /* bounded: one lap */
@@ -408,7 +529,7 @@ static void mmap_cpu(struct rb_consumer *c, struct relay_cpu *rc)
  * poll() sleeps until the next one completes and a no-overwrite writer may
  * reuse them (the uapi header's reader protocol).
  */
-static void mmap_cpu_consume(struct rb_consumer *c, struct relay_cpu *rc)
+static void mmap_cpu_consume(struct rlb_consumer *c, struct relay_cpu *rc)
 {
 	u64 before = rc->want_seq, done;
 
@@ -424,8 +545,9 @@ static void mmap_cpu_consume(struct rb_consumer *c, struct relay_cpu *rc)
 }
 
 /* Hands fn every CPU file this consumer owns: consumers split them round-robin. */
-static void visit_own_cpus(struct rb_consumer *c,
-			   void (*fn)(struct rb_consumer *, struct relay_cpu *))
+static void visit_own_cpus(struct rlb_consumer *c,
+			   void (*fn)(struct rlb_consumer *,
+				      struct relay_cpu *))
 {
 	int i;
 
@@ -435,11 +557,11 @@ static void visit_own_cpus(struct rb_consumer *c,
 
 static void *mmap_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 
-	if (rb_snapshot)
+	if (rlb_snapshot)
 		visit_own_cpus(c, seek_oldest);
-	while (!flag_get(rb_stop_consumers)) {
+	while (!flag_get(rlb_stop_consumers)) {
 		wait_files(c);
 		visit_own_cpus(c, mmap_cpu_consume);
 	}
@@ -448,7 +570,7 @@ static void *mmap_consumer(void *arg)
 }
 
 /* ---- relay-read: read() stream ---- */
-static void feed(struct rb_consumer *c, struct relay_cpu *rc, const void *buf,
+static void feed(struct rlb_consumer *c, struct relay_cpu *rc, const void *buf,
 		 size_t n)
 {
 	if (relay_stream_feed(&rc->stream, buf, n, on_payload, c) < 0 &&
@@ -456,7 +578,7 @@ static void feed(struct rb_consumer *c, struct relay_cpu *rc, const void *buf,
 		c->parse_errors++;
 }
 
-static void read_cpu(struct rb_consumer *c, struct relay_cpu *rc)
+static void read_cpu(struct rlb_consumer *c, struct relay_cpu *rc)
 {
 	static __thread char buf[256 * 1024];
 	bool was_broken = rc->stream.broken;
@@ -470,9 +592,9 @@ static void read_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 
 static void *read_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 
-	while (!flag_get(rb_stop_consumers)) {
+	while (!flag_get(rlb_stop_consumers)) {
 		wait_files(c);
 		visit_own_cpus(c, read_cpu);
 	}
@@ -497,7 +619,7 @@ static int run_cat(struct relay_cpu *rc)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static void cat_cpu(struct rb_consumer *c, struct relay_cpu *rc)
+static void cat_cpu(struct rlb_consumer *c, struct relay_cpu *rc)
 {
 	static __thread char buf[256 * 1024];
 	bool was_broken = rc->stream.broken;
@@ -520,9 +642,9 @@ static void cat_cpu(struct rb_consumer *c, struct relay_cpu *rc)
 
 static void *cat_consumer(void *arg)
 {
-	struct rb_consumer *c = arg;
+	struct rlb_consumer *c = arg;
 
-	while (!flag_get(rb_stop_consumers)) {
+	while (!flag_get(rlb_stop_consumers)) {
 		sleep_poll_period();
 		visit_own_cpus(c, cat_cpu);
 	}
@@ -558,7 +680,7 @@ static void relay_account(struct loss_accounting *a)
 {
 	long long kdropped;
 
-	rb_account_common(rb_counters_fd, a);
+	rlb_account_common(a);
 	kdropped = stats_dropped();
 	/* The kernel's count is the reference; disagreement is a kernel or
 	 * producer bug worth shouting about.
@@ -578,8 +700,8 @@ static void relay_account(struct loss_accounting *a)
 
 static u64 relay_bytes(void)
 {
-	return (u64)libbpf_num_possible_cpus() * env.relay.subbuf_size *
-	       env.relay.n_subbufs;
+	return (u64)libbpf_num_possible_cpus() * relay.subbuf_size *
+	       relay.n_subbufs;
 }
 
 /* Each sub-buffer starts with a 32-byte header; records are 8-aligned. */
@@ -588,19 +710,17 @@ static u64 relay_capacity(int ncpus)
 	u64 slot = (sizeof(struct bpf_relay_rec_hdr) + env.rec_size + 7) &
 		   ~7ull;
 	u64 per_subbuf =
-		(env.relay.subbuf_size - sizeof(struct bpf_relay_subbuf_hdr)) /
+		(relay.subbuf_size - sizeof(struct bpf_relay_subbuf_hdr)) /
 		slot;
 
-	return (u64)ncpus * env.relay.n_subbufs * per_subbuf;
+	return (u64)ncpus * relay.n_subbufs * per_subbuf;
 }
 
 static void relay_teardown(void)
 {
-	size_t len = (size_t)env.relay.subbuf_size * env.relay.n_subbufs;
+	size_t len = (size_t)relay.subbuf_size * relay.n_subbufs;
 	int i;
 
-	bpf_link__destroy(ctx.link);
-	ctx.link = NULL;
 	for (i = 0; ctx.cpus && i < ctx.ncpus; i++) {
 		if (ctx.cpus[i].map)
 			munmap(ctx.cpus[i].map, len);
@@ -610,43 +730,65 @@ static void relay_teardown(void)
 	}
 	free(ctx.cpus);
 	ctx.cpus = NULL;
-	/* Freeing the map removes its debugfs directory. */
-	rb_relay__destroy(ctx.skel);
-	ctx.skel = NULL;
-	rb_counters_fd = -1;
+	/* Closing the producer frees the map, and so its debugfs directory. */
 }
 
-#define RELAY_BENCH(_name, _reader, _desc, _consumer)  \
-	{                                              \
-		.name = _name,                         \
-		.mechanism = "relay",                  \
-		.reader = _reader,                     \
-		.desc = _desc,                         \
-		.overwrite = true,                     \
-		.patched_kernel = true,                \
-		.argp = &bench_relay_argp,             \
-		.validate = relay_validate,            \
-		.setup = relay_setup,                  \
-		.producer_thread = rb_producer_thread, \
-		.consumer_thread = _consumer,          \
-		.measure = rb_measure_common,          \
-		.account = relay_account,              \
-		.buffer_bytes = relay_bytes,           \
-		.capacity = relay_capacity,            \
-		.pin = relay_pin,                      \
-		.recover = relay_recover,              \
-		.teardown = relay_teardown,            \
-		.has_consumer = true,                  \
-	}
+static const struct rlb_run relay_run = {
+	.account = relay_account,
+	.buffer_bytes = relay_bytes,
+	.capacity = relay_capacity,
+	.buf_map = RELAY_MAP_NAME,
+	.recover = relay_recover,
+	.teardown = relay_teardown,
+	.probe = relay_probe,
+};
+#endif /* RLB_OPTIONS_ONLY */
 
-const struct bench bench_relay_mmap = RELAY_BENCH(
-	"relay-mmap", "mmap",
-	"relay map, mmap reader with the sub-buffer header protocol",
-	mmap_consumer);
-const struct bench bench_relay_read = RELAY_BENCH(
-	"relay-read", "read", "relay map, read() stream per CPU file (poll)",
-	read_consumer);
-const struct bench bench_relay_cat = RELAY_BENCH(
-	"relay-cat", "cat",
-	"relay map, `cat FILE > out` per CPU file every poll period, then parse",
-	cat_consumer);
+static const struct rlb_variant relay_variants[] = {
+	{
+		.name = "relay-mmap",
+		.reader = "mmap",
+		.desc = "relay map, mmap reader with the sub-buffer header protocol",
+		.overwrite = true,
+		.compat = true,
+		.live_consumer = true,
+		.setup = RLB_RUN(relay_setup),
+		.consumer = RLB_RUN(mmap_consumer),
+	},
+	{
+		.name = "relay-read",
+		.reader = "read",
+		.desc = "relay map, read() stream per CPU file (poll)",
+		.overwrite = true,
+		.compat = true,
+		.live_consumer = true,
+		.setup = RLB_RUN(relay_setup),
+		.consumer = RLB_RUN(read_consumer),
+	},
+	{
+		.name = "relay-cat",
+		.reader = "cat",
+		.desc = "relay map, `cat FILE > out` per CPU file every poll period, then parse",
+		.overwrite = true,
+		.live_consumer = true,
+		.poll_ms = 100, /* cat forks per period */
+		.setup = RLB_RUN(relay_setup),
+		.consumer = RLB_RUN(cat_consumer),
+	},
+	{},
+};
+
+const struct rlb_mech rlb_mech_relay = {
+	.name = "relay",
+	.title = "relay map",
+	.patched_kernel = true,
+	.variants = relay_variants,
+	.argp = &relay_argp,
+	.defaults = relay_defaults,
+	.compat = relay_compat,
+	.policy = relay_policy,
+	.check = relay_check,
+	.label = relay_label,
+	.params = relay_params,
+	.run = RLB_RUN(&relay_run),
+};

@@ -3,12 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "bench.h"
+#include "consumer.h"
 
-int rb_measuring;
-bool rb_count_only;
-u64 rb_lat_mask; /* lat_every - 1 */
-bool rb_snapshot;
+int rlb_measuring;
+bool rlb_count_only;
+u64 rlb_lat_mask; /* lat_every - 1 */
+bool rlb_snapshot;
 
 void seqtrack_reset(struct seqtrack *t)
 {
@@ -19,7 +19,7 @@ void seqtrack_add(struct seqtrack *t, u32 cpu, u64 seq)
 {
 	u64 last;
 
-	if (cpu >= RB_MAX_CPUS || seq == 0) {
+	if (cpu >= RLB_MAX_CPUS || seq == 0) {
 		t->corrupt++;
 		return;
 	}
@@ -43,7 +43,7 @@ void seqtrack_merge(struct seqtrack *dst, const struct seqtrack *src)
 {
 	int cpu;
 
-	for (cpu = 0; cpu < RB_MAX_CPUS; cpu++) {
+	for (cpu = 0; cpu < RLB_MAX_CPUS; cpu++) {
 		if (src->last[cpu] > dst->last[cpu])
 			dst->last[cpu] = src->last[cpu];
 		if (src->first[cpu] &&
@@ -62,24 +62,24 @@ u64 seqtrack_tail_lost(const struct seqtrack *t, const u64 *bpf_seq, int ncpus)
 	u64 lost = 0;
 	int cpu;
 
-	for (cpu = 0; cpu < ncpus && cpu < RB_MAX_CPUS; cpu++)
+	for (cpu = 0; cpu < ncpus && cpu < RLB_MAX_CPUS; cpu++)
 		if (bpf_seq[cpu] > t->last[cpu])
 			lost += bpf_seq[cpu] - t->last[cpu];
 	return lost;
 }
 
-void consumer_reset(struct rb_consumer *c, int idx)
+void consumer_reset(struct rlb_consumer *c, int idx)
 {
 	memset(c, 0, sizeof(*c));
 	c->idx = idx;
 	hist_reset(&c->lat);
 }
 
-bool consume_record(struct rb_consumer *c, const void *data, u64 size)
+bool consume_record(struct rlb_consumer *c, const void *data, u64 size)
 {
-	const struct rb_record *rec = data;
+	const struct rlb_record *rec = data;
 
-	if (rb_count_only) /* the overhead baseline: no header, seq, clock */
+	if (rlb_count_only) /* the overhead baseline: no header, seq, clock */
 		goto count;
 	/* perf pads raw samples to 8 bytes, so allow up to 7 trailing bytes. */
 	if (size < sizeof(*rec) || rec->len > size || size - rec->len >= 8) {
@@ -87,7 +87,7 @@ bool consume_record(struct rb_consumer *c, const void *data, u64 size)
 		return false;
 	}
 	seqtrack_add(&c->seq, rec->cpu, rec->seq);
-	if (rb_snapshot) {
+	if (rlb_snapshot) {
 		if (!c->ts_min || rec->ts_ns < c->ts_min)
 			c->ts_min = rec->ts_ns;
 		if (rec->ts_ns > c->ts_max)
@@ -96,15 +96,15 @@ bool consume_record(struct rb_consumer *c, const void *data, u64 size)
 	/* Reading the clock costs ~26 ns, a quarter of a record at 10 M/s:
 	 * at saturation only every lat_every-th record of a CPU is timed.
 	 */
-	if (flag_get(rb_measuring) && !(rec->seq & rb_lat_mask)) {
+	if (flag_get(rlb_measuring) && !(rec->seq & rlb_lat_mask)) {
 		u64 now = now_ns();
 
 		/* A record stamped after now would be a clock bug: count 0. */
 		hist_add(&c->lat, now > rec->ts_ns ? now - rec->ts_ns : 0);
 	}
 count:
-	rb_store(&c->consumed, c->consumed + 1);
-	rb_store(&c->bytes, c->bytes + (rb_count_only ? size : rec->len));
+	rlb_store(&c->consumed, c->consumed + 1);
+	rlb_store(&c->bytes, c->bytes + (rlb_count_only ? size : rec->len));
 	return true;
 }
 
@@ -147,7 +147,7 @@ void snapshot_summarize(const struct seqtrack *seen, u64 ts_min, u64 ts_max,
 	out->capacity = capacity;
 	out->retention = capacity ? (double)recovered / capacity : 0;
 	out->newest_present = recovered > 0;
-	for (cpu = 0; cpu < ncpus && cpu < RB_MAX_CPUS; cpu++) {
+	for (cpu = 0; cpu < ncpus && cpu < RLB_MAX_CPUS; cpu++) {
 		if (bpf_seq[cpu] > out->last_seq)
 			out->last_seq = bpf_seq[cpu];
 		if (bpf_seq[cpu] && seen->last[cpu] != bpf_seq[cpu])

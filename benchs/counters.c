@@ -9,7 +9,7 @@
 #include <perf/core.h>
 #include <perf/evsel.h>
 #include <perf/threadmap.h>
-#include "bench.h"
+#include "counters.h"
 
 struct cons_counters {
 	struct perf_thread_map *threads;

@@ -5,7 +5,7 @@
  * most 1/HIST_SUB (about 3 %) wide relative to its values.
  */
 #include <string.h>
-#include "bench.h"
+#include "hist.h"
 
 void hist_reset(struct hist *h)
 {
@@ -45,7 +45,7 @@ void hist_add(struct hist *h, u64 v)
 {
 	u64 *bucket = &h->buckets[hist_bucket(v)];
 
-	/* One writer; the harness reads buckets while it runs (bench.c). */
+	/* One writer; the harness reads buckets while it runs (run.c). */
 	__atomic_store_n(bucket, *bucket + 1, __ATOMIC_RELAXED);
 	h->count++;
 	if (v < h->min)

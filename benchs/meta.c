@@ -5,8 +5,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/libbpf.h>
-#include "bench.h"
+#include "json.h"
+#include "meta.h"
 #include "gen/git_rev.h" /* GIT_REV, written by the Makefile */
 
 static void sha256_of(const char *path, char *out, size_t len)
@@ -91,7 +91,7 @@ static void read_accelerator(char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)strcspn(p, " \t\n"), p);
 }
 
-void meta_collect(struct bench_meta *m)
+void meta_collect(struct bench_meta *m, bool patched_kernel)
 {
 	char cfg[300];
 	struct timespec now;
@@ -115,7 +115,7 @@ void meta_collect(struct bench_meta *m)
 	read_cpu_model(m);
 	m->hypervisor |= sys_vendor_is_qemu();
 	m->nproc = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	m->relay_map = rb_relay_probe();
+	m->relay_map = patched_kernel;
 	/* Our VM = a guest running our patched kernel; a hypervisor flag alone
 	 * is not enough (the build host itself may be a cloud VM).
 	 */
@@ -137,62 +137,5 @@ void meta_json(struct json *j, const struct bench_meta *m)
 	json_bool(j, "relay_map", m->relay_map);
 	json_str(j, "git_rev", m->git_rev);
 	json_dbl_digits(j, "started_unix_s", m->started_unix_s, 16);
-	json_end(j);
-}
-
-/*
- * Where the consumers ran: on CPUs of their own, or sharing with producers
- * (-a places producers on CPUs 0.. and consumers after them, wrapping).
- */
-static const char *placement(const struct bench_env *e)
-{
-	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-	if (!e->affinity)
-		return "unpinned";
-	return e->producers + e->consumers > ncpus ? "shared" : "dedicated";
-}
-
-void params_json(struct json *j, const struct bench_env *e)
-{
-	char policy[48];
-
-	json_begin(j, "params");
-	json_dbl(j, "warmup_s", e->warmup_s);
-	json_dbl(j, "duration_s", e->duration_s);
-	json_u64(j, "iterations", e->iterations);
-	json_u64(j, "producers", e->producers);
-	json_u64(j, "consumers", e->consumers);
-	json_bool(j, "affinity", e->affinity);
-	json_str(j, "placement", placement(e));
-	json_u64(j, "record_size", e->rec_size);
-	json_u64(j, "payload_size",
-		 e->kernel_record ? 0 : e->rec_size - RB_HDR_SIZE);
-	json_bool(j, "kernel_record", e->kernel_record);
-	json_u64(j, "batch", e->batch);
-	json_u64(j, "producer_work", e->producer_work);
-	json_u64(j, "producer_work_every", e->producer_work_every);
-	json_u64(j, "rate", e->rate);
-	json_u64(j, "poll_ms", e->poll_ms);
-	json_bool(j, "external", e->external);
-	json_str(j, "trigger",
-		 e->raw_tp ? "raw_tp/sys_enter" :
-			     "tp/syscalls/sys_enter_getpgid");
-	json_bool(j, "overwrite", e->overwrite);
-	json_bool(j, "count_only", e->count_only);
-	json_u64(j, "lat_every", e->lat_every);
-	policy_name(e, policy, sizeof(policy));
-	json_str(j, "policy", policy);
-	/* only under --compat, so that other results keep their keys */
-	if (e->compat)
-		json_str(j, "compat", e->compat);
-	json_u64(j, "rb_size", e->ringbuf.size);
-	json_str(j, "rb_notify", notify_name(e->ringbuf.notify));
-	json_u64(j, "rb_sample", e->ringbuf.sample);
-	json_u64(j, "pb_pages", e->perfbuf.pages);
-	json_u64(j, "pb_wakeup", e->perfbuf.wakeup);
-	json_u64(j, "pb_watermark", e->perfbuf.watermark);
-	json_u64(j, "relay_subbuf", e->relay.subbuf_size);
-	json_u64(j, "relay_nsubbufs", e->relay.n_subbufs);
 	json_end(j);
 }

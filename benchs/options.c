@@ -1,12 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
-/* options.c: command line.  Common options plus one argp child per mechanism.
- * Every error is one lower-case line and EXIT_USAGE.
+/*
+ * options.c: the command line.  The options common to every bench, then,
+ * found through the mechanism table (mechs.h), the options of the bench's
+ * own mechanism: parsed in two passes, as the kernel's selftests bench
+ * does, the first to find the bench, the second with its mechanism's argp
+ * child only.  Every error is one lower-case line and EXIT_USAGE.
  */
+#include <argp.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bench.h"
+#include <unistd.h>
+#include "json.h"
+#include "options.h"
+#include "plugin.h"
+
+#define RLB_MECH(m) extern const struct rlb_mech rlb_mech_##m
+#include "mechs.h"
+#undef RLB_MECH
+
+/* The mechanisms of mechs.h, in its order. */
+static const struct rlb_mech *mechs[16];
+static size_t nr_mechs;
+
+static void add_mech(const struct rlb_mech *m)
+{
+	if (nr_mechs == ARRAY_SIZE(mechs)) {
+		fprintf(stderr, "too many mechanisms in mechs.h\n");
+		abort();
+	}
+	mechs[nr_mechs++] = m;
+}
+
+static void register_mechs(void)
+{
+	if (nr_mechs)
+		return;
+#define RLB_MECH(m) add_mech(&rlb_mech_##m)
+#include "mechs.h"
+#undef RLB_MECH
+}
 
 struct bench_env env;
 
@@ -14,33 +49,50 @@ struct bench_env env;
 static char *parse_err;
 static size_t parse_errlen;
 
-/* Options given on the command line: --compat only fills in the others. */
-static int given_keys[64];
+/* Options given on the command line, with the argp they belong to (NULL:
+ * a common option): --compat only fills in the others.
+ */
+static struct {
+	const struct argp *argp;
+	int key;
+} given_opts[64];
 static int n_given;
 
-static bool given(int key)
+const struct rlb_mech *rlb_mech_at(size_t i)
+{
+	register_mechs();
+	return i < nr_mechs ? mechs[i] : NULL;
+}
+
+bool rlb_given(const struct argp *argp, int key)
 {
 	int i;
 
 	for (i = 0; i < n_given; i++)
-		if (given_keys[i] == key)
+		if (given_opts[i].argp == argp && given_opts[i].key == key)
 			return true;
 	return false;
 }
 
 /* Called by every parser; argp's own keys (ARGP_KEY_*) are not options. */
-static void note_given(int key)
+static void note_given(const struct argp *argp, int key)
 {
-	if (key > 0 && key < ARGP_KEY_END && !given(key) &&
-	    n_given < (int)ARRAY_SIZE(given_keys))
-		given_keys[n_given++] = key;
+	if (key <= 0 || key >= ARGP_KEY_END || rlb_given(argp, key) ||
+	    n_given >= (int)ARRAY_SIZE(given_opts))
+		return;
+	given_opts[n_given].argp = argp;
+	given_opts[n_given++].key = key;
 }
 
-static int fail(const char *fmt, const char *opt, const char *arg)
+int rlb_fail(const char *fmt, ...)
 {
-	if (parse_err && !parse_err[0])
-		snprintf(parse_err, parse_errlen, fmt, opt ? opt : "",
-			 arg ? arg : "");
+	va_list ap;
+
+	if (parse_err && !parse_err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(parse_err, parse_errlen, fmt, ap);
+		va_end(ap);
+	}
 	return EINVAL;
 }
 
@@ -74,16 +126,14 @@ int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
-static int opt_u64(const char *name, const char *arg, u64 min, u64 max,
-		   u64 *out)
+int opt_u64(const char *name, const char *arg, u64 min, u64 max, u64 *out)
 {
 	if (parse_u64(arg, min, max, out))
-		return fail("invalid value for --%s: '%s'", name, arg);
+		return rlb_fail("invalid value for --%s: '%s'", name, arg);
 	return 0;
 }
 
-static int opt_u32(const char *name, const char *arg, u64 min, u64 max,
-		   u32 *out)
+int opt_u32(const char *name, const char *arg, u64 min, u64 max, u32 *out)
 {
 	u64 v;
 
@@ -91,6 +141,25 @@ static int opt_u32(const char *name, const char *arg, u64 min, u64 max,
 		return EINVAL;
 	*out = (u32)v;
 	return 0;
+}
+
+int opt_pow2(const char *name, const char *arg, u64 v)
+{
+	if (v & (v - 1))
+		return rlb_fail(
+			"invalid value for --%s: '%s' (not a power of 2)", name,
+			arg);
+	return 0;
+}
+
+int rlb_name_index(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], name))
+			return (int)i;
+	return -1;
 }
 
 static int opt_int(const char *name, const char *arg, u64 min, u64 max,
@@ -104,216 +173,98 @@ static int opt_int(const char *name, const char *arg, u64 min, u64 max,
 	return 0;
 }
 
-/* ---- ring buffer ---- */
-enum { OPT_RB_SIZE = 1000, OPT_RB_NOTIFY, OPT_RB_SAMPLE };
+/* The variant called name, and its mechanism; NULL if there is none. */
+static const struct rlb_variant *find_variant(const char *name,
+					      const struct rlb_mech **mech)
+{
+	const struct rlb_variant *v;
+	size_t i;
 
-static const struct argp_option ringbuf_opts[] = {
-	{ "rb-size", OPT_RB_SIZE, "BYTES", 0,
-	  "ring buffer size, power of 2 pages (default 1 MiB)" },
-	{ "rb-notify", OPT_RB_NOTIFY, "POLICY", 0,
-	  "default|none|force|sampled|avail|bytes" },
-	{ "rb-sample", OPT_RB_SAMPLE, "N", 0,
-	  "sampled: force a wakeup every N records; avail: once N are unread; bytes: once N bytes were written on a CPU (default 64)" },
-	{},
-};
+	for (i = 0; i < nr_mechs; i++)
+		for (v = mechs[i]->variants; v->name; v++)
+			if (!strcmp(v->name, name)) {
+				*mech = mechs[i];
+				return v;
+			}
+	return NULL;
+}
 
-/* The only table of policy names: parsing, params and the policy label all
- * read it, so a new policy cannot be named in one place and not another.
+/* Names of the variants of m (or, all false, of every variant that takes
+ * --compat) as a list for a message: "a, b and c".
  */
-static const char *const notify_names[] = {
-	[RB_NOTIFY_DEFAULT] = "default", [RB_NOTIFY_NONE] = "none",
-	[RB_NOTIFY_FORCE] = "force",	 [RB_NOTIFY_SAMPLED] = "sampled",
-	[RB_NOTIFY_AVAIL] = "avail",	 [RB_NOTIFY_BYTES] = "bytes",
-};
-#define N_NOTIFY ((int)ARRAY_SIZE(notify_names))
-
-const char *notify_name(int mode)
+static void variant_list(const struct rlb_mech *m, char *buf, size_t len)
 {
-	if (mode < 0 || mode >= N_NOTIFY)
-		return "?";
-	return notify_names[mode];
+	const struct rlb_variant *v, *prev = NULL;
+	size_t i, used = 0;
+	int n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < nr_mechs; i++) {
+		if (m && mechs[i] != m)
+			continue;
+		for (v = mechs[i]->variants; v->name; v++) {
+			if (!m && !v->compat)
+				continue;
+			if (prev && used < len)
+				used += snprintf(buf + used, len - used, "%s%s",
+						 n++ ? ", " : "", prev->name);
+			prev = v;
+		}
+	}
+	if (prev && used < len)
+		snprintf(buf + used, len - used, "%s%s", n ? " and " : "",
+			 prev->name);
 }
 
-int notify_mode(const char *name)
-{
-	int i;
-
-	for (i = 0; i < N_NOTIFY; i++)
-		if (!strcmp(name, notify_names[i]))
-			return i;
-	return -1;
-}
-
+/* ---- --policy ----
+ * One notification policy, named the same for every mechanism and turned
+ * into each mechanism's own knobs by its plugin.
+ */
 static const char *const policy_names[] = {
 	[POLICY_NATIVE] = "native", [POLICY_EVERY] = "every",
 	[POLICY_BATCH] = "batch",   [POLICY_NONE] = "none",
 	[POLICY_BUSY] = "busy",
 };
 
-void policy_name(const struct bench_env *e, char *buf, size_t len)
+void policy_name(char *buf, size_t len)
 {
-	if (e->policy.kind == POLICY_BATCH)
+	if (env.policy.kind == POLICY_BATCH)
 		snprintf(buf, len, "batch:%llu",
-			 (unsigned long long)e->policy.batch_bytes);
+			 (unsigned long long)env.policy.batch_bytes);
 	else
-		snprintf(buf, len, "%s", policy_names[e->policy.kind]);
+		snprintf(buf, len, "%s", policy_names[env.policy.kind]);
 }
 
-void policy_label(const struct bench_env *e, const char *mech, char *buf,
-		  size_t len)
+void policy_label(char *buf, size_t len)
 {
-	int n = e->ringbuf.notify;
-
-	if (e->policy.kind != POLICY_NATIVE)
-		policy_name(e, buf, len);
-	else if (!strcmp(mech, "ringbuf") &&
-		 (n == RB_NOTIFY_SAMPLED || n == RB_NOTIFY_AVAIL))
-		snprintf(buf, len, "%s/%u", notify_name(n), e->ringbuf.sample);
-	else if (!strcmp(mech, "ringbuf"))
-		snprintf(buf, len, "%s", notify_name(n));
-	else if (!strcmp(mech, "perfbuf") && e->perfbuf.watermark)
-		snprintf(buf, len, "watermark/%llu",
-			 (unsigned long long)e->perfbuf.watermark);
-	else if (!strcmp(mech, "perfbuf"))
-		snprintf(buf, len, "wakeup/%u", e->perfbuf.wakeup);
-	else if (!strcmp(mech, "relay")) /* woken at sub-buffer switches only */
-		snprintf(buf, len, "subbuf-switch+poll/%ums", e->poll_ms);
+	if (env.policy.kind != POLICY_NATIVE)
+		policy_name(buf, len);
+	else if (env.mech && env.mech->label)
+		env.mech->label(buf, len);
 	else
 		snprintf(buf, len, "none");
 }
 
-static error_t ringbuf_parse(int key, char *arg, struct argp_state *state)
-{
-	note_given(key);
-	switch (key) {
-	case OPT_RB_SIZE:
-		if (opt_u64("rb-size", arg, 4096, 1ull << 30,
-			    &env.ringbuf.size))
-			return EINVAL;
-		if (env.ringbuf.size & (env.ringbuf.size - 1))
-			return fail(
-				"invalid value for --%s: '%s' (not a power of 2)",
-				"rb-size", arg);
-		return 0;
-	case OPT_RB_NOTIFY:
-		env.ringbuf.notify = notify_mode(arg);
-		return env.ringbuf.notify < 0 ?
-			       fail("invalid value for --%s: '%s'", "rb-notify",
-				    arg) :
-			       0;
-	case OPT_RB_SAMPLE:
-		return opt_u32("rb-sample", arg, 1, 1u << 30,
-			       &env.ringbuf.sample);
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-}
-
-const struct argp bench_ringbuf_argp = { .options = ringbuf_opts,
-					 .parser = ringbuf_parse };
-
-/* ---- perf buffer ---- */
-enum { OPT_PB_PAGES = 1100, OPT_PB_WAKEUP };
-
-static const struct argp_option perfbuf_opts[] = {
-	{ "pb-pages", OPT_PB_PAGES, "N", 0,
-	  "data pages per CPU, power of 2 (default 128)" },
-	{ "pb-wakeup", OPT_PB_WAKEUP, "N", 0,
-	  "wake the consumer every N records (default 1)" },
-	{},
-};
-
-static error_t perfbuf_parse(int key, char *arg, struct argp_state *state)
-{
-	note_given(key);
-	switch (key) {
-	case OPT_PB_PAGES:
-		if (opt_u32("pb-pages", arg, 1, 1u << 18, &env.perfbuf.pages))
-			return EINVAL;
-		if (env.perfbuf.pages & (env.perfbuf.pages - 1))
-			return fail(
-				"invalid value for --%s: '%s' (not a power of 2)",
-				"pb-pages", arg);
-		return 0;
-	case OPT_PB_WAKEUP:
-		return opt_u32("pb-wakeup", arg, 1, 1u << 30,
-			       &env.perfbuf.wakeup);
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-}
-
-const struct argp bench_perfbuf_argp = { .options = perfbuf_opts,
-					 .parser = perfbuf_parse };
-
-/* ---- relay ---- */
-enum { OPT_RELAY_SUBBUF = 1200, OPT_RELAY_NSUBBUFS, OPT_RELAY_DIR };
-
-static const struct argp_option relay_opts[] = {
-	{ "relay-subbuf", OPT_RELAY_SUBBUF, "BYTES", 0,
-	  "sub-buffer size, page multiple (default 64 KiB)" },
-	{ "relay-nsubbufs", OPT_RELAY_NSUBBUFS, "N", 0,
-	  "sub-buffers per CPU, 2..1024 (default 8)" },
-	{ "relay-dir", OPT_RELAY_DIR, "NAME", 0,
-	  "debugfs directory name (default rb_relay_<pid>)" },
-	{},
-};
-
-static error_t relay_parse(int key, char *arg, struct argp_state *state)
-{
-	note_given(key);
-	switch (key) {
-	case OPT_RELAY_SUBBUF:
-		if (opt_u32("relay-subbuf", arg, 4096, 64u << 20,
-			    &env.relay.subbuf_size))
-			return EINVAL;
-		if (env.relay.subbuf_size % 4096)
-			return fail(
-				"invalid value for --%s: '%s' (not a page multiple)",
-				"relay-subbuf", arg);
-		return 0;
-	case OPT_RELAY_NSUBBUFS:
-		return opt_u32("relay-nsubbufs", arg, 2, 1024,
-			       &env.relay.n_subbufs);
-	case OPT_RELAY_DIR:
-		if (!*arg || strlen(arg) >= sizeof(env.relay.dir) ||
-		    strchr(arg, '/') || !strcmp(arg, ".") || !strcmp(arg, ".."))
-			return fail("invalid value for --%s: '%s'", "relay-dir",
-				    arg);
-		snprintf(env.relay.dir, sizeof(env.relay.dir), "%s", arg);
-		return 0;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-}
-
-const struct argp bench_relay_argp = { .options = relay_opts,
-				       .parser = relay_parse };
-
-/* ---- --policy ----
- * One notification policy, named the same for every mechanism and turned
- * into each mechanism's own knobs here.  The mechanism is the bench name up
- * to its first '-' (relay-mmap: relay).
- */
 static int policy_parse(const char *arg)
 {
 	static const struct {
 		const char *suffix;
 		u64 mult;
 	} units[] = { { "", 1 }, { "KiB", 1024 }, { "MiB", 1024 * 1024 } };
+	int kind = rlb_name_index(policy_names, ARRAY_SIZE(policy_names), arg);
 	char num[32];
 	size_t i, n;
 	u64 v;
 
-	for (i = POLICY_EVERY; i < ARRAY_SIZE(policy_names); i++)
-		if (i != POLICY_BATCH && !strcmp(arg, policy_names[i])) {
-			env.policy.kind = (int)i;
-			return 0;
-		}
+	/* native is the absence of --policy; batch needs its bytes */
+	if (kind != -1 && kind != POLICY_NATIVE && kind != POLICY_BATCH) {
+		env.policy.kind = kind;
+		return 0;
+	}
 	if (strncmp(arg, "batch:", 6))
-		return fail(
-			"invalid value for --%s: '%s' (every, batch:BYTES, none, busy)",
-			"policy", arg);
+		return rlb_fail(
+			"invalid value for --policy: '%s' (every, batch:BYTES, none, busy)",
+			arg);
 	for (i = ARRAY_SIZE(units); i-- > 0;) {
 		n = strlen(arg + 6);
 		if (n <= strlen(units[i].suffix) ||
@@ -331,93 +282,27 @@ static int policy_parse(const char *arg)
 		env.policy.batch_bytes = v * units[i].mult;
 		return 0;
 	}
-	return fail(
-		"invalid value for --%s: '%s' (batch:BYTES, e.g. batch:65536 or batch:64KiB)",
-		"policy", arg);
+	return rlb_fail(
+		"invalid value for --policy: '%s' (batch:BYTES, e.g. batch:65536 or batch:64KiB)",
+		arg);
 }
 
-static bool is_mechanism(const char *mech)
-{
-	size_t n = strlen(mech);
-
-	return !strncmp(env.bench_name, mech, n) &&
-	       (env.bench_name[n] == '-' || !env.bench_name[n]);
-}
-
-/* Sets the knobs that --policy implies for the chosen bench's mechanism. */
+/* The knobs --policy implies, set by the bench's mechanism. */
 static int policy_apply(void)
 {
-	u64 batch = env.policy.batch_bytes;
-	int kind = env.policy.kind;
 	char name[48];
 
-	if (kind == POLICY_NATIVE)
+	if (env.policy.kind == POLICY_NATIVE)
 		return 0;
-	policy_name(&env, name, sizeof(name));
-	if (env.compat || given(OPT_RB_NOTIFY) || given(OPT_RB_SAMPLE) ||
-	    given(OPT_PB_WAKEUP))
-		return fail(
-			"--policy replaces --compat, --rb-notify, --rb-sample and --pb-wakeup%s%s",
-			NULL, NULL);
-	if (is_mechanism("ringbuf")) {
-		if (!strcmp(env.bench_name, "ringbuf-busy") &&
-		    kind != POLICY_BUSY)
-			return fail(
-				"ringbuf-busy is the busy policy: '%s%s' needs ringbuf-libbpf or ringbuf-custom",
-				name, NULL);
-		env.ringbuf.notify = kind == POLICY_EVERY ? RB_NOTIFY_DEFAULT :
-				     kind == POLICY_BATCH ? RB_NOTIFY_BYTES :
-							    RB_NOTIFY_NONE;
-		if (kind == POLICY_BATCH && batch >= env.ringbuf.size)
-			return fail(
-				"--policy %s: the batch must be smaller than the ring (--rb-size)%s",
-				name, NULL);
-		if (kind == POLICY_BATCH)
-			env.ringbuf.sample = (u32)batch;
-	} else if (is_mechanism("perfbuf")) {
-		u64 ring = (u64)env.perfbuf.pages * 4096;
-
-		/* a backward ring is paused and read on a timer, never woken */
-		if (env.overwrite && kind != POLICY_NONE && kind != POLICY_BUSY)
-			return fail(
-				"a backward perf ring (--overwrite) is read on a timer: its policies are none and busy, not '%s%s'",
-				name, NULL);
-
-		env.perfbuf.wakeup = kind == POLICY_EVERY ? 1 : 0;
-		/* none/busy: a wakeup only if a whole ring is waiting */
-		env.perfbuf.watermark = kind == POLICY_BATCH ? batch :
-					kind == POLICY_EVERY ? 0 :
-							       ring;
-		if (kind == POLICY_BATCH && batch >= ring)
-			return fail(
-				"--policy %s: the batch must be smaller than a CPU's ring (--pb-pages)%s",
-				name, NULL);
-	} else if (is_mechanism("relay")) {
-		if (kind == POLICY_EVERY)
-			return fail(
-				"relay wakes its reader per sub-buffer, not per record: use --policy batch:<sub-buffer bytes>%s%s",
-				NULL, NULL);
-		if (!strcmp(env.bench_name, "relay-cat") && kind != POLICY_NONE)
-			return fail(
-				"relay-cat reads on a timer: its only policy is none, not '%s%s'",
-				name, NULL);
-		if (kind == POLICY_BATCH) {
-			if (batch % 4096 || batch > (64u << 20))
-				return fail(
-					"--policy %s: relay's batch is its sub-buffer, a page multiple up to 64 MiB%s",
-					name, NULL);
-			if (given(OPT_RELAY_SUBBUF) &&
-			    batch != env.relay.subbuf_size)
-				return fail(
-					"--policy %s contradicts --relay-subbuf (relay's batch is its sub-buffer)%s",
-					name, NULL);
-			env.relay.subbuf_size = (u32)batch;
-		}
-	} else if (kind != POLICY_NONE) {
-		return fail(
+	if (env.compat)
+		return rlb_fail("--policy replaces --compat");
+	if (env.mech->policy)
+		return env.mech->policy(env.variant);
+	policy_name(name, sizeof(name));
+	if (env.policy.kind != POLICY_NONE)
+		return rlb_fail(
 			"%s has no reader to wake: its only policy is none, not '%s'",
 			env.bench_name, name);
-	}
 	return 0;
 }
 
@@ -425,118 +310,91 @@ static int policy_apply(void)
  * tools/testing/selftests/bpf/benchs/bench_ringbufs.c as driven by
  * run_bench_ringbufs.sh (bench -w3 -d10 -a -c1 [--rb-sampled] [--rb-b2b]):
  * one producer, one consumer, consumer pinned to CPU 0 and producer to
- * CPU 1, 500 records per getpgid() trigger, a 512 KiB ring buffer, 128
- * perf pages per CPU.  Sampled: the ring buffer forces a wakeup once 500
- * records are unread (else none), the perf buffer wakes every 500 records.
- * Back-to-back: the producer thread fires one batch, then the consumer
- * fires the next after each drain.  Its records are 8 bytes; ours cannot be
- * smaller than the header plus the smallest payload (40 bytes).
- *
- * The relay map is not in that bench; the RFC's claims about it are in its
- * modes, so relay-read and relay-mmap take them too, with 512 KiB per CPU
- * as the perf buffer.  Relay wakes its reader once per sub-buffer and never
- * per record, so: parallel keeps the 64 KiB sub-buffer (8 of them);
- * sampled sizes the sub-buffer to hold 500 records, as the others wake
- * every 500; back-to-back, the consumer fired the batch itself and reads
- * what it wrote without waiting for a wakeup (the others are woken at once,
- * their wakeup already pending).
+ * CPU 1, 500 records per getpgid() trigger; what its ring and perf buffers
+ * are set to is each mechanism's compat hook.  Back-to-back: the producer
+ * thread fires one batch, then the consumer fires the next after each
+ * drain.  Its records are 8 bytes; ours cannot be smaller than the header
+ * plus the smallest payload (40 bytes).
  */
 static const char *const compat_modes[] = { "parallel", "sampled", "b2b",
 					    "b2b-sampled" };
-static const char *const compat_benchs[] = {
-	"ringbuf-libbpf", "ringbuf-custom", "perfbuf-libbpf",
-	"perfbuf-custom", "relay-read",	    "relay-mmap",
-};
-#define COMPAT_BATCH 500
-#define COMPAT_SAMPLE 500
-#define COMPAT_RELAY_BYTES (512u * 1024)
-
-/* --compat sampled: the page-multiple sub-buffer that holds
- * COMPAT_SAMPLE records of env.rec_size bytes with their headers.
- */
-static u32 compat_relay_subbuf(void)
-{
-	u64 slot = (sizeof(struct bpf_relay_rec_hdr) + env.rec_size +
-		    BPF_RELAY_ALIGN - 1) &
-		   ~(u64)(BPF_RELAY_ALIGN - 1);
-	u64 bytes = sizeof(struct bpf_relay_subbuf_hdr) + COMPAT_SAMPLE * slot;
-
-	return (u32)((bytes + 4095) & ~4095ull);
-}
 
 static int compat_mode(const char *arg)
 {
-	size_t i;
+	int i = rlb_name_index(compat_modes, ARRAY_SIZE(compat_modes), arg);
 
-	for (i = 0; i < ARRAY_SIZE(compat_modes); i++)
-		if (!strcmp(arg, compat_modes[i])) {
-			env.compat = compat_modes[i];
-			return 0;
-		}
-	return fail(
-		"invalid value for --%s: '%s' (parallel|sampled|b2b|b2b-sampled)",
-		"compat", arg);
+	if (i < 0)
+		return rlb_fail(
+			"invalid value for --compat: '%s' (parallel|sampled|b2b|b2b-sampled)",
+			arg);
+	env.compat = compat_modes[i];
+	return 0;
 }
 
 static int compat_apply(void)
 {
 	bool sampled = strstr(env.compat, "sampled"),
 	     b2b = !strncmp(env.compat, "b2b", 3);
-	bool known = false;
+	char list[512];
 	size_t i;
+	int err;
 
-	for (i = 0; i < ARRAY_SIZE(compat_benchs); i++)
-		known |= !strcmp(env.bench_name, compat_benchs[i]);
-	if (!known)
-		return fail(
-			"--compat applies to ringbuf-libbpf, ringbuf-custom, perfbuf-libbpf, perfbuf-custom, relay-read and relay-mmap, not '%s%s'",
-			env.bench_name, NULL);
-	if (!given('w'))
+	if (!env.variant->compat) {
+		variant_list(NULL, list, sizeof(list));
+		return rlb_fail("--compat applies to %s, not '%s'", list,
+				env.bench_name);
+	}
+	if (!rlb_given(NULL, 'w'))
 		env.warmup_s = 3;
-	if (!given('d'))
+	if (!rlb_given(NULL, 'd'))
 		env.duration_s = 1; /* the kernel bench samples once a second */
-	if (!given('i'))
+	if (!rlb_given(NULL, 'i'))
 		env.iterations = 10;
-	if (!given('p'))
+	if (!rlb_given(NULL, 'p'))
 		env.producers = 1;
-	if (!given('c'))
+	if (!rlb_given(NULL, 'c'))
 		env.consumers = 1;
 	env.affinity = true;
 	env.cons_first = true;
-	if (!given('s'))
-		env.rec_size = RB_REC_MIN;
-	if (!given('b'))
-		env.batch = COMPAT_BATCH;
-	if (!given(OPT_RB_SIZE))
-		env.ringbuf.size = 512 * 1024;
-	if (!given(OPT_RB_NOTIFY))
-		env.ringbuf.notify = sampled ? RB_NOTIFY_AVAIL :
-					       RB_NOTIFY_DEFAULT;
-	if (!given(OPT_RB_SAMPLE))
-		env.ringbuf.sample = COMPAT_SAMPLE;
-	if (!given(OPT_PB_PAGES))
-		env.perfbuf.pages = 128;
-	if (!given(OPT_PB_WAKEUP))
-		env.perfbuf.wakeup = sampled ? COMPAT_SAMPLE : 1;
+	if (!rlb_given(NULL, 's'))
+		env.rec_size = RLB_REC_MIN;
+	if (!rlb_given(NULL, 'b'))
+		env.batch = RLB_COMPAT_SAMPLE;
 	env.back2back = b2b;
 	/* Our consumers cannot parse a headerless record: they only count. */
-	if (env.kernel_record && given('s'))
-		return fail(
-			"--kernel-record writes 8-byte records: -s does not apply%s%s",
-			NULL, NULL);
+	if (env.kernel_record && rlb_given(NULL, 's'))
+		return rlb_fail(
+			"--kernel-record writes 8-byte records: -s does not apply");
 	if (env.kernel_record) {
-		env.rec_size = RB_KERNEL_REC_SIZE;
+		env.rec_size = RLB_KERNEL_REC_SIZE;
 		env.count_only = true;
 	}
-	if (is_mechanism("relay") && !given(OPT_RELAY_SUBBUF))
-		env.relay.subbuf_size = sampled ? compat_relay_subbuf() :
-						  64 * 1024;
-	if (is_mechanism("relay") && !given(OPT_RELAY_NSUBBUFS))
-		env.relay.n_subbufs =
-			COMPAT_RELAY_BYTES / env.relay.subbuf_size;
+	for (i = 0; i < nr_mechs; i++) {
+		err = mechs[i]->compat ?
+			      mechs[i]->compat(sampled, mechs[i] == env.mech) :
+			      0;
+		if (err)
+			return err;
+	}
 	if (b2b && env.producers != 1)
-		return fail("--compat %s needs exactly one producer%s",
-			    env.compat, NULL);
+		return rlb_fail("--compat %s needs exactly one producer",
+				env.compat);
+	return 0;
+}
+
+/* What a variant cannot do, whatever its mechanism. */
+static int check_variant(void)
+{
+	int err = env.mech->check ? env.mech->check(env.variant) : 0;
+
+	if (err)
+		return err;
+	if (env.overwrite && !env.variant->overwrite)
+		return rlb_fail("%s has no overwrite mode (try --list --json)",
+				env.bench_name);
+	if (scenario_is_snapshot(env.scenario) && env.count_only)
+		return rlb_fail(
+			"--count-only cannot judge a snapshot (it keeps no seq)");
 	return 0;
 }
 
@@ -615,28 +473,54 @@ static const struct argp_option common_opts[] = {
 	{},
 };
 
+/* After every option: defaults that depend on others, then --compat,
+ * --policy and what the variant cannot do.
+ */
+static int parse_end(void)
+{
+	if (!env.bench_name && !env.list)
+		return rlb_fail("no bench given (try --list)");
+	/* relay-cat forks per period: 100 ms unless asked otherwise */
+	if (!env.poll_ms)
+		env.poll_ms = env.variant && env.variant->poll_ms ?
+				      env.variant->poll_ms :
+				      50;
+	/* Below saturation there is time to time every record. */
+	if (!env.lat_every)
+		env.lat_every = env.rate ? 1 : 64;
+	if (env.kernel_record && !env.compat)
+		return rlb_fail("--kernel-record needs --compat");
+	if (!env.variant)
+		return 0;
+	if (env.compat && compat_apply())
+		return EINVAL;
+	if (policy_apply())
+		return EINVAL;
+	return check_variant();
+}
+
 static error_t common_parse(int key, char *arg, struct argp_state *state)
 {
-	note_given(key);
+	note_given(NULL, key);
 	switch (key) {
 	case 'w':
 		return parse_seconds(arg, &env.warmup_s) ?
-			       fail("invalid value for --%s: '%s'", "warmup",
-				    arg) :
+			       rlb_fail("invalid value for --warmup: '%s'",
+					arg) :
 			       0;
 	case 'd':
 		if (parse_seconds(arg, &env.duration_s) ||
 		    env.duration_s < 0.01)
-			return fail("invalid value for --%s: '%s'", "duration",
-				    arg);
+			return rlb_fail("invalid value for --duration: '%s'",
+					arg);
 		return 0;
 	case 'i':
 		return opt_int("iterations", arg, 1, 1000, &env.iterations);
 	case 'p':
-		return opt_int("producers", arg, 1, RB_MAX_THREADS,
+		return opt_int("producers", arg, 1, RLB_MAX_THREADS,
 			       &env.producers);
 	case 'c':
-		return opt_int("consumers", arg, 1, RB_MAX_THREADS,
+		return opt_int("consumers", arg, 1, RLB_MAX_THREADS,
 			       &env.consumers);
 	case 'a':
 		env.affinity = true;
@@ -645,17 +529,16 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		u64 v;
 
 		if (parse_u64(arg, 0, UINT32_MAX, &v))
-			return fail("invalid value for --%s: '%s'", "size",
-				    arg);
-		if (v < RB_PAYLOAD_MIN || v > RB_PAYLOAD_MAX)
-			return fail(
-				"payload size out of range: '%s%s' (16..4096 bytes)",
-				arg, NULL);
-		env.rec_size = RB_HDR_SIZE + (u32)v;
+			return rlb_fail("invalid value for --size: '%s'", arg);
+		if (v < RLB_PAYLOAD_MIN || v > RLB_PAYLOAD_MAX)
+			return rlb_fail(
+				"payload size out of range: '%s' (16..4096 bytes)",
+				arg);
+		env.rec_size = RLB_HDR_SIZE + (u32)v;
 		return 0;
 	}
 	case 'b':
-		return opt_u32("batch", arg, 1, RB_BATCH_MAX, &env.batch);
+		return opt_u32("batch", arg, 1, RLB_BATCH_MAX, &env.batch);
 	case OPT_RATE:
 		return opt_u64("rate", arg, 0, 1000000000ull, &env.rate);
 	case OPT_RAW_TP:
@@ -669,16 +552,13 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_POLL_MS:
 		return opt_u32("poll-ms", arg, 1, 60000, &env.poll_ms);
-	case OPT_SCENARIO: {
-		int i;
-
-		for (i = 0; i < (int)ARRAY_SIZE(scenario_names); i++)
-			if (!strcmp(arg, scenario_names[i])) {
-				env.scenario = i;
-				return 0;
-			}
-		return fail("invalid value for --%s: '%s'", "scenario", arg);
-	}
+	case OPT_SCENARIO:
+		env.scenario = rlb_name_index(scenario_names,
+					      ARRAY_SIZE(scenario_names), arg);
+		if (env.scenario < 0)
+			return rlb_fail("invalid value for --scenario: '%s'",
+					arg);
+		return 0;
 	case OPT_COUNT_ONLY:
 		env.count_only = true;
 		return 0;
@@ -694,11 +574,7 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case OPT_LAT_EVERY:
 		if (opt_u32("lat-every", arg, 1, 4096, &env.lat_every))
 			return EINVAL;
-		if (env.lat_every & (env.lat_every - 1))
-			return fail(
-				"invalid value for --%s: '%s' (not a power of 2)",
-				"lat-every", arg);
-		return 0;
+		return opt_pow2("lat-every", arg, env.lat_every);
 	case OPT_JSON:
 		env.json = true;
 		return 0;
@@ -711,91 +587,214 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		return policy_parse(arg);
 	case ARGP_KEY_ARG:
 		if (env.bench_name)
-			return fail("unexpected argument '%s%s'", arg, NULL);
+			return rlb_fail("unexpected argument '%s'", arg);
 		env.bench_name = arg;
 		return 0;
 	case ARGP_KEY_END:
-		if (!env.bench_name && !env.list)
-			return fail("no bench given (try --list)%s%s", NULL,
-				    NULL);
-		/* cat forks per period: 100 ms unless asked otherwise */
-		if (!env.poll_ms)
-			env.poll_ms = env.bench_name && !strcmp(env.bench_name,
-								"relay-cat") ?
-					      100 :
-					      50;
-		/* Below saturation there is time to time every record. */
-		if (!env.lat_every)
-			env.lat_every = env.rate ? 1 : 64;
-		if (env.kernel_record && !env.compat)
-			return fail("--kernel-record needs --compat%s%s", NULL,
-				    NULL);
-		if (env.compat && env.bench_name && compat_apply())
-			return EINVAL;
-		return env.bench_name ? policy_apply() : 0;
+		return parse_end();
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
 }
 
-static const struct argp_child children[] = {
-	{ &bench_ringbuf_argp, 0, "ring buffer (ringbuf-*):", 0 },
-	{ &bench_perfbuf_argp, 0, "perf buffer (perfbuf-*):", 0 },
-	{ &bench_relay_argp, 0, "relay map (relay-*):", 0 },
-	{},
-};
+/* The bench's mechanism's options: noted as given, then its own parser. */
+static error_t mech_parse(int key, char *arg, struct argp_state *state)
+{
+	const struct argp *argp = env.mech->argp;
 
-static const struct argp bench_argp = {
+	note_given(argp, key);
+	return argp->parser(key, arg, state);
+}
+
+/* ---- the first pass: find the bench, note whose options were given ---- */
+static struct {
+	const char *bench_name;
+	const struct rlb_mech *mech[64]; /* the owner of each option seen */
+	int key[64];
+	int n;
+} seen;
+
+static error_t scan_common(int key, char *arg, struct argp_state *state)
+{
+	size_t i, n = 0;
+
+	switch (key) {
+	case ARGP_KEY_INIT: /* each child learns its mechanism */
+		for (i = 0; i < nr_mechs; i++)
+			if (mechs[i]->argp)
+				state->child_inputs[n++] = (void *)mechs[i];
+		return 0;
+	case ARGP_KEY_ARG:
+		if (!seen.bench_name)
+			seen.bench_name = arg;
+		return 0;
+	case OPT_LIST:
+		env.list = true;
+		return 0;
+	default: /* values are checked by the second pass */
+		return key > 0 && key < ARGP_KEY_END ? 0 : ARGP_ERR_UNKNOWN;
+	}
+}
+
+static error_t scan_mech(int key, char *arg, struct argp_state *state)
+{
+	if (key <= 0 || key >= ARGP_KEY_END)
+		return ARGP_ERR_UNKNOWN;
+	if (seen.n < (int)ARRAY_SIZE(seen.key)) {
+		seen.mech[seen.n] = state->input;
+		seen.key[seen.n++] = key;
+	}
+	return 0;
+}
+
+/* "--rb-size" for an option key of m, for messages. */
+static void option_name(const struct rlb_mech *m, int key, char *buf,
+			size_t len)
+{
+	const struct argp_option *o;
+
+	for (o = m->argp->options; o->name || o->key; o++)
+		if (o->key == key) {
+			if (o->name)
+				snprintf(buf, len, "--%s", o->name);
+			else
+				snprintf(buf, len, "-%c", key);
+			return;
+		}
+	snprintf(buf, len, "an option");
+}
+
+/* An option of another mechanism than the bench's is refused. */
+static int check_owners(void)
+{
+	char opt[64], list[256];
+	int i;
+
+	for (i = 0; i < seen.n; i++) {
+		if (seen.mech[i] == env.mech)
+			continue;
+		option_name(seen.mech[i], seen.key[i], opt, sizeof(opt));
+		variant_list(seen.mech[i], list, sizeof(list));
+		return rlb_fail("%s is an option of %s, not of %s", opt, list,
+				seen.bench_name);
+	}
+	return 0;
+}
+
+/* Every option of every mechanism, under a header naming its variants:
+ * the first pass, and --help.
+ */
+static struct argp_child all_children[ARRAY_SIZE(mechs) + 1];
+static struct argp scan_argps[ARRAY_SIZE(mechs)];
+static char headers[ARRAY_SIZE(mechs)][256];
+
+static const struct argp scan_argp = {
 	.options = common_opts,
-	.parser = common_parse,
+	.parser = scan_common,
 	.args_doc = "BENCH",
 	.doc = "relaybench: BPF ring buffer vs perf buffer vs relay map",
-	.children = children,
+	.children = all_children,
 };
 
-void bench_env_defaults(struct bench_env *e)
+static void build_children(void)
 {
-	memset(e, 0, sizeof(*e));
-	e->warmup_s = 1;
-	e->duration_s = 1;
-	e->iterations = 3;
-	e->producers = 1;
-	e->consumers = 1;
-	e->rec_size = 64;
-	e->batch = 1;
-	e->producer_work_every = 1;
-	e->ringbuf.size = 1 << 20;
-	e->ringbuf.sample = 64;
-	e->perfbuf.pages = 128;
-	e->perfbuf.wakeup = 1;
-	e->relay.subbuf_size = 64 * 1024;
-	e->relay.n_subbufs = 8;
+	size_t i, n = 0;
+	char list[200];
+
+	for (i = 0; i < nr_mechs; i++) {
+		if (!mechs[i]->argp)
+			continue;
+		scan_argps[n].options = mechs[i]->argp->options;
+		scan_argps[n].parser = scan_mech;
+		variant_list(mechs[i], list, sizeof(list));
+		snprintf(headers[n], sizeof(headers[n]),
+			 "%s (%s):", mechs[i]->title, list);
+		all_children[n].argp = &scan_argps[n];
+		all_children[n].header = headers[n];
+		n++;
+	}
+}
+
+static void defaults(void)
+{
+	size_t i;
+
+	memset(&env, 0, sizeof(env));
+	env.warmup_s = 1;
+	env.duration_s = 1;
+	env.iterations = 3;
+	env.producers = 1;
+	env.consumers = 1;
+	env.rec_size = 64;
+	env.batch = 1;
+	env.producer_work_every = 1;
+	for (i = 0; i < nr_mechs; i++)
+		if (mechs[i]->defaults)
+			mechs[i]->defaults();
+}
+
+/* ARGP_NO_ERRS silences argp's own --help too: handled here. */
+static void print_help_if_asked(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-?")) {
+			argp_help(&scan_argp, stdout, ARGP_HELP_STD_HELP,
+				  "bench");
+			exit(0);
+		}
+		if (!strcmp(argv[i], "--usage")) {
+			argp_help(&scan_argp, stdout, ARGP_HELP_USAGE, "bench");
+			exit(0);
+		}
+	}
+}
+
+/* The second pass: common options and the bench's mechanism's, nothing else. */
+static int parse_bench(int argc, char **argv)
+{
+	struct argp_child child[2] = {};
+	struct argp mech_argp = {};
+	const struct argp bench_argp = {
+		.options = common_opts,
+		.parser = common_parse,
+		.children = child,
+	};
+
+	if (env.mech && env.mech->argp) {
+		mech_argp.options = env.mech->argp->options;
+		mech_argp.parser = mech_parse;
+		child[0].argp = &mech_argp;
+	}
+	/* ARGP_NO_ERRS: argp would print usage and exit 64; we print one line. */
+	return argp_parse(&bench_argp, argc, argv, ARGP_NO_ERRS, NULL, NULL);
 }
 
 int bench_parse_args(int argc, char **argv, char *err, size_t errlen)
 {
 	int ret;
 
-	bench_env_defaults(&env);
+	register_mechs();
+	build_children();
+	print_help_if_asked(argc, argv);
+	defaults();
+	memset(&seen, 0, sizeof(seen));
 	n_given = 0;
 	err[0] = '\0';
-	/* ARGP_NO_ERRS also silences argp's own --help: handle it here. */
-	for (ret = 1; ret < argc; ret++) {
-		if (!strcmp(argv[ret], "--help") || !strcmp(argv[ret], "-?")) {
-			argp_help(&bench_argp, stdout, ARGP_HELP_STD_HELP,
-				  "bench");
-			exit(0);
-		}
-		if (!strcmp(argv[ret], "--usage")) {
-			argp_help(&bench_argp, stdout, ARGP_HELP_USAGE,
-				  "bench");
-			exit(0);
-		}
-	}
 	parse_err = err;
 	parse_errlen = errlen;
-	/* ARGP_NO_ERRS: argp would print usage and exit 64; we print one line. */
-	ret = argp_parse(&bench_argp, argc, argv, ARGP_NO_ERRS, NULL, NULL);
+	ret = argp_parse(&scan_argp, argc, argv, ARGP_NO_ERRS, NULL, NULL);
+	if (!ret && seen.bench_name && !env.list) {
+		env.variant = find_variant(seen.bench_name, &env.mech);
+		if (!env.variant)
+			ret = rlb_fail("unknown bench '%s' (try --list)",
+				       seen.bench_name);
+		else
+			ret = check_owners();
+	}
+	if (!ret)
+		ret = parse_bench(argc, argv);
 	parse_err = NULL;
 	if (!ret)
 		return 0;
@@ -803,4 +802,126 @@ int bench_parse_args(int argc, char **argv, char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "unknown or malformed option (see --help)");
 	return EXIT_USAGE;
+}
+
+/*
+ * Where the consumers ran: on CPUs of their own, or sharing with producers
+ * (-a places producers on CPUs 0.. and consumers after them, wrapping).
+ */
+static const char *placement(void)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!env.affinity)
+		return "unpinned";
+	return env.producers + env.consumers > ncpus ? "shared" : "dedicated";
+}
+
+void params_json(struct json *j)
+{
+	char policy[48];
+	size_t i;
+
+	json_begin(j, "params");
+	json_dbl(j, "warmup_s", env.warmup_s);
+	json_dbl(j, "duration_s", env.duration_s);
+	json_u64(j, "iterations", env.iterations);
+	json_u64(j, "producers", env.producers);
+	json_u64(j, "consumers", env.consumers);
+	json_bool(j, "affinity", env.affinity);
+	json_str(j, "placement", placement());
+	json_u64(j, "record_size", env.rec_size);
+	json_u64(j, "payload_size",
+		 env.kernel_record ? 0 : env.rec_size - RLB_HDR_SIZE);
+	json_bool(j, "kernel_record", env.kernel_record);
+	json_u64(j, "batch", env.batch);
+	json_u64(j, "producer_work", env.producer_work);
+	json_u64(j, "producer_work_every", env.producer_work_every);
+	json_u64(j, "rate", env.rate);
+	json_u64(j, "poll_ms", env.poll_ms);
+	json_bool(j, "external", env.external);
+	json_str(j, "trigger",
+		 env.raw_tp ? "raw_tp/sys_enter" :
+			      "tp/syscalls/sys_enter_getpgid");
+	json_bool(j, "overwrite", env.overwrite);
+	json_bool(j, "count_only", env.count_only);
+	json_u64(j, "lat_every", env.lat_every);
+	policy_name(policy, sizeof(policy));
+	json_str(j, "policy", policy);
+	/* only under --compat, so that other results keep their keys */
+	if (env.compat)
+		json_str(j, "compat", env.compat);
+	for (i = 0; i < nr_mechs; i++)
+		if (mechs[i]->params)
+			mechs[i]->params(j);
+	json_end(j);
+}
+
+/*
+ * The --policy kinds a variant takes (with --overwrite when asked), as the
+ * option parser decides: each is tried, so the list cannot disagree with a
+ * run.
+ */
+static void policies_json(struct json *j, const char *key, const char *name,
+			  bool overwrite)
+{
+	static const char *const tries[][2] = {
+		{ "every", "every" },
+		{ "batch", "batch:65536" },
+		{ "none", "none" },
+		{ "busy", "busy" },
+	};
+	char err[RLB_ERRLEN], *argv[5];
+	size_t i;
+	int argc;
+
+	json_begin_array(j, key);
+	for (i = 0; i < ARRAY_SIZE(tries); i++) {
+		argc = 0;
+		argv[argc++] = "bench";
+		argv[argc++] = "--policy";
+		argv[argc++] = (char *)tries[i][1];
+		if (overwrite)
+			argv[argc++] = "--overwrite";
+		argv[argc++] = (char *)name;
+		if (!bench_parse_args(argc, argv, err, sizeof(err)))
+			json_str(j, NULL, tries[i][0]);
+	}
+	json_end_array(j);
+}
+
+void list_variants(void)
+{
+	const struct rlb_variant *v;
+	bool json = env.json;
+	struct json j;
+	size_t i;
+
+	json_init(&j);
+	json_begin_array(&j, NULL);
+	for (i = 0; i < nr_mechs; i++)
+		for (v = mechs[i]->variants; v->name; v++) {
+			if (!json) {
+				printf("%-16s %s\n", v->name, v->desc);
+				continue;
+			}
+			json_begin(&j, NULL);
+			json_str(&j, "name", v->name);
+			json_str(&j, "mechanism", mechs[i]->name);
+			json_str(&j, "reader", v->reader);
+			json_str(&j, "desc", v->desc);
+			json_bool(&j, "overwrite", v->overwrite);
+			json_bool(&j, "live_consumer", v->live_consumer);
+			json_str(&j, "kernel",
+				 mechs[i]->patched_kernel ? "patched" : "any");
+			policies_json(&j, "policies", v->name, false);
+			if (v->overwrite)
+				policies_json(&j, "overwrite_policies", v->name,
+					      true);
+			json_end(&j);
+		}
+	json_end_array(&j);
+	if (json)
+		printf("%s\n", j.buf);
+	json_free(&j);
 }

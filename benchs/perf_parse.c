@@ -4,7 +4,7 @@
  */
 #include <string.h>
 #include <linux/perf_event.h>
-#include "bench.h"
+#include "perf_parse.h"
 
 const struct perf_event_header *
 perf_record_at(const void *data, u64 size, u64 pos, void *buf, size_t buflen)

@@ -5,7 +5,7 @@
  * and every step makes forward progress: no input can crash or loop.
  */
 #include <string.h>
-#include "bench.h"
+#include "relay_parse.h"
 
 #define ALIGN8(x) (((x) + 7) & ~(u64)7)
 #define SUBBUF_HDR sizeof(struct bpf_relay_subbuf_hdr)
@@ -138,7 +138,7 @@ static long long unit_size(const unsigned char *p)
 		return rh.len == SUBBUF_HDR ? (long long)SUBBUF_HDR :
 					      RELAY_BAD_HEADER;
 	if (rh.type == BPF_RELAY_HDR_RECORD)
-		return rh.len <= RB_REC_MAX ?
+		return rh.len <= RLB_REC_MAX ?
 			       (long long)ALIGN8(REC_HDR + (u64)rh.len) :
 			       RELAY_BAD_RECORD;
 	if (rh.type == 0 && rh.len == 0)

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bench.h"
+#include "stats.h"
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: rb_workload CALLS\n");
+		fprintf(stderr, "usage: rlb_workload CALLS\n");
 		return 2;
 	}
 	errno = 0;

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * producer.h: the producer logic shared by every rb_*.bpf.c.  Each object
- * defines RB_OUTPUT(rec, size, seq) -- the only line that differs between
- * mechanisms -- and then includes this file.
+ * producer.h: the producer logic shared by every rlb_*.bpf.c.  Each object
+ * includes this file, then defines its map and rlb_output() -- the only
+ * code that differs between mechanisms.
  */
-#ifndef RB_PRODUCER_H
-#define RB_PRODUCER_H
+#ifndef RLB_PRODUCER_H
+#define RLB_PRODUCER_H
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -17,7 +17,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 target_tgid = 0; /* only count our own getpgid() calls */
 const volatile __u32 rec_size = 64; /* total bytes per record, header incl. */
 const volatile __u32 batch = 1; /* records per trigger */
-const volatile __u32 notify_mode = RB_NOTIFY_DEFAULT;
+const volatile __u32 notify_mode = RINGBUF_NOTIFY_DEFAULT;
 const volatile __u32 notify_every = 1;
 /* Fault injection for scripts/validate_compare.sh: bpf_loop() steps of
  * cheap work on 1 record in every producer_work_every, so a known slowdown
@@ -31,8 +31,8 @@ const volatile __u32 producer_work_every = 1;
  */
 const volatile __u32 kernel_record = 0;
 
-struct rb_scratch_buf {
-	__u8 data[RB_REC_MAX];
+struct rlb_scratch_buf {
+	__u8 data[RLB_REC_MAX];
 };
 
 /* Where the record is built: one slot per CPU, no synchronisation needed. */
@@ -40,23 +40,23 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct rb_scratch_buf);
-} rb_scratch SEC(".maps");
+	__type(value, struct rlb_scratch_buf);
+} rlb_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct rb_counters);
-} rb_counters SEC(".maps");
+	__type(value, struct rlb_counters);
+} rlb_counters SEC(".maps");
 
-static __always_inline long rb_output(void *ctx, struct rb_record *rec,
-				      __u32 size, __u64 seq);
+static __always_inline long rlb_output(void *ctx, struct rlb_record *rec,
+				       __u32 size, __u64 seq);
 
 /* One step of producer_work; the state escapes to bpf_loop(), so the
  * compiler cannot drop it, and the verifier checks the callback once.
  */
-static long rb_work_step(__u64 i, void *state)
+static long rlb_work_step(__u64 i, void *state)
 {
 	__u64 *acc = state;
 
@@ -64,21 +64,21 @@ static long rb_work_step(__u64 i, void *state)
 	return 0;
 }
 
-static __always_inline void rb_produce(void *ctx)
+static __always_inline void rlb_produce(void *ctx)
 {
-	struct rb_counters *cnt;
-	struct rb_record *rec;
+	struct rlb_counters *cnt;
+	struct rlb_record *rec;
 	__u64 work_state = 0;
 	__u32 zero = 0, i;
 
 	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
 		return;
-	cnt = bpf_map_lookup_elem(&rb_counters, &zero);
-	rec = bpf_map_lookup_elem(&rb_scratch, &zero);
+	cnt = bpf_map_lookup_elem(&rlb_counters, &zero);
+	rec = bpf_map_lookup_elem(&rlb_scratch, &zero);
 	if (!cnt || !rec)
 		return;
 	cnt->triggers++;
-	for (i = 0; i < batch && i < RB_BATCH_MAX; i++) {
+	for (i = 0; i < batch && i < RLB_BATCH_MAX; i++) {
 		/* seq is only consumed when the output succeeds, so a gap seen
 		 * by the consumer means a record was lost after being written.
 		 */
@@ -89,9 +89,9 @@ static __always_inline void rb_produce(void *ctx)
 			rec->len = rec_size;
 		}
 		if (producer_work && cnt->produced % producer_work_every == 0)
-			bpf_loop(producer_work, rb_work_step, &work_state, 0);
+			bpf_loop(producer_work, rlb_work_step, &work_state, 0);
 		cnt->produced++;
-		if (rb_output(ctx, rec, rec_size, rec->seq) < 0) {
+		if (rlb_output(ctx, rec, rec_size, rec->seq) < 0) {
 			cnt->dropped++;
 			cnt->tail_dropped++;
 		} else {
@@ -102,20 +102,20 @@ static __always_inline void rb_produce(void *ctx)
 }
 
 SEC("tp/syscalls/sys_enter_getpgid")
-int rb_tp(void *ctx)
+int rlb_tp(void *ctx)
 {
-	rb_produce(ctx);
+	rlb_produce(ctx);
 	return 0;
 }
 
 /* Alternative trigger (--raw-tp): every syscall entry, filtered on the id. */
 SEC("raw_tp/sys_enter")
-int rb_raw_tp(struct bpf_raw_tracepoint_args *ctx)
+int rlb_raw_tp(struct bpf_raw_tracepoint_args *ctx)
 {
-	if (ctx->args[1] != RB_GETPGID_NR)
+	if (ctx->args[1] != RLB_GETPGID_NR)
 		return 0;
-	rb_produce(ctx);
+	rlb_produce(ctx);
 	return 0;
 }
 
-#endif /* RB_PRODUCER_H */
+#endif /* RLB_PRODUCER_H */

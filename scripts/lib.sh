@@ -99,13 +99,13 @@ lib_posint() {	# OPTION VALUE [MAX]
 
 # Every scenario, in the order they run (latency reuses high-rate's
 # saturation): each is scripts/scenarios/NAME.sh.
-RB_SCENARIOS=(high-rate overwrite no-reader latency rfc-modes)
+RLB_SCENARIOS=(high-rate overwrite no-reader latency rfc-modes)
 
 lib_check_scenarios() {	# LIST
 	local s
 	for s in ${1//,/ }; do
-		[[ " ${RB_SCENARIOS[*]} " == *" $s "* ]] ||
-			lib_bad "unknown scenario '$s' (${RB_SCENARIOS[*]})"
+		[[ " ${RLB_SCENARIOS[*]} " == *" $s "* ]] ||
+			lib_bad "unknown scenario '$s' (${RLB_SCENARIOS[*]})"
 	done
 }
 

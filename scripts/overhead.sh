@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/overhead.sh: what tracing costs the traced application.  hyperfine
-# times a fixed syscall-heavy workload (build/rb_workload: N getpgid calls)
+# times a fixed syscall-heavy workload (build/rlb_workload: N getpgid calls)
 # with no tracer, then with each mechanism's producer attached to every
 # process (`bench --external`), with the buffer bytes and policy of the
 # scenarios (1 MiB in all):
@@ -47,15 +47,16 @@ done
 [ -n "$out" ] || usage
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 bench=$ROOT/build/bench
-workload=$ROOT/build/rb_workload
+workload=$ROOT/build/rlb_workload
 if [ ! -x "$bench" ] || [ ! -x "$workload" ]; then
-	die "build/bench or build/rb_workload missing: run make"
+	die "build/bench or build/rlb_workload missing: run make"
 fi
 command -v hyperfine >/dev/null || die "hyperfine missing: run scripts/deps.sh"
 : >"$out" 2>/dev/null || die "cannot write $out"
 # the variants, their mechanism and whether they take --overwrite, where
 # this kernel runs them (a variant for the patched kernel is tried)
 # a here-string, not <(...): the guest has no /dev/fd
+variants=$("$bench" --list --json) || die "cannot list the bench's variants"
 declare -A mech_of=() takes_ow=()
 while read -r b m ow kernel; do
 	if [ "$kernel" = patched ] && ! "$bench" "$b" -w 0 -d 0.01 -i 1 >/dev/null 2>&1; then
@@ -63,14 +64,18 @@ while read -r b m ow kernel; do
 	fi
 	mech_of[$b]=$m
 	takes_ow[$b]=$ow
-done <<<"$("$bench" --list --json | jq -r '.[] | "\(.name) \(.mechanism) \(.overwrite) \(.kernel)"')"
+done <<<"$(jq -r '.[] | "\(.name) \(.mechanism) \(.overwrite) \(.kernel)"' <<<"$variants")"
 [ ${#mech_of[@]} -gt 0 ] || die "cannot list the bench's variants"
 if [ -n "$benchs" ]; then
 	read -r -a with_reader <<<"$benchs"
 	without_reader=("${with_reader[@]}")
 else
-	with_reader=(relay-mmap ringbuf-libbpf perfbuf-libbpf)
-	without_reader=(relay-mmap ringbuf-custom perfbuf-custom percpu)
+	# From the variant table, per mechanism: the first variant with a live
+	# reader streams; the first that overwrites (else the first) records.
+	read -r -a with_reader <<<"$(jq -r '[group_by(.mechanism)[]
+		| map(select(.live_consumer)) | select(length > 0) | .[0].name] | join(" ")' <<<"$variants")"
+	read -r -a without_reader <<<"$(jq -r '[group_by(.mechanism)[]
+		| ((map(select(.overwrite)) | .[0]) // .[0]) | .name] | join(" ")' <<<"$variants")"
 fi
 for b in "${with_reader[@]}" "${without_reader[@]}"; do
 	[ -n "${mech_of[$b]:-}" ] || [[ $b == relay-* ]] || lib_bad "unknown bench '$b'"

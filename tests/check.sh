@@ -9,6 +9,7 @@
 # The kernel's own files (checkpatch.pl, .clang-format, the uapi bpf.h with
 # the series' hunks applied) come from Debian's linux-source tarball, read
 # once into ~/.cache/relaybench/check-<key> (about 30 s the first time).
+# The steps run in parallel; their output comes in order at the end.
 #
 # usage: tests/check.sh [STEP...]
 set -uo pipefail
@@ -94,14 +95,27 @@ if [[ " ${STEPS[*]} " =~ \ (unit|checkpatch|format)\  ]]; then
 	K=$(kernel_files) || die "cannot read the kernel files from $TARBALL"
 fi
 
-failed=0
+# The steps run side by side (the machine's cores are the limit, not one
+# step), each into a log of its own, printed in order.
+out=$(mktemp -d) || die "cannot create a temporary directory"
+trap 'rm -rf "$out"' EXIT
 start=$SECONDS
 for s in "${STEPS[@]}"; do
-	t0=$SECONDS
-	if "$s"; then
-		printf 'check: %-10s ok    %3d s\n' "$s" $((SECONDS - t0)) >&2
+	(
+		t0=$SECONDS
+		"$s" >"$out/$s.log" 2>&1
+		echo "$? $((SECONDS - t0))" >"$out/$s.rc"
+	) &
+done
+wait
+failed=0
+for s in "${STEPS[@]}"; do
+	cat "$out/$s.log"
+	read -r rc secs <"$out/$s.rc"
+	if [ "$rc" -eq 0 ]; then
+		printf 'check: %-10s ok    %3d s\n' "$s" "$secs" >&2
 	else
-		printf 'check: %-10s FAIL  %3d s\n' "$s" $((SECONDS - t0)) >&2
+		printf 'check: %-10s FAIL  %3d s\n' "$s" "$secs" >&2
 		failed=$((failed + 1))
 	fi
 done

@@ -3,7 +3,7 @@
 # scenario runner (scripts/scenarios/run.sh), natively or inside the VM.
 #
 # A scenario file defines one function, scenario_<name>, that calls
-# `rb_run BENCH ARGS...` once per measurement.  Parameters that are common to
+# `rlb_run BENCH ARGS...` once per measurement.  Parameters that are common to
 # a scenario are written once there; only the mechanism differs between runs.
 #
 # Inputs (environment): BENCH (the bench binary), OUT (JSON lines appended
@@ -17,14 +17,14 @@ full) TIMING=(-w 2 -d 2 -i 7) ;;
 *) echo "scenarios: unknown MODE '$MODE'" >&2; return 2 ;;
 esac
 
-RB_STEP=0
-RB_TOTAL=${RB_TOTAL:-0}
-RB_FAILED=0
-RB_STARTED=${RB_STARTED:-$(date +%s)}
-RB_SCENARIO=""
-RB_ROUND=""
-RB_ROUND_NUM=1		# the round, and RB_STEP when it began (A/B order)
-RB_ROUND_START=0
+RLB_STEP=0
+RLB_TOTAL=${RLB_TOTAL:-0}
+RLB_FAILED=0
+RLB_STARTED=${RLB_STARTED:-$(date +%s)}
+RLB_SCENARIO=""
+RLB_ROUND=""
+RLB_ROUND_NUM=1		# the round, and RLB_STEP when it began (A/B order)
+RLB_ROUND_START=0
 
 # The mechanism of a bench variant: the part of its name before the dash.
 mech_of() {
@@ -67,37 +67,53 @@ batch_bytes() {
 	echo "$subbuf"
 }
 
+# What every variant takes, from the bench itself (bench --list --json):
+# its policies, and with --overwrite its overwrite_policies.
+RLB_VARIANTS=$("$BENCH" --list --json) || {
+	echo "scenarios: cannot list the variants of $BENCH" >&2
+	return 1
+}
+
+# has_policy VARIANT POLICY: VARIANT (its name, then options such as
+# --overwrite) takes POLICY (every, batch, none or busy).
+has_policy() {
+	local key=policies
+	[[ " $1 " != *" --overwrite "* ]] || key=overwrite_policies
+	jq -e --arg n "${1%% *}" --arg p "$2" --arg k "$key" \
+		'any(.[] | select(.name == $n) | .[$k] // [] | .[]; . == $p)' \
+		<<<"$RLB_VARIANTS" >/dev/null
+}
+
 # policy_args BENCH BYTES POLICY: --policy for BENCH, with batch resolved to
-# batch_bytes.  The floor (percpu) has no reader and a backward perf ring
-# is read on a timer: both only have "none".
+# batch_bytes.  A variant without POLICY gets none, the policy every
+# variant has (the floor has no reader, a backward perf ring is read on a
+# timer).
 policy_args() {
 	local pol=$3
+	has_policy "$1" "$pol" || pol=none
 	[ "$pol" != batch ] || pol=batch:$(batch_bytes "$2")
-	case $1 in
-	percpu* | "perfbuf-custom --overwrite"*) pol=none ;;
-	esac
 	echo "--policy $pol"
 }
 
 progress() {
 	local now eta=""
 	now=$(date +%s)
-	if [ "$RB_STEP" -gt 1 ] && [ "$RB_TOTAL" -ge "$RB_STEP" ]; then
-		eta=" … ETA $(((now - RB_STARTED) * (RB_TOTAL - RB_STEP + 1) / (RB_STEP - 1)))s"
+	if [ "$RLB_STEP" -gt 1 ] && [ "$RLB_TOTAL" -ge "$RLB_STEP" ]; then
+		eta=" … ETA $(((now - RLB_STARTED) * (RLB_TOTAL - RLB_STEP + 1) / (RLB_STEP - 1)))s"
 	fi
-	echo "[$RB_STEP/$RB_TOTAL] $RB_SCENARIO ${RB_ROUND:+$RB_ROUND }$*$eta" >&2
+	echo "[$RLB_STEP/$RLB_TOTAL] $RLB_SCENARIO ${RLB_ROUND:+$RLB_ROUND }$*$eta" >&2
 }
 
-# rb_measure BINARY FILE TAG ARGS...: run one bench, append its JSON to FILE
+# rlb_measure BINARY FILE TAG ARGS...: run one bench, append its JSON to FILE
 # with TAG (a JSON object) merged in.  A kernel that lacks a mechanism
 # (no relay map, no ring buffer overwrite) skips it; any other failure is
 # counted, and its JSON kept when the bench printed one (a loss-accounting
 # violation exits 3 after printing its result).
-rb_measure() {
+rlb_measure() {
 	local bin=$1 file=$2 tag=$3 err out rc
 	shift 3
 	err=$LIB_TMP/bench.err
-	out=$("$bin" "$@" --scenario "$RB_SCENARIO" "${TIMING[@]}" --json 2>"$err")
+	out=$("$bin" "$@" --scenario "$RLB_SCENARIO" "${TIMING[@]}" --json 2>"$err")
 	rc=$?
 	# Interrupted (Ctrl-C, or SIGTERM from scripts/lib.sh): the bench
 	# cleaned up and died of the signal; stop the run here.
@@ -113,7 +129,7 @@ rb_measure() {
 		fi
 		[ -z "$out" ] || echo "$out" >>"$file"
 		if [ "$rc" -ne 0 ]; then
-			RB_FAILED=$((RB_FAILED + 1))
+			RLB_FAILED=$((RLB_FAILED + 1))
 			echo "  failed (exit $rc): $(grep -v '^libbpf' "$err" | tail -1)" >&2
 		fi
 	fi
@@ -122,31 +138,31 @@ rb_measure() {
 # The tag of every result: its round (the analysis pairs mechanisms by
 # round), and with BASE_BENCH the A/B pair of one side.
 round_tag() {
-	printf '{"round":%d}' "$RB_ROUND_NUM"
+	printf '{"round":%d}' "$RLB_ROUND_NUM"
 }
 ab_tag() {	# SIDE FIRST
-	printf '{"round":%d,"ab":{"pair":%d,"side":"%s","first":%s}}' "$RB_ROUND_NUM" "$RB_STEP" "$1" "$2"
+	printf '{"round":%d,"ab":{"pair":%d,"side":"%s","first":%s}}' "$RLB_ROUND_NUM" "$RLB_STEP" "$1" "$2"
 }
 
-# rb_run BENCH ARGS...: one measurement of the current scenario; with
+# rlb_run BENCH ARGS...: one measurement of the current scenario; with
 # BASE_BENCH (scripts/ab.sh) two, back to back, base first in every other
 # step and round so that neither side always runs second.
-rb_run() {
+rlb_run() {
 	# --mechanisms: only the listed mechanisms run
-	if [ -n "${RB_MECHS:-}" ] && ! [[ ",$RB_MECHS," == *",$(mech_of "$1"),"* ]]; then
+	if [ -n "${RLB_MECHS:-}" ] && ! [[ ",$RLB_MECHS," == *",$(mech_of "$1"),"* ]]; then
 		return 0
 	fi
-	RB_STEP=$((RB_STEP + 1))
+	RLB_STEP=$((RLB_STEP + 1))
 	[ -z "${DRY:-}" ] || return 0
 	progress "$*"
 	if [ -z "${BASE_BENCH:-}" ]; then
-		rb_measure "$BENCH" "$OUT" "$(round_tag)" "$@"
-	elif [ $(((RB_STEP - RB_ROUND_START + RB_ROUND_NUM) % 2)) -eq 0 ]; then
-		rb_measure "$BASE_BENCH" "$BASE_OUT" "$(ab_tag base true)" "$@"
-		rb_measure "$BENCH" "$OUT" "$(ab_tag new false)" "$@"
+		rlb_measure "$BENCH" "$OUT" "$(round_tag)" "$@"
+	elif [ $(((RLB_STEP - RLB_ROUND_START + RLB_ROUND_NUM) % 2)) -eq 0 ]; then
+		rlb_measure "$BASE_BENCH" "$BASE_OUT" "$(ab_tag base true)" "$@"
+		rlb_measure "$BENCH" "$OUT" "$(ab_tag new false)" "$@"
 	else
-		rb_measure "$BENCH" "$OUT" "$(ab_tag new true)" "$@"
-		rb_measure "$BASE_BENCH" "$BASE_OUT" "$(ab_tag base false)" "$@"
+		rlb_measure "$BENCH" "$OUT" "$(ab_tag new true)" "$@"
+		rlb_measure "$BASE_BENCH" "$BASE_OUT" "$(ab_tag base false)" "$@"
 	fi
 }
 
@@ -155,22 +171,22 @@ rb_run() {
 # records, 1 MiB, the batch policy), pooled over every such result by the
 # analysis module (analysis/saturation.py); 0 if there is none, or if $OUT
 # cannot be read (the module says why on stderr).
-RB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RLB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 saturation_of() {	# BENCH
 	[ -s "$OUT" ] || { echo 0; return; }
 	# -P and no bytecode: the tree's own module, from a read-only guest root
-	PYTHONPATH=$RB_ROOT PYTHONDONTWRITEBYTECODE=1 \
+	PYTHONPATH=$RLB_ROOT PYTHONDONTWRITEBYTECODE=1 \
 		python3 -P -m analysis saturation "$OUT" "$1" || echo 0
 }
 
-# rb_run_every_cpu BYTES VARIANT...: each variant with producers pinned on
+# rlb_run_every_cpu BYTES VARIANT...: each variant with producers pinned on
 # every CPU and BYTES of buffer (the snapshot scenarios' common shape).  A
 # flight recorder sends no wakeups: nobody waits for its data.
-rb_run_every_cpu() {
+rlb_run_every_cpu() {
 	local bytes=$1 v
 	shift
 	for v in "$@"; do
 		# shellcheck disable=SC2046,SC2086 # variant and buffer are word lists
-		rb_run $v -p "$NCPUS" -a $(buffer_args "$v" "$bytes") --policy none
+		rlb_run $v -p "$NCPUS" -a $(buffer_args "$v" "$bytes") --policy none
 	done
 }

@@ -8,12 +8,12 @@
 # Every mechanism runs under the same notification policy, batch (one
 # wakeup per batch_bytes written on a CPU: relay's sub-buffer), at every
 # point; the base point also runs under busy (readers spin, no wakeups)
-# and, for the mechanisms that can wake per record, under every.  The ring
-# buffer and perf buffer also run their overwrite readers (ringbuf-custom
-# skips ahead to the overwrite position when lapped; perfbuf-custom pauses
-# each backward ring every --poll-ms, its only policy being none).  What the
-# writer overwrote first shows as lost, what perf refused while paused as
-# dropped.
+# and every (a wakeup per record), for each variant that has them (bench
+# --list --json).  The ring buffer and perf buffer also run their overwrite
+# readers (ringbuf-custom skips ahead to the overwrite position when lapped;
+# perfbuf-custom pauses each backward ring every --poll-ms, never woken: its
+# policies are none and busy).  What the writer overwrote first shows as
+# lost, what perf refused while paused as dropped.
 HIGH_RATE_BENCHS=(
 	relay-mmap ringbuf-libbpf "ringbuf-custom --overwrite"
 	perfbuf-libbpf "perfbuf-custom --overwrite" percpu
@@ -25,19 +25,16 @@ hr_run() {
 	local b=$1 bytes=$2 pol=$3
 	shift 3
 	# shellcheck disable=SC2046,SC2086 # variants and options are word lists
-	rb_run $b "$@" $(buffer_args "$b" "$bytes") $(policy_args "$b" "$bytes" "$pol")
+	rlb_run $b "$@" $(buffer_args "$b" "$bytes") $(policy_args "$b" "$bytes" "$pol")
 }
 
 scenario_high_rate() {
-	local b p s batch buf rate
+	local b p s batch buf rate pol
 	for b in "${HIGH_RATE_BENCHS[@]}"; do
 		hr_run "$b" $HIGH_RATE_BUF batch -p 1 -a
-		if [ "$(policy_args "$b" $HIGH_RATE_BUF busy)" = "--policy busy" ]; then
-			hr_run "$b" $HIGH_RATE_BUF busy -p 1 -a
-		fi
-		case $b in
-		ringbuf-libbpf | perfbuf-libbpf) hr_run "$b" $HIGH_RATE_BUF every -p 1 -a ;;
-		esac
+		for pol in busy every; do
+			! has_policy "$b" $pol || hr_run "$b" $HIGH_RATE_BUF $pol -p 1 -a
+		done
 		if [ "$MODE" = smoke ]; then	# the base points and one offered rate
 			hr_run "$b" $HIGH_RATE_BUF batch -p 1 -a --rate 30000
 			continue

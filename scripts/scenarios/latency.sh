@@ -11,12 +11,12 @@ LATENCY_BENCHS=(relay-mmap ringbuf-libbpf perfbuf-libbpf)
 LATENCY_RATES=(10000 50000 100000)
 LATENCY_BUF=$((1 << 20))
 
-# The policies a bench has: relay cannot wake per record.
+# The policies of these that a bench has (relay cannot wake per record).
 latency_policies() {
-	case $(mech_of "$1") in
-	relay) echo batch busy ;;
-	*) echo batch busy every ;;
-	esac
+	local pol
+	for pol in batch busy every; do
+		! has_policy "$1" $pol || echo $pol
+	done
 }
 
 # Measures BENCH's high-rate base point under batch if it is missing.
@@ -28,12 +28,12 @@ latency_base_point() {
 	elif [ "$(saturation_of "$b")" -ne 0 ]; then
 		return 0
 	fi
-	RB_SCENARIO=high-rate
+	RLB_SCENARIO=high-rate
 	# shellcheck disable=SC2046 # options are word lists
-	rb_run "$b" -p 1 -a $(buffer_args "$b" $LATENCY_BUF) \
+	rlb_run "$b" -p 1 -a $(buffer_args "$b" $LATENCY_BUF) \
 		$(policy_args "$b" $LATENCY_BUF batch)
-	RB_SCENARIO=latency	# read by rb_run (common.sh)
-	export RB_SCENARIO
+	RLB_SCENARIO=latency	# read by rlb_run (common.sh)
+	export RLB_SCENARIO
 }
 
 scenario_latency() {
@@ -54,7 +54,7 @@ scenario_latency() {
 			[ "$MODE" != smoke ] || [ "$pol" = batch ] || continue
 			for rate in "${rates[@]}"; do
 				# shellcheck disable=SC2046 # options are word lists
-				rb_run "$b" -p 1 -a --rate "$rate" $(buffer_args "$b" $LATENCY_BUF) \
+				rlb_run "$b" -p 1 -a --rate "$rate" $(buffer_args "$b" $LATENCY_BUF) \
 					$(policy_args "$b" $LATENCY_BUF "$pol")
 			done
 		done

@@ -14,5 +14,5 @@ NO_READER_BENCHS=(
 NO_READER_BUF=$((1 << 20))
 
 scenario_no_reader() {
-	rb_run_every_cpu "$NO_READER_BUF" "${NO_READER_BENCHS[@]}"
+	rlb_run_every_cpu "$NO_READER_BUF" "${NO_READER_BENCHS[@]}"
 }

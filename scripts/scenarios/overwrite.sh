@@ -15,5 +15,5 @@ OVERWRITE_BENCHS=(
 OVERWRITE_BUF=$((1 << 20))
 
 scenario_overwrite() {
-	rb_run_every_cpu "$OVERWRITE_BUF" "${OVERWRITE_BENCHS[@]}"
+	rlb_run_every_cpu "$OVERWRITE_BUF" "${OVERWRITE_BENCHS[@]}"
 }

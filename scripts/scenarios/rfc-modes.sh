@@ -14,7 +14,7 @@ scenario_rfc_modes() {
 	local m b
 	for m in "${RFC_MODES[@]}"; do
 		for b in "${RFC_MODES_BENCHS[@]}"; do
-			rb_run "$b" --compat "$m" --kernel-record
+			rlb_run "$b" --compat "$m" --kernel-record
 		done
 	done
 }

@@ -21,21 +21,21 @@ PROG=scenarios
 . "${BASH_SOURCE[0]%/*}/../lib.sh" || exit 2
 
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ALL=("${RB_SCENARIOS[@]}")	# scripts/lib.sh
+ALL=("${RLB_SCENARIOS[@]}")	# scripts/lib.sh
 usage() {
 	echo "usage: scripts/scenarios/run.sh --bench PATH --out FILE [--mode smoke|quick|full] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N] [--base-bench PATH --base-out FILE]" >&2
 	exit 2
 }
 die() { lib_bad "$*"; }
 
-BENCH="" OUT="" MODE=quick only="" RB_MECHS="" rounds=1 BASE_BENCH="" BASE_OUT=""
+BENCH="" OUT="" MODE=quick only="" RLB_MECHS="" rounds=1 BASE_BENCH="" BASE_OUT=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bench) [ $# -ge 2 ] || usage; BENCH=$2; shift ;;
 	--out) [ $# -ge 2 ] || usage; OUT=$2; shift ;;
 	--mode) [ $# -ge 2 ] || usage; MODE=$2; shift ;;
 	--only) [ $# -ge 2 ] || usage; only=$2; shift ;;
-	--mechanisms) [ $# -ge 2 ] || usage; RB_MECHS=$2; shift ;;
+	--mechanisms) [ $# -ge 2 ] || usage; RLB_MECHS=$2; shift ;;
 	--rounds) [ $# -ge 2 ] || usage; rounds=$2; shift ;;
 	--base-bench) [ $# -ge 2 ] || usage; BASE_BENCH=$2; shift ;;
 	--base-out) [ $# -ge 2 ] || usage; BASE_OUT=$2; shift ;;
@@ -53,14 +53,14 @@ if [ -n "$BASE_BENCH$BASE_OUT" ]; then
 fi
 case $MODE in smoke|quick|full) ;; *) die "unknown mode '$MODE'" ;; esac
 lib_posint --rounds "$rounds" 99
-lib_check_mechanisms "$BENCH" "$RB_MECHS"
+lib_check_mechanisms "$BENCH" "$RLB_MECHS"
 selected=()
 for s in "${ALL[@]}"; do
 	if [ -z "$only" ] || [[ ",$only," == *",$s,"* ]]; then selected+=("$s"); fi
 done
 lib_check_scenarios "$only"
 NCPUS=$(nproc)
-export BENCH OUT MODE NCPUS RB_MECHS BASE_BENCH BASE_OUT
+export BENCH OUT MODE NCPUS RLB_MECHS BASE_BENCH BASE_OUT
 
 # shellcheck source=scripts/scenarios/common.sh
 . "$DIR/common.sh" || exit 2
@@ -72,19 +72,19 @@ done
 run_selected() {
 	local s r
 	for r in $(seq 1 "$rounds"); do
-		RB_ROUND_NUM=$r RB_ROUND_START=$RB_STEP
+		RLB_ROUND_NUM=$r RLB_ROUND_START=$RLB_STEP
 		for s in "${selected[@]}"; do
-			RB_SCENARIO=$s
-			[ "$rounds" -eq 1 ] || RB_ROUND="(round $r/$rounds)"
+			RLB_SCENARIO=$s
+			[ "$rounds" -eq 1 ] || RLB_ROUND="(round $r/$rounds)"
 			"scenario_${s//-/_}"
 		done
 	done
 }
 
-lib_tmpdir	# the benches' stderr, one at a time (rb_measure)
+lib_tmpdir	# the benches' stderr, one at a time (rlb_measure)
 # A dry pass counts the steps, so progress can show an ETA.
 DRY=1 run_selected
-RB_TOTAL=$RB_STEP RB_STEP=0 RB_STARTED=$(date +%s)
+RLB_TOTAL=$RLB_STEP RLB_STEP=0 RLB_STARTED=$(date +%s)
 run_selected
-echo "scenarios: $RB_STEP measurements, $RB_FAILED failed, $(($(date +%s) - RB_STARTED)) s" >&2
-[ "$RB_FAILED" -eq 0 ] || exit 3
+echo "scenarios: $RLB_STEP measurements, $RLB_FAILED failed, $(($(date +%s) - RLB_STARTED)) s" >&2
+[ "$RLB_FAILED" -eq 0 ] || exit 3

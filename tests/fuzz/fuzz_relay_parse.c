@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bench.h"
+#include "relay_parse.h"
 
 struct cb_state {
 	const unsigned char *lo, *hi;	/* where payloads may live */

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bench.h"
+#include "relay_parse.h"
 
 static unsigned char out[16384];
 static size_t out_len;
@@ -37,14 +37,14 @@ static void put_subbuf(u64 seq, u32 cpu, int nrec, u32 payload, bool pad_tail)
 		.cpu = cpu, .dropped = seq - 1,
 	};
 	u32 framed = (sizeof(struct bpf_relay_rec_hdr) + payload + 7) & ~7u;
-	unsigned char rec[RB_REC_MAX + 16];
+	unsigned char rec[RLB_REC_MAX + 16];
 	int i;
 
 	h.committed = nrec * framed;
 	put(&h, sizeof(h));
 	for (i = 0; i < nrec; i++) {
 		struct bpf_relay_rec_hdr *rh = (void *)rec;
-		struct rb_record *r = (void *)(rh + 1);
+		struct rlb_record *r = (void *)(rh + 1);
 
 		memset(rec, 0, framed);
 		rh->len = payload;
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 
 	stream_head(odd, sizeof(odd));
 	put_subbuf(7, 1, 5, 33, true);
-	put_subbuf(8, 1, 1, RB_REC_MAX, false);
+	put_subbuf(8, 1, 1, RLB_REC_MAX, false);
 	save(argv[1], "stream-odd-chunks");
 
 	stream_head(pages, sizeof(pages));

@@ -37,10 +37,27 @@ trap 'rm -rf "$TMP"' EXIT
 "$BENCH" --list --json >"$TMP/list.json" 2>/dev/null
 check "--list --json: one object per variant of --list, with its fields" jq -e --argjson n "$("$BENCH" --list | wc -l)" '
 	length == $n and ([.[].name] | unique | length) == $n and
-	all(.[]; (.name | length) > 0 and (.mechanism | IN("relay", "ringbuf", "perfbuf", "percpu")) and
+	all(.[]; (.mechanism | length) > 0 and (.mechanism as $m | .name | startswith($m)) and
 		(.reader | length) > 0 and (.overwrite | type) == "boolean" and
 		(.kernel | IN("any", "patched"))) and
 	([.[] | select(.kernel == "patched") | .mechanism] | unique) == ["relay"]' "$TMP/list.json"
+# The policies each variant takes, as a run accepts or refuses them.
+check "--list --json: each variant's policies, as the option parser decides" jq -e '
+	map({(.name): [.policies, .overwrite_policies]}) | add |
+	.["ringbuf-libbpf"] == [["every", "batch", "none", "busy"], null] and
+	.["ringbuf-busy"] == [["busy"], null] and
+	.["ringbuf-custom"] == [["every", "batch", "none", "busy"], ["every", "batch", "none", "busy"]] and
+	.["perfbuf-custom"] == [["every", "batch", "none", "busy"], ["none", "busy"]] and
+	.["relay-mmap"] == [["batch", "none", "busy"], ["batch", "none", "busy"]] and
+	.["relay-cat"] == [["none"], ["none"]] and
+	.["percpu"] == [["none"], null]' "$TMP/list.json"
+for v in "relay-mmap every" "percpu busy" "perfbuf-custom --overwrite batch:65536" "ringbuf-busy none"; do
+	set -- $v
+	pol=${*: -1}
+	check "--list --json agrees with a run: ${*:1:$#-1} refuses --policy $pol" \
+		bash -c '"$1" --policy "$2" "${@:3}" -w 0 -d 0.05 -i 1 >/dev/null 2>&1; [ $? -eq 2 ]' \
+		_ "$BENCH" "$pol" "${@:1:$#-1}"
+done
 
 # ---- each native bench, ~1 s, JSON ----
 JQ_ASSERT='
@@ -58,7 +75,10 @@ JQ_ASSERT='
 	.params.payload_size == 40 and
 	.memory.buffer_bytes > 0 and
 	(.wakeups_per_s.median | type) == "number"'
-for b in ringbuf-libbpf ringbuf-busy ringbuf-custom perfbuf-libbpf perfbuf-custom percpu; do
+# every variant the host kernel has, as the table says
+mapfile -t NATIVE < <(jq -r '.[] | select(.kernel == "any") | .name' "$TMP/list.json")
+check "the table has variants for the host kernel" [ "${#NATIVE[@]}" -gt 0 ]
+for b in "${NATIVE[@]}"; do
 	out=$TMP/$b.json
 	"$BENCH" "$b" -w 0.2 -d 0.4 -i 2 --json >"$out" 2>"$TMP/$b.err"
 	rc=$?
@@ -269,7 +289,7 @@ check "no pins left after no-reader runs" [ "$(pins_left)" -eq 0 ]
 "$BENCH" percpu --external -w 0.5 -d 1 -i 1 --json >"$TMP/ext.json" 2>/dev/null &
 pid=$!
 sleep 0.3
-"$BUILD/rb_workload" 20000
+"$BUILD/rlb_workload" 20000
 wait "$pid"
 check "--external counts another process's triggers" jq -e '
 	.params.external and .loss.produced >= 20000' "$TMP/ext.json"
@@ -309,6 +329,8 @@ expect 2 "libbpf ring buffer cannot overwrite" ringbuf-libbpf --overwrite
 expect 2 "the percpu floor has no overwrite mode" percpu --overwrite
 expect 2 "libbpf perf buffer cannot read backward" perfbuf-libbpf --overwrite
 expect 2 "count-only snapshot" ringbuf-custom --scenario overwrite --count-only
+expect 2 "a relay option on a ring buffer bench" ringbuf-libbpf --relay-subbuf 8192
+expect 2 "a ring buffer option on the floor" percpu --rb-size 65536
 if ! "$BENCH" ringbuf-custom --overwrite -w 0.1 -d 0.1 -i 1 >/dev/null 2>&1; then
 	# the host ring buffer lacks the 6.19 overwrite mode: one line, exit 1
 	expect 1 "ring buffer overwrite on a kernel without it" ringbuf-custom --overwrite -w 0.1 -d 0.1 -i 1

@@ -6,14 +6,14 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "bench.h"
+#include "consumer.h"
 
-static struct rb_consumer c;
+static struct rlb_consumer c;
 
 static void test_gaps(void **state)
 {
 	struct seqtrack t;
-	u64 bpf_seq[RB_MAX_CPUS] = {0};
+	u64 bpf_seq[RLB_MAX_CPUS] = {0};
 
 	seqtrack_reset(&t);
 	seqtrack_add(&t, 0, 1);
@@ -25,7 +25,7 @@ static void test_gaps(void **state)
 	seqtrack_add(&t, 0, 5);		/* duplicate */
 	seqtrack_add(&t, 0, 4);		/* backwards */
 	assert_int_equal(t.reordered, 2);
-	seqtrack_add(&t, RB_MAX_CPUS, 1);	/* impossible cpu */
+	seqtrack_add(&t, RLB_MAX_CPUS, 1);	/* impossible cpu */
 	seqtrack_add(&t, 0, 0);		/* seq starts at 1 */
 	assert_int_equal(t.corrupt, 2);
 	bpf_seq[0] = 7;			/* 6, 7 written, never seen */
@@ -68,7 +68,7 @@ static void test_merge(void **state)
  * hole at 3 (no overwrite, and a break). */
 static void test_snapshot_summary(void **state)
 {
-	u64 bpf_seq[RB_MAX_CPUS] = { 10, 6 };
+	u64 bpf_seq[RLB_MAX_CPUS] = { 10, 6 };
 	struct snapshot_summary s;
 	struct seqtrack t;
 
@@ -105,7 +105,7 @@ static void test_snapshot_summary(void **state)
 static void test_consume_record(void **state)
 {
 	unsigned char buf[128] = {0};
-	struct rb_record *r = (void *)buf;
+	struct rlb_record *r = (void *)buf;
 
 	consumer_reset(&c, 0);
 	r->seq = 1;
@@ -127,39 +127,39 @@ static void test_consume_record(void **state)
 static void test_latency_only_when_measuring(void **state)
 {
 	unsigned char buf[64] = {0};
-	struct rb_record *r = (void *)buf;
+	struct rlb_record *r = (void *)buf;
 
 	consumer_reset(&c, 0);
 	r->len = 64;
 	r->seq = 1;
-	flag_set(rb_measuring, 0);
+	flag_set(rlb_measuring, 0);
 	consume_record(&c, buf, 64);
 	assert_int_equal(c.lat.count, 0);
-	flag_set(rb_measuring, 1);
+	flag_set(rlb_measuring, 1);
 	r->seq = 2;
 	consume_record(&c, buf, 64);
 	assert_int_equal(c.lat.count, 1);
-	flag_set(rb_measuring, 0);
+	flag_set(rlb_measuring, 0);
 }
 
 /* --lat-every 4: of seqs 1..8 only 4 and 8 are timed, all are counted. */
 static void test_latency_sampled_by_seq(void **state)
 {
 	unsigned char buf[64] = {0};
-	struct rb_record *r = (void *)buf;
+	struct rlb_record *r = (void *)buf;
 	u64 seq;
 
 	consumer_reset(&c, 0);
 	seqtrack_reset(&c.seq);
 	r->len = 64;
-	rb_lat_mask = 3;
-	flag_set(rb_measuring, 1);
+	rlb_lat_mask = 3;
+	flag_set(rlb_measuring, 1);
 	for (seq = 1; seq <= 8; seq++) {
 		r->seq = seq;
 		assert_true(consume_record(&c, buf, 64));
 	}
-	flag_set(rb_measuring, 0);
-	rb_lat_mask = 0;
+	flag_set(rlb_measuring, 0);
+	rlb_lat_mask = 0;
 	assert_int_equal(c.lat.count, 2);
 	assert_int_equal(c.consumed, 8);
 	assert_int_equal(c.seq.gaps, 0);
@@ -168,7 +168,7 @@ static void test_latency_sampled_by_seq(void **state)
 static void test_loss_invariant(void **state)
 {
 	struct loss_accounting a = { .produced = 100, .consumed = 90, .dropped = 7, .in_buffer = 3 };
-	char why[RB_ERRLEN];
+	char why[RLB_ERRLEN];
 
 	assert_int_equal(loss_check(&a, why, sizeof(why)), 0);
 	a.consumed = 89;

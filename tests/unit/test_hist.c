@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "bench.h"
+#include "hist.h"
 
 static struct hist h;
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <linux/perf_event.h>
-#include "bench.h"
+#include "perf_parse.h"
 
 #define RING	64
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "bench.h"
+#include "relay_parse.h"
 
 #define SUBBUF 4096
 
@@ -24,7 +24,7 @@ struct seen {
 static bool count_rec(void *ctx, const void *payload, u32 len)
 {
 	struct seen *s = ctx;
-	const struct rb_record *r = payload;
+	const struct rlb_record *r = payload;
 
 	if (len < sizeof(*r) || r->len != len)
 		return false;
@@ -45,7 +45,7 @@ static u32 build_subbuf(unsigned char *p, u64 seq, int n, u32 rec_len)
 	memset(p, 0, SUBBUF);
 	for (i = 0; i < n; i++) {
 		struct bpf_relay_rec_hdr *rh = (void *)(p + off);
-		struct rb_record *r = (void *)(rh + 1);
+		struct rlb_record *r = (void *)(rh + 1);
 
 		rh->len = rec_len;
 		rh->type = BPF_RELAY_HDR_RECORD;
@@ -250,9 +250,9 @@ static void test_stream_garbage(void **state)
 			assert_true(relay_stream_feed(&st, junk, 64, count_rec, &s) < 0);
 		}
 	}
-	/* a record claiming more than RB_REC_MAX bytes is corruption */
+	/* a record claiming more than RLB_REC_MAX bytes is corruption */
 	relay_stream_init(&st);
-	((struct bpf_relay_rec_hdr *)junk)->len = RB_REC_MAX + 8;
+	((struct bpf_relay_rec_hdr *)junk)->len = RLB_REC_MAX + 8;
 	((struct bpf_relay_rec_hdr *)junk)->type = BPF_RELAY_HDR_RECORD;
 	assert_int_equal(relay_stream_feed(&st, junk, 8, count_rec, &s), RELAY_BAD_RECORD);
 }

@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "bench.h"
+#include "stats.h"
 
 static void test_odd(void **state)
 {

@@ -7,10 +7,10 @@ struct {
 	__uint(key_size, 0);
 	__uint(value_size, 64); /* room for the debugfs dir name */
 	__uint(max_entries, 65536); /* sub-buffer bytes; set by the bench */
-} rb_relay SEC(".maps");
+} rlb_relay SEC(".maps");
 
-static __always_inline long rb_output(void *ctx, struct rb_record *rec,
-				      __u32 size, __u64 seq)
+static __always_inline long rlb_output(void *ctx, struct rlb_record *rec,
+				       __u32 size, __u64 seq)
 {
-	return bpf_relay_output(&rb_relay, rec, size, 0);
+	return bpf_relay_output(&rlb_relay, rec, size, 0);
 }

@@ -8,16 +8,16 @@
 #include "producer.h"
 
 /*
- * The copy's destination: RB_FLOOR_SLOTS per-CPU slots taken in turn, as a
+ * The copy's destination: RLB_FLOOR_SLOTS per-CPU slots taken in turn, as a
  * buffer would take records.  No BTF value type, so that the bench can set
  * value_size to rec_size rounded up to 8 bytes.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RB_FLOOR_SLOTS);
+	__uint(max_entries, RLB_FLOOR_SLOTS);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, RB_REC_MAX); /* set before load, see above */
-} rb_floor SEC(".maps");
+	__uint(value_size, RLB_REC_MAX); /* set before load, see above */
+} rlb_floor SEC(".maps");
 
 /*
  * The copy: plain 8-byte stores into the looked-up slot (the verifier
@@ -29,21 +29,21 @@ struct {
  * 690 and 14000 (its memcpy is slow there), bpf_probe_read_kernel() 600
  * and 3900 and a store loop without unrolling 500 and 3200.
  */
-static __always_inline long rb_output(void *ctx, struct rb_record *rec,
-				      __u32 size, __u64 seq)
+static __always_inline long rlb_output(void *ctx, struct rlb_record *rec,
+				       __u32 size, __u64 seq)
 {
-	__u32 slot = seq % RB_FLOOR_SLOTS, words = (size + 7) / 8, i = 0, j;
+	__u32 slot = seq % RLB_FLOOR_SLOTS, words = (size + 7) / 8, i = 0, j;
 	const __u64 *src = (const __u64 *)rec;
-	__u64 *dst = bpf_map_lookup_elem(&rb_floor, &slot);
+	__u64 *dst = bpf_map_lookup_elem(&rlb_floor, &slot);
 
 	if (!dst)
 		return -1;
-	for (; i + 8 <= RB_REC_MAX / 8 && i + 8 <= words; i += 8) {
+	for (; i + 8 <= RLB_REC_MAX / 8 && i + 8 <= words; i += 8) {
 #pragma unroll
 		for (j = 0; j < 8; j++)
 			dst[i + j] = src[i + j];
 	}
-	for (; i < RB_REC_MAX / 8 && i < words; i++)
+	for (; i < RLB_REC_MAX / 8 && i < words; i++)
 		dst[i] = src[i];
 	return 0;
 }

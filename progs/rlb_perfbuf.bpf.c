@@ -8,11 +8,11 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u32));
-} rb_perfbuf SEC(".maps");
+} rlb_perfbuf SEC(".maps");
 
-static __always_inline long rb_output(void *ctx, struct rb_record *rec,
-				      __u32 size, __u64 seq)
+static __always_inline long rlb_output(void *ctx, struct rlb_record *rec,
+				       __u32 size, __u64 seq)
 {
-	return bpf_perf_event_output(ctx, &rb_perfbuf, BPF_F_CURRENT_CPU, rec,
+	return bpf_perf_event_output(ctx, &rlb_perfbuf, BPF_F_CURRENT_CPU, rec,
 				     size);
 }
