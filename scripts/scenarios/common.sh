@@ -68,16 +68,21 @@ batch_bytes() {
 }
 
 # What every variant takes, from the bench itself (bench --list --json):
-# its policies, and with --overwrite its overwrite_policies.
-RLB_VARIANTS=$("$BENCH" --list --json) || {
-	echo "scenarios: cannot list the variants of $BENCH" >&2
-	return 1
-}
+# its policies, and with --overwrite its overwrite_policies.  Without a
+# BENCH (a test of the helpers below that need none) there is no table.
+RLB_VARIANTS=""
+if [ -n "${BENCH:-}" ]; then
+	RLB_VARIANTS=$("$BENCH" --list --json) || {
+		echo "scenarios: cannot list the variants of $BENCH" >&2
+		return 1
+	}
+fi
 
 # has_policy VARIANT POLICY: VARIANT (its name, then options such as
 # --overwrite) takes POLICY (every, batch, none or busy).
 has_policy() {
 	local key=policies
+	[ -n "$RLB_VARIANTS" ] || { echo "scenarios: no BENCH, no variant table" >&2; return 1; }
 	[[ " $1 " != *" --overwrite "* ]] || key=overwrite_policies
 	jq -e --arg n "${1%% *}" --arg p "$2" --arg k "$key" \
 		'any(.[] | select(.name == $n) | .[$k] // [] | .[]; . == $p)' \
