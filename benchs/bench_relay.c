@@ -756,6 +756,19 @@ static const struct rlb_variant relay_variants[] = {
 		.consumer = RLB_RUN(mmap_consumer),
 	},
 	{
+		/* The same reader; the producer calls the kfunc, the
+		 * upstreamable form of the helper.
+		 */
+		.name = "relay-mmap-kfunc",
+		.reader = "mmap",
+		.desc = "relay-mmap, produced with the bpf_relay_map_output() kfunc instead of the helper",
+		.overwrite = true,
+		.live_consumer = true,
+		.producer = "relay_kfunc",
+		.setup = RLB_RUN(relay_setup),
+		.consumer = RLB_RUN(mmap_consumer),
+	},
+	{
 		.name = "relay-read",
 		.reader = "read",
 		.desc = "relay map, read() stream per CPU file (poll)",

@@ -19,6 +19,9 @@ HIGH_RATE_BENCHS=(
 	perfbuf-libbpf "perfbuf-custom --overwrite" percpu
 )
 HIGH_RATE_BUF=$((1 << 20))
+# The relay producer through the kfunc (the form upstream would take): the
+# base point under batch and busy, and 4 KiB records, beside relay-mmap's.
+HIGH_RATE_KFUNC=relay-mmap-kfunc
 
 # hr_run BENCH BYTES POLICY ARGS...: one high-rate point.
 hr_run() {
@@ -55,4 +58,8 @@ scenario_high_rate() {
 			hr_run "$b" $HIGH_RATE_BUF batch -p 1 -a --rate "$rate"
 		done
 	done
+	for pol in batch busy; do
+		hr_run $HIGH_RATE_KFUNC $HIGH_RATE_BUF $pol -p 1 -a
+	done
+	[ "$MODE" = smoke ] || hr_run $HIGH_RATE_KFUNC $HIGH_RATE_BUF batch -p 1 -a -s 4096
 }

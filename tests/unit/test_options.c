@@ -239,7 +239,7 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("--relay-nsubbufs", "1", "relay-read"), "--relay-nsubbufs");
 	/* a mechanism's options are parsed for its own benches only */
 	expect_usage(PARSE("--relay-subbuf", "8192", "ringbuf-libbpf"),
-		     "--relay-subbuf is an option of relay-mmap, relay-read and relay-cat, not of ringbuf-libbpf");
+		     "--relay-subbuf is an option of relay-mmap, relay-mmap-kfunc, relay-read and relay-cat, not of ringbuf-libbpf");
 	expect_usage(PARSE("ringbuf-custom", "--pb-pages", "8"),
 		     "--pb-pages is an option of perfbuf-libbpf and perfbuf-custom, not of ringbuf-custom");
 	expect_usage(PARSE("--rb-size", "4096", "percpu"), "not of percpu");

@@ -21,7 +21,8 @@ run() {
 		failed=$((failed + 1))
 	fi
 }
-for b in relay-read relay-mmap relay-cat ringbuf-libbpf ringbuf-custom perfbuf-libbpf perfbuf-custom percpu; do
+# every variant in the bench's table (relay-mmap-kfunc: the kfunc producer)
+for b in $("$bench" --list | cut -d' ' -f1); do
 	run "$b" "$b" -w 0.2 -d 0.5 -i 2
 done
 # Overwrite mode, and the mmap reader lapped: producers on every CPU outrun
