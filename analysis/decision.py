@@ -127,6 +127,62 @@ def rfc_rows(results, rounds=None):
     return rows
 
 
+KFUNC = "relay-mmap-kfunc"
+
+
+def kfunc_rows(results, rounds=None):
+    """What the upstreamable form costs: relay-mmap-kfunc (the producer
+    through the bpf_relay_map_output() kfunc) over relay-mmap (the
+    bpf_relay_output() helper) at each high-rate point where both ran
+    (base point under each policy, 4 KiB records): producer ns/record
+    and records/s, each with its interval and verdict."""
+    rounds = rounds or pooled.assign_rounds(results)
+    hr = [r for r in results if scenario(r) == "high-rate" and r["bench"] in (KFUNC, RELAY)
+          and (r.get("params") or {}).get("producers") == 1
+          and not (r.get("params") or {}).get("rate")
+          and not (r.get("params") or {}).get("overwrite")]
+
+    def point(r):
+        p = r.get("params") or {}
+        return (r["meta"]["where"], pooled.policy(r), p.get("record_size"), p.get("batch"),
+                pooled.pow2_class(pooled.get(r, ("memory", "buffer_bytes"))))
+    rows = []
+    for key in sorted({point(r) for r in hr if r["bench"] == KFUNC}, key=str):
+        kf = [r for r in hr if r["bench"] == KFUNC and point(r) == key]
+        helper = [r for r in hr if r["bench"] == RELAY and point(r) == key]
+        if not helper:
+            continue
+        where, pol, size, batch, buf = key
+        for metric in ("producer", "throughput"):
+            q = pooled.ratio(kf, helper, metric, rounds)
+            if q is None:
+                continue
+            rows.append({"where": where, "policy": pol, "record_size": size, "batch": batch,
+                         "buffer_bytes": buf, "metric": metric, "ratio": q["ratio"],
+                         "lo": q["lo"], "hi": q["hi"], "n": q["n"], "method": q["method"],
+                         "verdict": judge(q["ratio"], q["lo"], q["hi"], q["n"],
+                                          pooled.higher_better(metric))})
+    return rows
+
+
+def render_kfunc(rows):
+    """The rows as a markdown table, with how to read it."""
+    out = ["| where | policy | record bytes | figure | kfunc / helper [95 % interval] | rounds "
+           "| verdict for the kfunc |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        interval = f" [{x(r['lo'])}, {x(r['hi'])}]" if r["lo"] is not None else ""
+        fig = "producer ns/record" if r["metric"] == "producer" else "records/s"
+        verdict = r["verdict"].replace("relay", "kfunc")
+        out.append(f"| {r['where']} | {r['policy']} | {r['record_size']} | {fig} "
+                   f"| {x(r['ratio'])}{interval} | {r['n']} | {verdict} |")
+    out += ["", "relay-mmap-kfunc is relay-mmap with its producer built to call the "
+            "`bpf_relay_map_output()` kfunc, the form upstream would take (it accepts no new "
+            "helpers), instead of the RFC's `bpf_relay_output()` helper: the same map, reader "
+            "and records (high-rate scenario, 1 producer, no rate limit). A ratio near 1 means "
+            "the upstreamable form costs what the helper costs."]
+    return "\n".join(out) + "\n"
+
+
 def x(v):
     """A ratio as text: 1.23x (3 significant digits beyond 10)."""
     if v is None:
@@ -640,8 +696,9 @@ def render_decision(rows):
     return "\n".join(out) + "\n"
 
 
-def verdict_doc(rows, rfc):
-    """verdict.json: the rule, the decision rows and the RFC rows."""
+def verdict_doc(rows, rfc, kfunc=None):
+    """verdict.json: the rule, the decision rows, the RFC rows and the
+    kfunc's cost against the helper."""
     def clean(v):
         if isinstance(v, float) and not math.isfinite(v):
             return "inf" if v > 0 else "-inf"
@@ -652,7 +709,7 @@ def verdict_doc(rows, rfc):
         return v
     return clean({"rule": {"margin": MARGIN, "min_rounds": MIN_ROUNDS, "level": stats.LEVEL,
                            "seed": stats.SEED, "resamples": stats.RESAMPLES},
-                  "decision": rows, "rfc": rfc})
+                  "decision": rows, "rfc": rfc, "kfunc": kfunc or []})
 
 
 USAGE = "usage: python3 -m analysis rfc RESULT-DIR"

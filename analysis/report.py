@@ -440,6 +440,13 @@ def build(d):
         out.append("Not measured in this run: no rfc-modes results of relay and ringbuf-libbpf "
                    "(the RFC claims relay 2.3x ringbuf-libbpf with sampled wakeups, 1.8x back to "
                    "back; `scripts/run_all.sh --vm --only rfc-modes` measures them).")
+    kfunc = decision.kfunc_rows(results, rounds)
+    out += ["", "## The upstreamable form: a kfunc", ""]
+    if kfunc:
+        out.append(decision.render_kfunc(kfunc).rstrip("\n"))
+    else:
+        out.append("Not measured in this run: no relay-mmap-kfunc beside relay-mmap in the "
+                   "high-rate scenario (`scripts/run_all.sh --vm --only high-rate` measures it).")
     out += [""] + caveats(meta, results, lines, rounds)
     out += ["", "## Detail", "",
             "Each figure is the median over every result of its configuration (rounds and "
@@ -453,7 +460,7 @@ def build(d):
     out += overhead_table(lines, results, rounds)
     out += [""] + plots_section(d)
     out += [""] + metadata(meta, results)
-    return "\n".join(out) + "\n", decision.verdict_doc(rows, rfc)
+    return "\n".join(out) + "\n", decision.verdict_doc(rows, rfc, kfunc)
 
 
 def _write(path, text):

@@ -241,6 +241,31 @@ class DecisionRows(unittest.TestCase):
         self.assertEqual(row["rivals"]["ringbuf"]["verdict"], "no difference shown")
 
 
+class KfuncRows(unittest.TestCase):
+    def test_the_kfunc_against_the_helper_at_the_same_point(self):
+        res = rounds(5, relay_mmap=("batch:65536", 2e6, 500),
+                     relay_mmap_kfunc=("batch:65536", 2e6, 600),
+                     ringbuf_libbpf=("batch:65536", 1e6, 1000))
+        # a 4 KiB point only the helper ran: no kfunc row for it
+        res.append(stream_result("relay-mmap", "batch:65536", 1e6, 900, 1,
+                                 **{"params.record_size": 4096}))
+        rows = decision.kfunc_rows(res)
+        self.assertEqual([(r["metric"], r["record_size"]) for r in rows],
+                         [("producer", 64), ("throughput", 64)])
+        cost = rows[0]
+        self.assertAlmostEqual(cost["ratio"], 1.2)
+        self.assertEqual(cost["method"], "pairs")
+        self.assertEqual(cost["verdict"], "relay worse")   # read for the kfunc: it costs more
+        self.assertEqual(rows[1]["verdict"], "no difference shown")
+        text = decision.render_kfunc(rows)
+        self.assertIn("| vm | batch:65536 | 64 | producer ns/record | 1.20x", text)
+        self.assertIn("kfunc worse", text)
+
+    def test_nothing_without_the_kfunc(self):
+        res = rounds(3, relay_mmap=("busy", 2e6, 500))
+        self.assertEqual(decision.kfunc_rows(res), [])
+
+
 class Memory(unittest.TestCase):
     def test_per_cpu_buffers_grow_with_the_cpus(self):
         m = decision.memory_for(1 << 20, 256, one_cpu=True)
