@@ -120,6 +120,7 @@ check "Ctrl-C in the KVM probe: nothing left behind to stop" \
 	bash -c "! grep -q 'left behind' '$TMP/err'"
 
 # The accelerator reaches the bench's metadata (natively: none).
-check "natively meta.accelerator is none" \
-	q jq -e '.meta.accelerator == "none"' <("$BENCH" percpu -w 0 -d 0.05 -i 1 --json 2>/dev/null)
+check "natively meta.accelerator is none and the time base wall" \
+	q jq -e '.meta.accelerator == "none" and .meta.time_base == "wall"' \
+	<("$BENCH" percpu -w 0 -d 0.05 -i 1 --json 2>/dev/null)
 summary
