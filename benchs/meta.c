@@ -71,10 +71,14 @@ static bool sys_vendor_is_qemu(void)
 	return strstr(buf, "QEMU") != NULL;
 }
 
-/* scripts/vm.sh puts rb_accel=kvm|tcg on the guest's command line. */
-static void read_accelerator(char *out, size_t len)
+/*
+ * scripts/vm.sh tells its guest on the kernel command line: rb_accel=kvm|tcg
+ * and, with an instruction-counted clock, rb_timebase=icount.  KEY's value
+ * goes to OUT, or FALLBACK where the key is absent (natively).
+ */
+static void read_cmdline_key(const char *key, const char *fallback, char *out,
+			     size_t len)
 {
-	static const char key[] = "rb_accel=";
 	char line[4096] = "";
 	const char *p = NULL;
 	FILE *f = fopen("/proc/cmdline", "r");
@@ -84,7 +88,7 @@ static void read_accelerator(char *out, size_t len)
 	if (f)
 		fclose(f);
 	if (!p) {
-		snprintf(out, len, "none");
+		snprintf(out, len, "%s", fallback);
 		return;
 	}
 	p += strlen(key);
@@ -120,7 +124,10 @@ void meta_collect(struct bench_meta *m, bool patched_kernel)
 	 * is not enough (the build host itself may be a cloud VM).
 	 */
 	m->where = m->hypervisor && m->relay_map ? "vm" : "native";
-	read_accelerator(m->accelerator, sizeof(m->accelerator));
+	read_cmdline_key("rb_accel=", "none", m->accelerator,
+			 sizeof(m->accelerator));
+	read_cmdline_key("rb_timebase=", "wall", m->time_base,
+			 sizeof(m->time_base));
 	m->git_rev = GIT_REV;
 }
 
@@ -133,6 +140,7 @@ void meta_json(struct json *j, const struct bench_meta *m)
 	json_u64(j, "nproc", m->nproc);
 	json_str(j, "where", m->where);
 	json_str(j, "accelerator", m->accelerator);
+	json_str(j, "time_base", m->time_base);
 	json_bool(j, "hypervisor", m->hypervisor);
 	json_bool(j, "relay_map", m->relay_map);
 	json_str(j, "git_rev", m->git_rev);

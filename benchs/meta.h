@@ -16,6 +16,8 @@ struct bench_meta {
 	bool relay_map; /* the patched kernel's mechanisms are there */
 	const char *where; /* "vm" or "native" */
 	char accelerator[16]; /* scripts/vm.sh's guest: "kvm" or "tcg"; "none" */
+	/* "wall", or "icount": every guest ns is one guest instruction */
+	char time_base[16];
 	const char *git_rev;
 	double started_unix_s; /* wall clock at the start, to pair A/B rounds */
 };

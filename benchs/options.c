@@ -461,7 +461,7 @@ static const struct argp_option common_opts[] = {
 	{ "producer-work", OPT_PRODUCER_WORK, "N", 0,
 	  "extra work steps per record, 0..1048576 (slowdown injection, default 0)" },
 	{ "producer-work-every", OPT_PRODUCER_WORK_EVERY, "M", 0,
-	  "do the --producer-work steps on 1 record in M, 1..65536 (default 1)" },
+	  "do the --producer-work steps on 1 record in M, a power of two 1..65536 (default 1)" },
 	{ "policy", OPT_POLICY, "POLICY", 0,
 	  "notification policy, the same for every mechanism: every (a wakeup per record the reader waits for), batch:BYTES (one per BYTES written on a CPU; relay: its sub-buffer size), none (no wakeups, poll every --poll-ms), busy (no wakeups, the reader spins)" },
 	{ "json", OPT_JSON, NULL, 0, "one JSON object per result on stdout" },
@@ -566,8 +566,11 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 		return opt_u32("producer-work", arg, 0, 1u << 20,
 			       &env.producer_work);
 	case OPT_PRODUCER_WORK_EVERY:
-		return opt_u32("producer-work-every", arg, 1, 1u << 16,
-			       &env.producer_work_every);
+		if (opt_u32("producer-work-every", arg, 1, 1u << 16,
+			    &env.producer_work_every))
+			return EINVAL;
+		return opt_pow2("producer-work-every", arg,
+				env.producer_work_every);
 	case OPT_KERNEL_RECORD:
 		env.kernel_record = true;
 		return 0;

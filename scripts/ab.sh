@@ -6,7 +6,7 @@
 # shared machine hits both halves of a pair and cancels out of their ratio,
 # where two separate runs would each see a different spell.
 #
-# usage: scripts/ab.sh BASE NEW [--smoke|--quick|--full] [--native|--vm]
+# usage: scripts/ab.sh BASE NEW [--smoke|--quick|--full] [--native|--vm|--icount]
 #                      [--only SCENARIO,...] [--mechanisms MECH,...]
 #                      [--rounds N] [--out DIR] [-- COMPARE-OPTIONS]
 #
@@ -19,6 +19,12 @@
 #               kernel's guest, the only place with the relay map (the
 #               binaries run from copies in DIR.partial/bin: the guest covers
 #               /tmp with its own tmpfs)
+#   --icount    in a one-vCPU guest whose clock counts instructions
+#               (scripts/vm.sh --icount): ns/record are then instructions
+#               per record, the same on any host and under any load, so
+#               the defaults become --rounds 1, --only icount (producer-only
+#               runs of every mechanism) and compare.sh --threshold 1
+#               (scripts/validate_compare.sh --icount: what that catches)
 #   --smoke, --quick (default), --full: the scenario timing (run_all.sh's)
 #   --only, --mechanisms: as run_all.sh
 #
@@ -37,7 +43,7 @@ PROG=ab
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
-	echo "usage: scripts/ab.sh BASE NEW [--smoke|--quick|--full] [--native|--vm] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N] [--out DIR] [-- COMPARE-OPTIONS]" >&2
+	echo "usage: scripts/ab.sh BASE NEW [--smoke|--quick|--full] [--native|--vm|--icount] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N] [--out DIR] [-- COMPARE-OPTIONS]" >&2
 	exit 2
 }
 die() { lib_die "$@"; }	# MESSAGE [STATUS]
@@ -47,7 +53,7 @@ mode=quick
 where=native
 only=""
 mechs=""
-rounds=9
+rounds=""
 out=""
 sides=()
 compare_opts=()
@@ -58,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--full) mode=full ;;
 	--native) where=native ;;
 	--vm) where=vm ;;
+	--icount) where=icount ;;
 	--only) [ $# -ge 2 ] || usage; only=$2; shift ;;
 	--mechanisms) [ $# -ge 2 ] || usage; mechs=$2; shift ;;
 	--rounds) [ $# -ge 2 ] || usage; rounds=$2; shift ;;
@@ -69,6 +76,11 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#sides[@]} -eq 2 ] || usage
+if [ "$where" = icount ]; then
+	: "${rounds:=1}" "${only:=icount}"
+	[ ${#compare_opts[@]} -gt 0 ] || compare_opts=(--threshold 1)
+fi
+: "${rounds:=9}"
 lib_posint --rounds "$rounds" 99
 lib_check_scenarios "$only"
 [ "$(id -u)" -eq 0 ] || die "must run as root (BPF, debugfs, qemu)"
@@ -106,7 +118,7 @@ lib_check_mechanisms "$new_bench" "$mechs"
 [ -n "$out" ] || out=build/ab-$(date -u +%Y%m%d-%H%M%S)
 out=$(realpath -m "$out")
 partial=$out.partial
-if [ "$where" = vm ] && [ "${out#"$ROOT"/}" = "$out" ]; then
+if [ "$where" != native ] && [ "${out#"$ROOT"/}" = "$out" ]; then
 	die "--out must be inside $ROOT: the VM writes its results through the repo share" 2
 fi
 [ ! -e "$out" ] || die "$out already exists" 2
@@ -115,7 +127,7 @@ lib_partial "$out"
 mkdir -p "$partial/base" "$partial/new" 2>/dev/null || die "cannot write $partial" 2
 
 run_base=$base_bench run_new=$new_bench
-if [ "$where" = vm ]; then
+if [ "$where" != native ]; then
 	# The guest sees the host's / read-only but covers /tmp and /run with
 	# tmpfs: run copies from the share (the binaries are static).
 	mkdir -p "$partial/bin"
@@ -133,7 +145,9 @@ if [ "$where" = native ]; then
 	"$ROOT/scripts/scenarios/run.sh" "${args[@]}" || rc=$?
 else
 	make -s kernel
-	"$ROOT/scripts/vm.sh" --timeout 5400 -- "$ROOT/scripts/scenarios/run.sh" "${args[@]}" || rc=$?
+	vm_args=(--timeout 5400)
+	[ "$where" = vm ] || vm_args+=(--icount --smp 1)
+	"$ROOT/scripts/vm.sh" "${vm_args[@]}" -- "$ROOT/scripts/scenarios/run.sh" "${args[@]}" || rc=$?
 fi
 if [ "$rc" -eq 3 ]; then
 	lib_keep_partial

@@ -5,14 +5,23 @@
 #
 # usage: scripts/vm.sh [--smp N] [--mem SIZE] [--kernel PATH|--debug]
 #                      [--timeout SECS] [--qmp SOCKET] [--append "ARGS"]
+#                      [--accel auto|kvm|tcg] [--icount]
 #                      [--no-console-check] [--print-qemu] -- CMD [ARGS...]
 #
 # The guest runs under KVM (-accel kvm -cpu host) when qemu can run a
 # KVM vCPU (/dev/kvm opens read-write and a paused KVM guest starts), else
-# under TCG; it gets the host's CPU count unless --smp
-# says otherwise, and the bench records the accelerator (rb_accel= on the
-# kernel command line) as meta.accelerator.  --print-qemu prints the qemu
-# command line and exits without booting.
+# under TCG; --accel kvm|tcg forces one (kvm fails when it cannot run).
+# It gets the host's CPU count unless --smp says otherwise, and the bench
+# records the accelerator (rb_accel= on the kernel command line) as
+# meta.accelerator.  --print-qemu prints the qemu command line and exits
+# without booting.
+#
+# --icount: single-threaded TCG with virtual time driven by the instruction
+# count (-icount shift=0,sleep=off): one guest nanosecond is one executed
+# guest instruction, so every time the guest measures is an instruction
+# count that does not depend on the host's speed or load.  The guest is told
+# (rb_timebase=icount) and the bench records meta.time_base.  KVM has no
+# such clock: --icount with --accel kvm is a usage error.
 #
 # Exit status: CMD's own status; 124 on timeout; 125 when the guest died
 # without reporting a status; 3 when the kernel log shows a splat (BUG,
@@ -43,7 +52,7 @@ INIT=$SCRIPTS/vm-init.sh
 QEMU=${QEMU:-qemu-system-x86_64}
 
 usage() {
-	echo "usage: scripts/vm.sh [--smp N] [--mem SIZE] [--kernel PATH|--debug] [--timeout SECS] [--qmp SOCKET] [--append ARGS] [--no-console-check] [--print-qemu] -- CMD [ARGS...]" >&2
+	echo "usage: scripts/vm.sh [--smp N] [--mem SIZE] [--kernel PATH|--debug] [--timeout SECS] [--qmp SOCKET] [--append ARGS] [--accel auto|kvm|tcg] [--icount] [--no-console-check] [--print-qemu] -- CMD [ARGS...]" >&2
 	exit 2
 }
 
@@ -58,6 +67,8 @@ timeout=600
 qmp=""
 append=""
 console_check=1
+accel_choice=auto
+icount=0
 
 need_arg() {
 	[ "$2" -ge 2 ] || usage
@@ -72,6 +83,8 @@ while [ "$#" -gt 0 ]; do
 	--timeout) need_arg "$1" "$#"; timeout=$2; shift 2 ;;
 	--qmp) need_arg "$1" "$#"; qmp=$2; shift 2 ;;
 	--append) need_arg "$1" "$#"; append=$2; shift 2 ;;
+	--accel) need_arg "$1" "$#"; accel_choice=$2; shift 2 ;;
+	--icount) icount=1; shift ;;
 	--no-console-check) console_check=0; shift ;;
 	--print-qemu) print_qemu=1; shift ;;
 	--) shift; break ;;
@@ -85,6 +98,14 @@ done
 [[ $mem =~ ^[1-9][0-9]*[KMGT]?$ ]] || usage
 if [ -n "$kernel" ] && [ "$debug" = 1 ]; then
 	usage
+fi
+case $accel_choice in
+auto | kvm | tcg) ;;
+*) echo "vm: --accel takes auto, kvm or tcg, not '$accel_choice'" >&2; exit 2 ;;
+esac
+if [ "$icount" = 1 ] && [ "$accel_choice" = kvm ]; then
+	echo "vm: --icount needs TCG: KVM runs the guest on the host's clock" >&2
+	exit 2
 fi
 
 # ------------------------------------------------------------------ kernel
@@ -131,12 +152,24 @@ kvm_usable() {
 		timeout --foreground 30 "$QEMU" -accel kvm -cpu host -machine pc -nodefaults \
 			-display none -no-user-config -S -qmp stdio) >/dev/null 2>&1
 }
-if kvm_usable; then
+# An instruction-counted clock is the TCG of one thread: no probe.
+if [ "$icount" = 1 ] || [ "$accel_choice" = tcg ]; then
+	accel=tcg
+elif kvm_usable; then
 	accel=kvm
-	accel_args=(-accel kvm -cpu "${cpu/max/host}")
+elif [ "$accel_choice" = kvm ]; then
+	die "--accel kvm: qemu cannot run a KVM guest here ($kvm_dev)"
 else
 	accel=tcg
-	# shellcheck disable=SC2054 # commas are qemu's
+fi
+# shellcheck disable=SC2054 # commas are qemu's
+if [ "$accel" = kvm ]; then
+	accel_args=(-accel kvm -cpu "${cpu/max/host}")
+elif [ "$icount" = 1 ]; then
+	# sleep=off: an idle guest jumps its clock to the next timer instead of
+	# waiting for the host, so time stays a count of instructions.
+	accel_args=(-accel tcg,thread=single -icount shift=0,sleep=off -cpu "$cpu")
+else
 	accel_args=(-accel tcg,thread=multi -cpu "$cpu")
 fi
 
@@ -209,6 +242,9 @@ shq() {
 cmdline="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 pci=noacpi no_timer_check"
 cmdline+=" rootfstype=9p root=root rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 cmdline+=" init=$INIT rb_share=$share rb_run=$run rb_accel=$accel"
+if [ "$icount" = 1 ]; then
+	cmdline+=" rb_timebase=icount"
+fi
 if [ "$kmemleak" = 1 ]; then
 	cmdline+=" rb_kmemleak=1"
 fi

@@ -65,6 +65,36 @@ check "--smp 3 is kept" grep -q -- "-smp 3 " <<<"$line"
 check "--print-qemu leaves no run directory" \
 	bash -c "! ls -d '$ROOT'/build/vm/run.* 2>/dev/null | grep -q ."
 
+# Forced choices.  --accel tcg skips the probe even where KVM works;
+# --accel kvm where it cannot run is an environment error, not a fallback.
+line=$(qemu_line "$TMP/qemu-kvm-ok" "$TMP/kvm" --accel tcg)
+check "--accel tcg where KVM works: TCG" grep -q " rb_accel=tcg" <<<"$line"
+line=$(qemu_line "$TMP/qemu-kvm-ok" "$TMP/kvm" --accel kvm)
+check "--accel kvm where KVM works: KVM" grep -q " rb_accel=kvm" <<<"$line"
+rc=0
+qemu_line "$TMP/qemu-kvm-aborts" "$TMP/kvm" --accel kvm >/dev/null || rc=$?
+check "--accel kvm where KVM cannot run: exit 1 (got $rc)" [ "$rc" = 1 ]
+check "--accel kvm where KVM cannot run: one line" [ "$(wc -l <"$TMP/err")" = 1 ]
+rc=0
+qemu_line "$TMP/qemu-kvm-ok" "$TMP/kvm" --accel fast >/dev/null || rc=$?
+check "--accel fast: usage, exit 2 (got $rc)" [ "$rc" = 2 ]
+
+# --icount: one TCG thread whose clock counts instructions, even where KVM
+# works, and the guest is told so; with KVM forced it is a usage error.
+line=$(qemu_line "$TMP/qemu-kvm-ok" "$TMP/kvm" --icount)
+check "--icount: single-threaded TCG with shift=0,sleep=off" \
+	grep -q -- "-accel tcg,thread=single -icount shift=0,sleep=off " <<<"$line"
+check "--icount: the guest is told its time base" \
+	grep -q " rb_accel=tcg .*rb_timebase=icount" <<<"$line"
+line=$(qemu_line "$TMP/qemu-kvm-aborts" "$TMP/none")
+lacks() { ! grep -q "$@"; }
+check "without --icount: no instruction clock" \
+	lacks -e " -icount " -e " rb_timebase=" <<<"$line"
+rc=0
+qemu_line "$TMP/qemu-kvm-ok" "$TMP/kvm" --icount --accel kvm >/dev/null || rc=$?
+check "--icount --accel kvm: usage, exit 2 (got $rc)" [ "$rc" = 2 ]
+check "--icount --accel kvm: one line" [ "$(wc -l <"$TMP/err")" = 1 ]
+
 # Ctrl-C while the KVM probe runs: the probe's qemu (one that hangs) and
 # its timeout go with vm.sh, which vm.sh's session supervisor checks.
 cat >"$TMP/qemu-kvm-hangs" <<QEMU
@@ -90,6 +120,7 @@ check "Ctrl-C in the KVM probe: nothing left behind to stop" \
 	bash -c "! grep -q 'left behind' '$TMP/err'"
 
 # The accelerator reaches the bench's metadata (natively: none).
-check "natively meta.accelerator is none" \
-	q jq -e '.meta.accelerator == "none"' <("$BENCH" percpu -w 0 -d 0.05 -i 1 --json 2>/dev/null)
+check "natively meta.accelerator is none and the time base wall" \
+	q jq -e '.meta.accelerator == "none" and .meta.time_base == "wall"' \
+	<("$BENCH" percpu -w 0 -d 0.05 -i 1 --json 2>/dev/null)
 summary
