@@ -27,6 +27,7 @@
 #include "relay_parse.h"
 #include "relay_test.skel.h"
 #include "relay_bad.skel.h"
+#include "relay_kfunc.skel.h"
 #include "vmtest.h"
 #include "selftest.h"
 
@@ -1033,6 +1034,61 @@ static int test_name_freed_with_last_user_ref(void)
 	close(lfd);
 	CHECK(wait_pollerr(ffd), "hang-up once the program is gone");
 	close(ffd);
+	return TEST_PASS;
+}
+
+/*
+ * bpf_relay_map_output(), the kfunc form of the helper, called from a
+ * tracepoint program: its records arrive framed as the helper's do, and
+ * its errors are the helper's: a record too big for a sub-buffer gives
+ * E2BIG and is counted as dropped, non-zero flags give EINVAL uncounted,
+ * and a map of another type, which the verifier lets through, gives
+ * EINVAL at run time.
+ */
+static int test_kfunc_output(void)
+{
+	const char *path = DEBUGFS "/rt_kfunc/rk_relay0";
+	struct relay_kfunc_bpf *skel;
+	struct relay_stats st[8] = {};
+	struct rt_recs recs = {};
+	struct bpf_link *link;
+	uint8_t *data = NULL;
+	const int n = 20;
+	ssize_t len;
+
+	skel = relay_kfunc_bpf__open_and_load();
+	if (!CHECK(skel, "load a program that calls the kfunc: %s",
+		   strerror(errno)))
+		return TEST_FAIL;
+	skel->bss->target_tgid = getpid();
+	CHECK(set_dir(bpf_map__fd(skel->maps.rk_relay), "rt_kfunc", 64) == 0,
+	      "update");
+	link = bpf_program__attach(skel->progs.rk_getpgid);
+	if (CHECK(link, "attach: %s", strerror(errno))) {
+		pin_to_cpu(0);
+		trigger(n);
+		unpin();
+		bpf_link__destroy(link);
+	}
+	len = read_all(path, &data);
+	rt_parse_stream(data, len > 0 ? len : 0, &recs);
+	check_run(&recs, 0, 0, n - 1, "the kfunc's records");
+	CHECK(skel->bss->ok == n && skel->bss->e2big == n &&
+	      skel->bss->einval_flags == n && skel->bss->einval_type == n &&
+	      skel->bss->other == 0,
+	      "ok %llu e2big %llu einval (flags) %llu einval (type) %llu other %llu",
+	      (unsigned long long)skel->bss->ok,
+	      (unsigned long long)skel->bss->e2big,
+	      (unsigned long long)skel->bss->einval_flags,
+	      (unsigned long long)skel->bss->einval_type,
+	      (unsigned long long)skel->bss->other);
+	CHECK(read_stats("rt_kfunc", st, 8) >= 1 && st[0].written == n &&
+	      st[0].dropped == n, "stats: written %llu dropped %llu, want %d %d",
+	      st[0].written, st[0].dropped, n, n);
+	free(data);
+	rt_recs_free(&recs);
+	relay_kfunc_bpf__destroy(skel);
+	CHECK(wait_debugfs_gone("rt_kfunc"), "dir removed");
 	return TEST_PASS;
 }
 
@@ -2230,6 +2286,7 @@ static const struct selftest selftests[] = {
 	{ "files_follow_hotplug", test_files_follow_hotplug },
 	{ "free_while_open_or_mapped", test_free_while_open },
 	{ "name_freed_with_last_user_ref", test_name_freed_with_last_user_ref },
+	{ "kfunc_output", test_kfunc_output },
 	{ "unprivileged_create", test_unprivileged_create },
 	{ "verifier_ties_map_and_helper", test_verifier_ties_map_and_helper },
 	{ "bpftool_knows_relay", test_bpftool_knows_relay },
