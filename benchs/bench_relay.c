@@ -320,16 +320,44 @@ static int open_cpu(struct relay_cpu *rc)
 	return 0;
 }
 
+/* The kernel lockdown level in force ("integrity"...), or NULL for none. */
+static const char *lockdown_level(char *buf, size_t len)
+{
+	char *open, *close;
+	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
+
+	if (!f)
+		return NULL;
+	open = fgets(buf, (int)len, f) ? strchr(buf, '[') : NULL;
+	fclose(f);
+	close = open ? strchr(open, ']') : NULL;
+	if (!close)
+		return NULL;
+	*close = '\0';
+	return strcmp(open + 1, "none") ? open + 1 : NULL;
+}
+
 static int open_cpus(void)
 {
-	int i;
+	const char *level;
+	char buf[128];
+	int i, err;
 
-	for (i = 0; ctx.mode != 2 && i < ctx.ncpus; i++)
-		if (open_cpu(&ctx.cpus[i])) {
+	for (i = 0; ctx.mode != 2 && i < ctx.ncpus; i++) {
+		if (!open_cpu(&ctx.cpus[i]))
+			continue;
+		err = errno;
+		/* debugfs refuses files with mmap, even to root, under lockdown */
+		level = err == EPERM ? lockdown_level(buf, sizeof(buf)) : NULL;
+		if (level)
+			fprintf(stderr,
+				"cannot open %s: debugfs is locked down (lockdown=%s)\n",
+				ctx.cpus[i].path, level);
+		else
 			fprintf(stderr, "cannot open %s: %s\n",
-				ctx.cpus[i].path, strerror(errno));
-			return EXIT_ENV;
-		}
+				ctx.cpus[i].path, strerror(err));
+		return EXIT_ENV;
+	}
 	return 0;
 }
 

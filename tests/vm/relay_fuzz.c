@@ -12,9 +12,10 @@
  * each outcome; a mismatch is a failure.  The same seed replays the same
  * calls: the run prints a hash of every call and its result.
  *
- * Sizes are kept small (the total of the live buffers stays under a few
- * MiB): relay allocates buffers page by page with GFP_KERNEL, so a huge
- * valid map would wake the OOM killer rather than fail.
+ * Valid sizes are kept small (the total of the live buffers stays under a
+ * few MiB): each valid map costs its allocation, about 100 times a
+ * refusal, and the fuzzer is after the checks, not the allocator.  Sizes
+ * beyond the map's limit still go through, refused with E2BIG.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,7 @@
 #define DEBUGFS		"/sys/kernel/debug"
 #define PAGE		4096u
 #define MAX_SUBBUF	(64u << 20)
+#define MAX_BUF_PER_CPU	(256ull << 20)
 #define MAX_MAPS	8
 #define MAX_FILES	16
 #define MAX_ERRNO	1024
@@ -85,11 +87,6 @@ static uint64_t rng_state, trace_hash = 1469598103934665603ull;
 static int ncpus, btf_fd = -1;
 static bool verbose;
 
-/* Dirnames our maps have used: a freed map's directory can linger until
- * the deferred free runs, so a reuse may still see EEXIST. */
-#define USED_SLOTS 4096
-static uint64_t used_names[USED_SLOTS];
-
 /* ---- deterministic randomness (splitmix64) ---- */
 
 static uint64_t rnd(void)
@@ -119,46 +116,6 @@ static void hash_bytes(const void *p, size_t n)
 		trace_hash ^= *b++;
 		trace_hash *= 1099511628211ull;
 	}
-}
-
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ull;
-	}
-	return h | 1;
-}
-
-static bool name_used(const char *s)
-{
-	uint64_t h = name_hash(s);
-	size_t i;
-
-	for (i = 0; i < USED_SLOTS; i++)
-		if (used_names[i] == h)
-			return true;
-	return false;
-}
-
-/* Whether one of the maps still open has this directory. */
-static bool live_dir(const char *s)
-{
-	int i;
-
-	for (i = 0; i < nr_maps; i++)
-		if (maps[i].has_dir && !strcmp(maps[i].dir, s))
-			return true;
-	return false;
-}
-
-static void remember_name(const char *s)
-{
-	static size_t next;
-
-	used_names[next++ % USED_SLOTS] = name_hash(s);
 }
 
 /* ---- outcome bookkeeping ---- */
@@ -275,7 +232,9 @@ static bool name_valid(const char *name)
 	return false;
 }
 
-/* The relay map's own checks; map_create() clears BPF_F_TOKEN_FD first. */
+/* The relay map's own field checks (EINVAL); map_create() clears
+ * BPF_F_TOKEN_FD first.
+ */
 static bool relay_attr_valid(const union bpf_attr *a)
 {
 	__u64 n = a->map_extra ? a->map_extra : 8;
@@ -286,6 +245,14 @@ static bool relay_attr_valid(const union bpf_attr *a)
 	       a->max_entries && a->max_entries % PAGE == 0 &&
 	       a->max_entries <= MAX_SUBBUF && n >= 2 && n <= 1024 &&
 	       !(flags & ~BPF_F_OVERWRITE);
+}
+
+/* Valid fields, but more than a CPU's buffer may hold (E2BIG). */
+static bool relay_attr_too_big(const union bpf_attr *a)
+{
+	__u64 n = a->map_extra ? a->map_extra : 8;
+
+	return (__u64)a->max_entries * n > MAX_BUF_PER_CPU;
 }
 
 static __u64 buffer_bytes(const union bpf_attr *a)
@@ -430,7 +397,8 @@ static void fuzz_create(void)
 	for (i = 0; i < n; i++)
 		mutate_attr(a);
 	/* Keep valid sets small: see the comment at the top. */
-	if (relay_attr_valid(a) && buffer_bytes(a) > BUDGET) {
+	if (relay_attr_valid(a) && !relay_attr_too_big(a) &&
+	    buffer_bytes(a) > BUDGET) {
 		a->max_entries = PAGE;
 		a->map_extra = 2;
 	}
@@ -460,7 +428,7 @@ static void fuzz_create(void)
 	/* What the kernel sees: the first size bytes, the rest zero. */
 	memset(&eff, 0, sizeof(eff));
 	memcpy(&eff, attr_buf, size < sizeof(eff) ? size : sizeof(eff));
-	relay_ok = relay_attr_valid(&eff);
+	relay_ok = relay_attr_valid(&eff) && !relay_attr_too_big(&eff);
 	tail_ok = size <= PAGE &&
 		  (size <= sizeof(eff) || tail_zero(attr_buf, sizeof(eff), size));
 	predict_ok = relay_ok && tail_ok &&
@@ -495,10 +463,27 @@ static void fuzz_create(void)
 		     size, strerror(err));
 		return;
 	}
-	/* A relay attribute set the map refuses is EINVAL, whatever else. */
+	/* A relay attribute set the map refuses is EINVAL, whatever else;
+	 * valid fields that ask for too much are E2BIG.
+	 */
 	if (fd < 0 && tail_ok && eff.map_type == BPF_MAP_TYPE_RELAY &&
-	    !relay_ok && err != EINVAL) {
+	    !relay_attr_valid(&eff) && err != EINVAL) {
 		fail("create: bad relay attributes gave %s, want EINVAL",
+		     strerror(err));
+		return;
+	}
+	/* (map_create() refuses unknown attr bytes past map_token_fd and bad
+	 * BTF type ids first, with EINVAL)
+	 */
+	if (fd < 0 && tail_ok && relay_attr_valid(&eff) &&
+	    relay_attr_too_big(&eff) &&
+	    tail_zero((void *)&eff, end, sizeof(eff)) &&
+	    !eff.btf_vmlinux_value_type_id &&
+	    !(eff.btf_key_type_id && !eff.btf_value_type_id) &&
+	    err != E2BIG) {
+		fail("create: %llu bytes per CPU gave %s, want E2BIG",
+		     (unsigned long long)eff.max_entries *
+			     (eff.map_extra ? eff.map_extra : 8),
 		     strerror(err));
 		return;
 	}
@@ -615,14 +600,7 @@ static void fuzz_update(struct live_map *m)
 	hash_bytes(&bad_ptr, sizeof(bad_ptr));
 	err = sys_bpf(BPF_MAP_UPDATE_ELEM, &a, sizeof(a));
 	err = outcome(OP_UPDATE, -err);
-	/*
-	 * A directory of a map freed a moment ago may still be there, or may
-	 * have gone between our lstat() and the update; a live map's never.
-	 */
-	if (want == 0 && err == EEXIST && name_used(value))
-		want = EEXIST;
-	if (want == EEXIST && err == 0 && name_used(value) && !live_dir(value))
-		want = 0;
+	/* A closed map gives its name back at once: no EEXIST may linger. */
 	if (err != want) {
 		fail("update: dirname kind %d \"%.40s\" flags %#llx key %d bad value %d: got %s, want %s",
 		     kind, value, (unsigned long long)a.flags, with_key,
@@ -630,7 +608,6 @@ static void fuzz_update(struct live_map *m)
 	} else if (!err) {
 		m->has_dir = true;
 		snprintf(m->dir, sizeof(m->dir), "%s", value);
-		remember_name(value);
 		file_path(path, sizeof(path), m, "stats");
 		if (stat(path, &st) || !S_ISREG(st.st_mode))
 			fail("update: %s missing", path);

@@ -5,8 +5,9 @@
 # bpf(2) fuzz run (RELAYBENCH_FUZZ_SEED, RELAYBENCH_FUZZ_ITERATIONS); with
 # "debug" also a short soak (RELAYBENCH_SOAK_SECONDS, default 60; it needs
 # the debug kernel's /proc/slabinfo); anything else: the selftests whose
-# names contain it.  RT_REPEAT and RT_HOTPLUG_ITERS (default 1000) size
-# the race and CPU-hotplug tests.  Exit status: 1 if any of them failed.
+# names contain it.  RT_REPEAT sizes the race tests, RT_HOTPLUG_ITERS
+# (default 1000) and RT_HOTPLUG_SECONDS (default 60, whichever ends first)
+# the CPU-hotplug one.  Exit status: 1 if any of them failed.
 if [ "$#" -ne 3 ]; then
 	echo "usage: tests/vm/suite.sh BUILD BPFTOOL release|debug|ONLY" >&2
 	exit 2

@@ -47,8 +47,8 @@ static inline void trigger(long n)
 		syscall(SYS_getpgid, 0);
 }
 
-/* Map freeing is deferred to a workqueue: wait up to 10 s for the map's
- * debugfs directory to go. */
+/* A map's debugfs directory goes with its last user reference (an fd or a
+ * pin), which a library may drop late: wait up to 10 s for it to go. */
 static inline bool wait_debugfs_gone(const char *dir)
 {
 	char path[256];
