@@ -421,6 +421,7 @@ static const char *const scenario_names[] = {
 	[SCEN_STREAM] = "stream",	[SCEN_HIGH_RATE] = "high-rate",
 	[SCEN_LATENCY] = "latency",	[SCEN_OVERWRITE] = "overwrite",
 	[SCEN_NO_READER] = "no-reader", [SCEN_RFC_MODES] = "rfc-modes",
+	[SCEN_PRODUCER_ONLY] = "producer-only",
 };
 
 const char *scenario_name(int scenario)
@@ -453,7 +454,7 @@ static const struct argp_option common_opts[] = {
 	{ "poll-ms", OPT_POLL_MS, "MS", 0,
 	  "consumer poll timeout; bounds latency without wakeups (default 50; relay-cat: period, default 100)" },
 	{ "scenario", OPT_SCENARIO, "NAME", 0,
-	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), no-reader (loader pins and exits, reader recovers after T s), rfc-modes (tags --compat runs)" },
+	  "stream (default), high-rate, latency, overwrite (snapshot after T s with no reader), no-reader (loader pins and exits, reader recovers after T s), rfc-modes (tags --compat runs), producer-only (as overwrite: the producers' cost alone)" },
 	{ "count-only", OPT_COUNT_ONLY, NULL, 0,
 	  "consumers only count (accounting overhead baseline)" },
 	{ "lat-every", OPT_LAT_EVERY, "N", 0,

@@ -248,6 +248,7 @@ static void test_invalid(void **state)
 	expect_usage(PARSE("--producer-work", "-3", "percpu"), "--producer-work");
 	expect_usage(PARSE("--producer-work-every", "0", "percpu"), "--producer-work-every");
 	expect_usage(PARSE("--producer-work-every", "65537", "percpu"), "--producer-work-every");
+	expect_usage(PARSE("--producer-work-every", "48", "percpu"), "not a power of 2");
 	expect_usage(PARSE("--relay-dir", "a/b", "relay-mmap"), "--relay-dir");
 	expect_usage(PARSE("--lat-every", "3", "percpu"), "power of 2");
 	expect_usage(PARSE("--lat-every", "0", "percpu"), "--lat-every");
