@@ -22,6 +22,10 @@ enum rlb_scenario {
 	SCEN_OVERWRITE, /* producers only, then one snapshot read of the buffer */
 	SCEN_NO_READER, /* a loader pins and exits; nobody reads; then recover */
 	SCEN_RFC_MODES, /* as stream; tags --compat points (the RFC's modes) */
+	/* as overwrite; tags the producers' cost with nothing interleaved
+	 * (one CPU, no reader, no wakeups: scripts/vm.sh --icount)
+	 */
+	SCEN_PRODUCER_ONLY,
 };
 
 /* Notification policy (--policy), one vocabulary for every mechanism. */
@@ -107,7 +111,8 @@ static inline int rlb_poll_timeout(const struct bench_env *e)
 /* Scenarios where no consumer runs while producers write. */
 static inline bool scenario_is_snapshot(int scenario)
 {
-	return scenario == SCEN_OVERWRITE || scenario == SCEN_NO_READER;
+	return scenario == SCEN_OVERWRITE || scenario == SCEN_NO_READER ||
+	       scenario == SCEN_PRODUCER_ONLY;
 }
 
 #endif /* RLB_OPTIONS_H */

@@ -97,15 +97,17 @@ lib_posint() {	# OPTION VALUE [MAX]
 		lib_bad "invalid value for $1: '$2'${3:+ (1..$3)}"
 }
 
-# Every scenario, in the order they run (latency reuses high-rate's
-# saturation): each is scripts/scenarios/NAME.sh.
+# Every scenario run by default, in the order they run (latency reuses
+# high-rate's saturation): each is scripts/scenarios/NAME.sh.
 RLB_SCENARIOS=(high-rate overwrite no-reader latency rfc-modes)
+# Run only when named (--only): producer-only wants a guest of one vCPU
+# whose clock counts instructions (scripts/vm.sh --icount).
+RLB_SCENARIOS_NAMED=(producer-only)
 
 lib_check_scenarios() {	# LIST
-	local s
+	local s all="${RLB_SCENARIOS[*]} ${RLB_SCENARIOS_NAMED[*]}"
 	for s in ${1//,/ }; do
-		[[ " ${RLB_SCENARIOS[*]} " == *" $s "* ]] ||
-			lib_bad "unknown scenario '$s' (${RLB_SCENARIOS[*]})"
+		[[ " $all " == *" $s "* ]] || lib_bad "unknown scenario '$s' ($all)"
 	done
 }
 

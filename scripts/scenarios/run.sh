@@ -55,8 +55,10 @@ case $MODE in smoke|quick|full) ;; *) die "unknown mode '$MODE'" ;; esac
 lib_posint --rounds "$rounds" 99
 lib_check_mechanisms "$BENCH" "$RLB_MECHS"
 selected=()
-for s in "${ALL[@]}"; do
-	if [ -z "$only" ] || [[ ",$only," == *",$s,"* ]]; then selected+=("$s"); fi
+for s in "${ALL[@]}" "${RLB_SCENARIOS_NAMED[@]}"; do
+	if [[ ",$only," == *",$s,"* ]] || { [ -z "$only" ] && [[ " ${ALL[*]} " == *" $s "* ]]; }; then
+		selected+=("$s")
+	fi
 done
 lib_check_scenarios "$only"
 NCPUS=$(nproc)
