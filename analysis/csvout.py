@@ -18,7 +18,7 @@ import os
 import sys
 
 from . import pooled
-from .results import BadInput, load_dir, scenario
+from .results import BadInput, load_dir, scenario, time_base
 
 def reader(r, path):
     """A figure of the live reader: none for the floor (no reader) and the
@@ -31,6 +31,7 @@ def reader(r, path):
 # (column, function of a result)
 COLUMNS = [
     ("where", lambda r: r["meta"]["where"]),
+    ("time_base", time_base),
     ("scenario", scenario),
     ("round", lambda r: r.get("round")),
     ("mechanism", lambda r: r.get("mechanism")),

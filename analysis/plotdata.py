@@ -35,7 +35,7 @@ import os
 import sys
 
 from . import decision, pooled, stats
-from .results import BadInput, config_params, load_dir, scenario, to_json
+from .results import BadInput, config_params, load_dir, scenario, time_base, to_json
 
 STYLE = {  # bench: (colour, point type)
     "relay-read": ("#d62728", 7), "relay-mmap": ("#ff7f0e", 5), "relay-cat": ("#8c564b", 9),
@@ -620,6 +620,9 @@ def heatmap(P, results, where, rounds, tune):
 
 def build(d, work):
     _, results = load_dir("result", d)
+    # wall time only: counted instructions are a different quantity (the
+    # report's "Instructions per record" tabulates them)
+    results = [r for r in results if time_base(r) == "wall"]
     rounds = pooled.assign_rounds(results)
     tune = load_tune(d)
     P = Plots(work)

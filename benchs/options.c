@@ -418,9 +418,12 @@ enum {
 };
 
 static const char *const scenario_names[] = {
-	[SCEN_STREAM] = "stream",	[SCEN_HIGH_RATE] = "high-rate",
-	[SCEN_LATENCY] = "latency",	[SCEN_OVERWRITE] = "overwrite",
-	[SCEN_NO_READER] = "no-reader", [SCEN_RFC_MODES] = "rfc-modes",
+	[SCEN_STREAM] = "stream",
+	[SCEN_HIGH_RATE] = "high-rate",
+	[SCEN_LATENCY] = "latency",
+	[SCEN_OVERWRITE] = "overwrite",
+	[SCEN_NO_READER] = "no-reader",
+	[SCEN_RFC_MODES] = "rfc-modes",
 	[SCEN_PRODUCER_ONLY] = "producer-only",
 };
 

@@ -22,7 +22,7 @@
 #   --icount    in a one-vCPU guest whose clock counts instructions
 #               (scripts/vm.sh --icount): ns/record are then instructions
 #               per record, the same on any host and under any load, so
-#               the defaults become --rounds 1, --only icount (producer-only
+#               the defaults become --rounds 1, --only producer-only (the
 #               runs of every mechanism) and compare.sh --threshold 1
 #               (scripts/validate_compare.sh --icount: what that catches)
 #   --smoke, --quick (default), --full: the scenario timing (run_all.sh's)
@@ -77,7 +77,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#sides[@]} -eq 2 ] || usage
 if [ "$where" = icount ]; then
-	: "${rounds:=1}" "${only:=icount}"
+	: "${rounds:=1}" "${only:=producer-only}"
 	[ ${#compare_opts[@]} -gt 0 ] || compare_opts=(--threshold 1)
 fi
 : "${rounds:=9}"
