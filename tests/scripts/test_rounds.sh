@@ -40,7 +40,7 @@ check "run_all.sh wrote every file of a result directory" bash -c "cd '$TMP/run'
 	[ -s results.jsonl ] && [ -s meta.json ] && [ -s results.csv ] && [ -s report.md ] && [ -s verdict.json ]"
 check "results.csv: a header and a line per result, rounds 1 and 2" bash -c "
 	[ \$(wc -l <'$TMP/run/results.csv') -eq \$((\$(wc -l <'$TMP/run/results.jsonl') + 1)) ] &&
-	[ \"\$(cut -d, -f3 '$TMP/run/results.csv' | sed 1d | sort -u | tr '\n' ' ')\" = '1 2 ' ]"
+	[ \"\$(cut -d, -f4 '$TMP/run/results.csv' | sed 1d | sort -u | tr '\n' ' ')\" = '1 2 ' ]"
 
 # bad --rounds: one line, exit 2
 for bad in 0 abc 100; do
