@@ -159,8 +159,8 @@ static int relay_policy(const struct rlb_variant *v)
 
 static int relay_check(const struct rlb_variant *v)
 {
-	if (env.consumers > 1 && !strcmp(v->name, "relay-mmap"))
-		return rlb_fail("relay-mmap supports exactly one consumer");
+	if (env.consumers > 1 && !strcmp(v->reader, "mmap"))
+		return rlb_fail("%s supports exactly one consumer", v->name);
 	return 0;
 }
 
@@ -361,18 +361,19 @@ static int open_cpus(void)
 	return 0;
 }
 
-static int mode_of(const char *bench_name)
+/* By reader, not name: variants differ in how they produce, too. */
+static int mode_of(const struct rlb_variant *v)
 {
-	if (!strcmp(bench_name, "relay-mmap"))
+	if (!strcmp(v->reader, "mmap"))
 		return 0;
-	return !strcmp(bench_name, "relay-read") ? 1 : 2;
+	return !strcmp(v->reader, "read") ? 1 : 2;
 }
 
 static int relay_setup(void)
 {
 	int err;
 
-	ctx.mode = mode_of(env.bench_name);
+	ctx.mode = mode_of(env.variant);
 	if (!relay_probe()) {
 		fprintf(stderr,
 			"kernel has no relay map (BPF_MAP_TYPE_RELAY)\n");
@@ -392,7 +393,7 @@ static int relay_setup(void)
 /* The map lives on through its pin; its files are where the loader made them. */
 static int relay_recover(const char *dir)
 {
-	ctx.mode = mode_of(env.bench_name);
+	ctx.mode = mode_of(env.variant);
 	if (init_cpu_paths())
 		return EXIT_ENV;
 	return open_cpus();
