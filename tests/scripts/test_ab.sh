@@ -57,10 +57,11 @@ rm -rf "$vmout"
 	--out "$vmout" >/dev/null 2>"$TMP/vm.err"
 rc=$?
 check "--vm: exits 0 or 1 (rc $rc)" [ "$rc" -le 1 ]
-# smoke high-rate, relay: the base point under batch and under busy, and
-# one offered rate, in each of 3 rounds
+# smoke high-rate, relay: relay-mmap at the base point under batch and under
+# busy and at one offered rate, relay-mmap-kfunc at the base point under
+# both, in each of 3 rounds
 check "--vm: relay measured in the guest, in tagged pairs judged as pairs" \
-	q jq -se 'length == 9 and all(.meta.where == "vm" and .mechanism == "relay" and .loss.ok and
+	q jq -se 'length == 15 and all(.meta.where == "vm" and .mechanism == "relay" and .loss.ok and
 		(.ab.pair | type) == "number")' "$vmout/new/results.jsonl"
 check "--vm: compare.sh judged the pairs" q jq -e 'all(.rows[]; .pairs.n == 3)' "$vmout/compare.json"
 rm -rf "$vmout"
