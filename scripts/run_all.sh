@@ -35,7 +35,7 @@ PROG=run_all
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 usage() {
-	echo "usage: scripts/run_all.sh [--quick|--full] [--native|--vm|--both] [--out DIR] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N]" >&2
+	echo "usage: scripts/run_all.sh [--smoke|--quick|--full] [--native|--vm|--both] [--out DIR] [--only SCENARIO,...] [--mechanisms MECH,...] [--rounds N]" >&2
 	exit 2
 }
 die() { lib_die "$*"; }
@@ -49,6 +49,7 @@ mechs=""
 rounds=1
 while [ $# -gt 0 ]; do
 	case $1 in
+	--smoke) mode=smoke ;;
 	--quick) mode=quick ;;
 	--full) mode=full ;;
 	--native) where=native ;;
@@ -145,7 +146,7 @@ fi
 if [ -z "$only" ] && [ -z "$mechs" ]; then
 	stage "traced-application overhead (hyperfine)"
 	runs=10
-	[ "$mode" = quick ] || runs=30
+	[ "$mode" != full ] || runs=30
 	if [ "$where" != vm ]; then
 		"$ROOT/scripts/overhead.sh" --out "$partial/overhead-native.jsonl" --runs "$runs" --where native
 	fi
