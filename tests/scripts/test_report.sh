@@ -73,11 +73,12 @@ check "natively every use case has its row, saying relay was not measured" \
 	bash -c "[ \"\$(grep -c '^| [a-z -]* | - |  | .* | not measured: this run has no relay result' '$md')\" -eq 6 ]"
 check "verdict.json holds the decision rows, one per use case" \
 	bash -c "jq -e '[.decision[].use_case] | unique | length == 6' '$run_dir/verdict.json' >/dev/null"
-check "the RFC's claims and the kfunc's cost, natively not measured, then the caveats" \
-	bash -c "grep '^## ' '$md' | head -4 | tr '\n' '|' |
-		grep -qx \"## Decision|## The RFC's claims|## The upstreamable form: a kfunc|## Caveats|\" &&
+check "the RFC's claims, the kfunc's cost, instructions, natively not measured, then the caveats" \
+	bash -c "grep '^## ' '$md' | head -5 | tr '\n' '|' |
+		grep -qx \"## Decision|## The RFC's claims|## The upstreamable form: a kfunc|## Instructions per record|## Caveats|\" &&
 		grep -q '^Not measured in this run: no rfc-modes results' '$md' &&
-		grep -q '^Not measured in this run: no relay-mmap-kfunc' '$md'"
+		grep -q '^Not measured in this run: no relay-mmap-kfunc' '$md' &&
+		grep -q '^Not measured in this run: no results from a guest whose clock counts instructions' '$md'"
 # The RFC section from relay results: a VM run's, with the bench's fields,
 # here a native ring buffer result renamed (test data, not a measurement).
 rfc_dir=$TMP/rfc
