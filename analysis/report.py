@@ -257,30 +257,20 @@ def transfer_check(results, rounds):
     return out
 
 
-def known_limits():
-    """The kernel series' known limits: kernel/README.md's "Known limits"
-    section when it has one, else what its sections say, summed up."""
-    path = os.path.join(ROOT, "kernel", "README.md")
+def known_limits(path=None):
+    """The kernel series' known limits, as kernel/README.md's "Known limits"
+    section states them: the report repeats them and never keeps its own."""
+    path = path or os.path.join(ROOT, "kernel", "README.md")
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except OSError:
         text = ""
     m = re.search(r"^##+ Known limits[^\n]*\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    if m:
-        return [line for line in m.group(1).strip().splitlines()]
-    return [
-        "- relay wakes its reader only when a sub-buffer fills (or a reader's poll times out): "
-        "it has no `every` policy, and its latency under `batch` at low rates is the poll interval;",
-        "- in overwrite mode relay loses the sub-buffer being written, about 1/(2n) of its "
-        "capacity with n sub-buffers per CPU;",
-        "- patches 1 and 2 repair `relay_late_setup_files()`, which upstream removed as unused in "
-        "2025: creating the files at update time instead (review item 10) is not done;",
-        "- the ring buffer's overwrite mode is a backport of Linux 6.19's, written from its "
-        "documented semantics, not upstream's code;",
-        "(from [`kernel/README.md`](../../kernel/README.md), which has no \"Known limits\" "
-        "section of its own yet.)",
-    ]
+    if not m:
+        return ["- not stated: [`kernel/README.md`](../../kernel/README.md) has no \"Known limits\" section"]
+    return m.group(1).strip().splitlines() + [
+        "", "(from [`kernel/README.md`](../../kernel/README.md), \"Known limits\")"]
 
 
 def caveats(meta, results, lines, rounds):
