@@ -2,9 +2,10 @@
 
 import sys
 
-from . import compare, csvout, decision, plotdata, report, saturation, schemadoc
+from . import compare, csvout, decision, plotdata, report, saturation, schemadoc, tune
 
 COMMANDS = {"compare": compare.main, "csv": csvout.main, "rfc": decision.main, "decide": decision.main_decide,
+            "tune": tune.main,
             "plot": plotdata.main, "report": report.main, "saturation": saturation.main,
             "schema": schemadoc.main}
 

@@ -147,43 +147,16 @@ jq -n --arg host "$(hostname)" --arg kernel "$(uname -r)" --arg rev "$rev" --arg
 	'{schema_version: 2, host: $host, host_kernel: $kernel, git_rev: $rev, where: "vm",
 	  command: $cmd, tools: {qemu: $qemu}}' >"$partial/meta.json"
 
-# Per configuration: memory, loss, p99 and whether the targets hold; per
-# mechanism the least memory that meets them (then the lower p99).
-jq -s --argjson rate "$rate" --argjson size "$size" --argjson maxloss "$max_loss" \
-	--argjson maxp99 "${max_p99:-null}" '
-	def mech: .mechanism // (.bench | sub("-.*"; ""));
-	[.[] | {bench, mechanism: mech, relay_subbuf: .params.relay_subbuf,
-		relay_nsubbufs: .params.relay_nsubbufs, rb_size: .params.rb_size,
-		pb_pages: .params.pb_pages, memory_bytes: .memory.buffer_bytes,
-		loss_pct: (if .loss.produced > 0 then 100 * (.loss.dropped + .loss.lost) / .loss.produced else null end),
-		p99_us: (if .latency_ns.count > 0 then .latency_ns.p99 / 1000 else null end),
-		events_per_s: .throughput.events_per_s.median}
-	 | . + {meets: (.loss_pct != null and .loss_pct <= $maxloss and
-		($maxp99 == null or (.p99_us != null and .p99_us <= $maxp99)))}] as $c
-	| {targets: {rate: $rate, size: $size, max_loss_pct: $maxloss, max_p99_us: $maxp99},
-	   configs: $c,
-	   recommended: ([$c[] | .mechanism] | unique | map(. as $m | {key: $m, value:
-		([$c[] | select(.mechanism == $m and .meets)] | sort_by([.memory_bytes, .p99_us]) | .[0])})
-		| from_entries)}' "$partial/results.jsonl" >"$partial/tune.json"
+# The recommendation (analysis/tune.py): per configuration memory, loss,
+# p99 and whether the targets hold; per mechanism the least memory that
+# meets them (then the lower p99).  It writes tune.json and prints the table.
+tune_args=(--rate "$rate" --size "$size" --max-loss "$max_loss")
+[ -z "$max_p99" ] || tune_args+=(--max-p99 "$max_p99")
+table=$(PYTHONPATH=$ROOT${PYTHONPATH:+:$PYTHONPATH} PYTHONDONTWRITEBYTECODE=1 \
+	python3 -P -m analysis tune "$partial" "${tune_args[@]}") || die "no recommendation (analysis tune failed)"
 
 "$ROOT/scripts/plot.sh" "$partial" 2>&1 | grep -E 'subbuf_heatmap|plots in' >&2 || true
 
-jq -r '
-	def kib: if . >= 1048576 then "\(. / 1048576 * 100 | round / 100) MiB" else "\(. / 1024 | round) KiB" end;
-	def cfg: if .mechanism == "relay" then "\(.relay_subbuf | kib) x \(.relay_nsubbufs)"
-		elif .mechanism == "ringbuf" then "rb-size \(.rb_size | kib)"
-		else "\(.pb_pages) pages/CPU" end;
-	def num($d): if . == null then "n/a" else (. * $d | round / $d | tostring) end;
-	"mechanism\tconfiguration\tmemory\tloss %\tp99 µs\tmeets",
-	(.configs | sort_by([.mechanism, .memory_bytes])[] |
-		"\(.mechanism)\t\(cfg)\t\(.memory_bytes | kib)\t\(.loss_pct | num(100))\t\(.p99_us | num(1))\t\(if .meets then "yes" else "no" end)"),
-	"",
-	"targets: loss <= \(.targets.max_loss_pct) %" + (if .targets.max_p99_us then ", p99 <= \(.targets.max_p99_us) µs" else "" end) +
-		" at \(.targets.rate) records/s of \(.targets.size) bytes",
-	(.recommended | to_entries[] | "recommended \(.key): " +
-		(if .value == null then "none of the sizes tried meets the targets"
-		 else "\(.value | cfg) (\(.value.memory_bytes | kib)): loss \(.value.loss_pct | num(100)) %, p99 \(.value.p99_us | num(1)) µs" end))
-' "$partial/tune.json" | awk -F'\t' 'NF == 6 { printf "%-10s %-22s %-10s %8s %10s  %s\n", $1, $2, $3, $4, $5, $6; next } { print }'
-
+printf '%s\n' "$table"
 lib_publish
 echo "tune_subbuf: results in $out" >&2
