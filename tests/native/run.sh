@@ -300,6 +300,20 @@ if command -v hyperfine >/dev/null; then
 		.[1].reader == "no" and .[1].policy == "none" and
 		all(.runs == 2 and (.times_s | length) == 2 and .median_s > 0)' \
 		"$TMP/ovh.jsonl"
+	# Its own choice of benchs: every streamer under the batch policy (the
+	# policies come from the variant table), every recorder writing; a
+	# flight recorder this kernel lacks is skipped, not a failure.
+	"$ROOT/scripts/overhead.sh" --out "$TMP/ovh-all.jsonl" --runs 2 --calls 2000 2>"$TMP/ovh-all.err"
+	ovh_rc=$?
+	check "overhead.sh with its own choice exits 0 on this kernel (rc $ovh_rc)" [ "$ovh_rc" -eq 0 ]
+	check "overhead.sh: the streamers with readers under batch, the floor with nobody reading" jq -se '
+		(map(select(.reader == "yes")) | length >= 2 and all(.policy | startswith("batch:"))) and
+		any(.config == "percpu no reader" and .policy == "none")' "$TMP/ovh-all.jsonl"
+	check "overhead.sh: a flight recorder the kernel lacks is skipped or measured, never fails" \
+		bash -c '! grep -q "no variant table" "$1" &&
+			{ grep -q "ringbuf-custom skipped with nobody reading" "$1" ||
+				jq -se "any(.config == \"ringbuf-custom no reader\" and .overwrite)" "$2" >/dev/null; }' \
+		_ "$TMP/ovh-all.err" "$TMP/ovh-all.jsonl"
 fi
 expect_ovh() { "$ROOT/scripts/overhead.sh" "$@" >/dev/null 2>&1; [ $? -eq 2 ]; }
 check "overhead.sh: bad input exits 2" expect_ovh --runs x --out "$TMP/x"
