@@ -35,7 +35,7 @@ import os
 import sys
 
 from . import decision, pooled, stats
-from .results import BadInput, config_params, load_dir, scenario, time_base, to_json
+from .results import BadInput, config_params, load_dir, mechanism, scenario, time_base, to_json
 
 STYLE = {  # bench: (colour, point type)
     "relay-read": ("#d62728", 7), "relay-mmap": ("#ff7f0e", 5), "relay-cat": ("#8c564b", 9),
@@ -67,10 +67,6 @@ def tsv(path, rows):
         for row in rows:
             f.write("\t".join("NaN" if v is None else (repr(v) if isinstance(v, float) else str(v))
                               for v in row) + "\n")
-
-
-def _mech(r):
-    return r.get("mechanism") or r["bench"].split("-")[0]
 
 
 def bars(results, metric, rounds):
@@ -497,7 +493,7 @@ def overwrite(P, results, where, rounds):
         by = {}
         for r in results:
             if (r["meta"]["where"] == where and scenario(r) == scen and r.get("snapshot")
-                    and _mech(r) != "percpu" and (r.get("params") or {}).get("overwrite")):
+                    and mechanism(r) != "percpu" and (r.get("params") or {}).get("overwrite")):
                 by.setdefault(pooled.variant(r).replace(" --overwrite", ""), []).append(r)
         for v, rs in sorted(by.items(), key=lambda kv: _rank(kv[0])):
             kept = pooled.figure(rs, "retention", rounds)
@@ -550,7 +546,7 @@ def heatmap(P, results, where, rounds, tune):
     by = {}
     for r in results:
         p = r.get("params") or {}
-        if (r["meta"]["where"] != where or _mech(r) != "relay" or r.get("snapshot")
+        if (r["meta"]["where"] != where or mechanism(r) != "relay" or r.get("snapshot")
                 or not pooled.get(r, ("loss", "produced")) or p.get("relay_subbuf") is None):
             continue
         rest = {k: v for k, v in config_params(r).items()

@@ -34,7 +34,7 @@ import sys
 
 from . import decision, overhead, pooled
 from .decision import fmt, fmt_fig, x
-from .results import BadInput, load_dir, load_overhead, scenario, time_base, to_json
+from .results import BadInput, load_dir, load_overhead, mechanism, scenario, time_base, to_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MECH_RANK = {"relay": 0, "ringbuf": 1, "perfbuf": 2, "percpu": 3}
@@ -70,12 +70,8 @@ PLOTS = [
 ]
 
 
-def mech(r):
-    return r.get("mechanism") or r["bench"].split("-")[0]
-
-
 def _rank(r):
-    return (MECH_RANK.get(mech(r), 9), r["bench"], bool((r.get("params") or {}).get("overwrite")))
+    return (MECH_RANK.get(mechanism(r), 9), r["bench"], bool((r.get("params") or {}).get("overwrite")))
 
 
 # ---- detail tables ------------------------------------------------------------
@@ -174,7 +170,7 @@ def snapshot_tables(results, where, rounds):
                        ("no-reader", "the loader pinned link, counters and buffer and exited; "
                         "a reader recovered from the pins later")):
         rs = [r for r in results if r["meta"]["where"] == where and scenario(r) == scen
-              and mech(r) != "percpu"]
+              and mechanism(r) != "percpu"]
         if not rs:
             continue
         out += ["", f"#### {where} / {scen}", "",
@@ -195,7 +191,7 @@ def snapshot_tables(results, where, rounds):
                        f"| {age or fmt_fig(pooled.figure(g, 'newest_age', rounds), 'ns')} "
                        f"| {age or fmt_fig(pooled.figure(g, 'oldest_age', rounds), 'ns')} "
                        f"| {fmt_fig(pooled.figure(g, 'producer', rounds), 'ns')} | {len(g)} |")
-            relay_seen |= mech(g[0]) == "relay"
+            relay_seen |= mechanism(g[0]) == "relay"
         if relay_seen:
             out += ["", "_relay keeps its whole sub-buffers and the one being written, on average "
                     "half full: with n sub-buffers per CPU it loses about 1/(2n) of its capacity "

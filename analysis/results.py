@@ -72,6 +72,11 @@ def scenario(r):
     return "stream" if s is None or s is False else s
 
 
+def mechanism(r):
+    """r's mechanism; older results lack the field: their bench's prefix."""
+    return r.get("mechanism") or r["bench"].split("-")[0]
+
+
 # scripts/scenarios/latency.sh's LATENCY_RATES (a test reads them there)
 LATENCY_RATES = (10000, 50000, 100000)
 

@@ -17,14 +17,10 @@ import math
 import os
 import sys
 
-from .results import BadInput, load_results
+from .results import BadInput, load_results, mechanism
 
 USAGE = ("usage: python3 -m analysis tune RESULT_DIR --rate R --size S "
          "--max-loss PCT [--max-p99 US]")
-
-
-def mechanism_of(r):
-    return r.get("mechanism") or str(r.get("bench", "")).split("-")[0]
 
 
 def config_of(r, max_loss, max_p99):
@@ -38,7 +34,7 @@ def config_of(r, max_loss, max_p99):
     p99_us = lat["p99"] / 1000.0 if (lat.get("count") or 0) > 0 and lat.get("p99") is not None else None
     meets = (loss_pct is not None and loss_pct <= max_loss
              and (max_p99 is None or (p99_us is not None and p99_us <= max_p99)))
-    return {"bench": r.get("bench"), "mechanism": mechanism_of(r),
+    return {"bench": r.get("bench"), "mechanism": mechanism(r),
             "relay_subbuf": params.get("relay_subbuf"), "relay_nsubbufs": params.get("relay_nsubbufs"),
             "rb_size": params.get("rb_size"), "pb_pages": params.get("pb_pages"),
             "memory_bytes": (r.get("memory") or {}).get("buffer_bytes"),

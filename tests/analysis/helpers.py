@@ -1,7 +1,9 @@
 """Synthetic results and result directories for the analysis tests (made up
 on purpose, never used as measurements)."""
 
+import contextlib
 import copy
+import io
 import json
 import os
 
@@ -30,6 +32,14 @@ def result(producer=100.0, spread=1.0, **changes):
     for path, v in changes.items():
         set_path(r, path, v)
     return r
+
+
+def run_main(main, argv):
+    """(exit status, stdout, stderr) of a subcommand's main(argv)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main(argv)
+    return rc, out.getvalue(), err.getvalue()
 
 
 def set_path(r, path, v):

@@ -1,23 +1,18 @@
 """analysis.compare: pooling instead of the first result, intervals from
 pairs or from both sides, reproducible output, and exit codes."""
 
-import contextlib
-import io
 import json
 import os
 import tempfile
 import unittest
 
 from analysis import compare
-from helpers import result, write_dir
+from helpers import result, run_main, write_dir
 
 
 def run(*argv):
     """(exit status, stdout, stderr) of `compare ARGV`."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = compare.main([str(a) for a in argv])
-    return rc, out.getvalue(), err.getvalue()
+    return run_main(compare.main, [str(a) for a in argv])
 
 
 def row(doc, metric):

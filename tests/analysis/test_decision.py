@@ -1,14 +1,12 @@
 """analysis.decision: the verdict rule on synthetic ratios, and the RFC
 table from synthetic rfc-modes results (made up, never measurements)."""
 
-import contextlib
-import io
 import os
 import tempfile
 import unittest
 
 from analysis import decision, overhead, results
-from helpers import result, write_dir
+from helpers import result, run_main, write_dir
 
 
 class Verdict(unittest.TestCase):
@@ -95,10 +93,7 @@ class RfcRows(unittest.TestCase):
 
 class Main(unittest.TestCase):
     def run_main(self, argv):
-        err, out = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-            rc = decision.main(argv)
-        return rc, out.getvalue(), err.getvalue()
+        return run_main(decision.main, argv)
 
     def test_a_run_without_rfc_modes_is_refused(self):
         with tempfile.TemporaryDirectory() as t:

@@ -2,15 +2,13 @@
 least memory that meets them, the table and tune.json (synthetic results,
 never measurements)."""
 
-import contextlib
-import io
 import json
 import os
 import tempfile
 import unittest
 
 from analysis import tune
-from helpers import result, write_dir
+from helpers import result, run_main, write_dir
 
 
 def relay(subbuf, n, dropped=0, p99=5000, count=100):
@@ -68,10 +66,7 @@ class Recommendation(unittest.TestCase):
 
 class CommandLine(unittest.TestCase):
     def run_main(self, argv):
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            rc = tune.main(argv)
-        return rc, out.getvalue(), err.getvalue()
+        return run_main(tune.main, argv)
 
     def test_writes_tune_json_and_prints(self):
         with tempfile.TemporaryDirectory() as tmp:
