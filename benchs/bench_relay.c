@@ -443,19 +443,25 @@ static void note_status(struct rlb_consumer *c, int st)
 		c->parse_errors++;
 }
 
+/* The seq a sub-buffer's header carries now (0: never written). */
+static u64 subbuf_seq(const char *subbuf)
+{
+	const struct bpf_relay_subbuf_hdr *hdr = (const void *)subbuf;
+
+	return __atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE);
+}
+
 /* A reader that arrives late starts at the oldest sub-buffer still there. */
 static void seek_oldest(struct rlb_consumer *c, struct relay_cpu *rc)
 {
 	size_t sz = relay.subbuf_size;
-	struct relay_subbuf_view v;
-	u64 oldest = 0;
+	u64 oldest = 0, seq;
 	u32 i;
 
 	for (i = 0; i < relay.n_subbufs; i++) {
-		relay_read_subbuf((char *)rc->map + i * sz, sz, 0, &v, NULL,
-				  NULL);
-		if (v.seq && (!oldest || v.seq < oldest))
-			oldest = v.seq;
+		seq = subbuf_seq((char *)rc->map + i * sz);
+		if (seq && (!oldest || seq < oldest))
+			oldest = seq;
 	}
 	if (oldest > rc->want_seq) {
 		rc->want_seq = oldest;
@@ -514,7 +520,7 @@ static int read_stable(struct rlb_consumer *c, const char *live, u32 from,
 static void mmap_cpu(struct rlb_consumer *c, struct relay_cpu *rc)
 {
 	size_t sz = relay.subbuf_size;
-	struct relay_subbuf_view v, next;
+	struct relay_subbuf_view v;
 	u32 n = relay.n_subbufs, idx;
 	int st, guard;
 
@@ -538,11 +544,12 @@ static void mmap_cpu(struct rlb_consumer *c, struct relay_cpu *rc)
 		rc->from = st < 0 ? v.committed : v.end;
 		/* The writer moved on once the next sub-buffer carries seq + 1;
 		 * read ours once more first for records committed meanwhile.
+		 * Only the next header's seq is needed: walking its records
+		 * (a whole old sub-buffer before the writer reaches it) is
+		 * wasted work on every wakeup.
 		 */
-		idx = rc->want_seq % n;
-		relay_read_subbuf((char *)rc->map + idx * sz, sz, 0, &next,
-				  NULL, NULL);
-		if (next.seq != rc->want_seq + 1)
+		if (subbuf_seq((char *)rc->map + (rc->want_seq % n) * sz) !=
+		    rc->want_seq + 1)
 			return;
 		st = read_stable(
 			c, (char *)rc->map + ((rc->want_seq - 1) % n) * sz,
