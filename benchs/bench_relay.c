@@ -492,7 +492,7 @@ static int read_stable(struct rlb_consumer *c, const char *live, u32 from,
 		if (!copy)
 			return RELAY_TRUNCATED;
 	}
-	seq = __atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE);
+	seq = subbuf_seq(live);
 	if (seq != want) {
 		memset(v, 0, sizeof(*v));
 		v->seq = seq;
@@ -509,7 +509,7 @@ static int read_stable(struct rlb_consumer *c, const char *live, u32 from,
 		       committed - from);
 	__atomic_thread_fence(
 		__ATOMIC_ACQUIRE); /* the copy before the re-check */
-	if (__atomic_load_n(&hdr->seq, __ATOMIC_ACQUIRE) != seq) {
+	if (subbuf_seq(live) != seq) {
 		memset(v, 0, sizeof(*v));
 		v->seq = seq;
 		return RELAY_TORN;
